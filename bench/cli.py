@@ -1,0 +1,157 @@
+"""The `rnnbench` command line: argument parsing and wiring only.
+
+Each command imports its implementation lazily so that `rnnbench --help` and `rnnbench doctor`
+start fast (importing torch alone costs about a second).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from bench.commands import UserError
+
+app = typer.Typer(
+    name="rnnbench",
+    help=(
+        "Is this machine ready for GPU deep learning (`doctor`), and which RNN batching strategy "
+        "and kernel runs fastest on it (`run`)? Every answer can be read as a self-contained "
+        "HTML report."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="Download the real corpora (the default benchmark needs none).",
+                       no_args_is_help=True)
+train_app = typer.Typer(help="Train the rnnkit models on a real corpus.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+app.add_typer(train_app, name="train")
+
+
+# --------------------------------------------------------------------------- doctor
+@app.command()
+def doctor(
+    profile: str = typer.Option(None, "--profile", help="Expectations to check against, e.g. "
+                                "fedora29-gtx1050-cuda10. Default: inferred from this machine."),
+    root: Path = typer.Option(Path("/"), "--root", help="Read machine files below this folder "
+                              "(for replaying a recorded machine)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON "
+                                  "(schema rnnbench.doctor/1)."),
+    html: Path = typer.Option(None, "--html", help="Also write the checklist as an HTML page."),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="Show each check's detail."),
+    no_gpu_tests: bool = typer.Option(False, "--no-gpu-tests",
+                                      help="Skip the real computations on the GPU."),
+) -> None:
+    """Check whether this machine is ready for GPU deep learning, with the fix for each problem.
+
+    Exit 0 when nothing failed (warnings allowed), 1 when a check failed, 2 for usage errors.
+    """
+    from bench.commands.doctor import doctor_command
+
+    raise typer.Exit(doctor_command(profile=profile, root=root, json_out=json_out, html=html,
+                                    verbose=verbose, gpu_tests=not no_gpu_tests))
+
+
+# --------------------------------------------------------------------------- run
+@app.command()
+def run(
+    suite: str = typer.Option("quick", "--suite", help="quick | batching | kernels | train | full"),
+    device: str = typer.Option("all", "--device", help="cpu | cuda | all (all present devices)"),
+    cells: str = typer.Option(None, "--cells", help="Comma list of rnn,gru,lstm (default: all)."),
+    dtype: str = typer.Option(None, "--dtype", help="Comma list of fp32,bf16,fp16."),
+    config: Path = typer.Option(None, "--config", help="A TOML file with a custom grid."),
+    data: Path = typer.Option(None, "--data", help="Names corpus folder, for the train suite."),
+    out: Path = typer.Option(Path("reports"), "--out", help="Folder that receives "
+                             "<run-id>/results.json and the HTML report."),
+    export: tuple[str, Path] = typer.Option((None, None), "--export",
+                                            help="Also export, e.g. --export pytest-benchmark "
+                                            "FILE.json"),
+    json_out: bool = typer.Option(False, "--json", help="Print the results JSON path and a "
+                                  "summary as JSON."),
+    seed: int = typer.Option(0, "--seed", help="Seed for data, weights and batch order."),
+) -> None:
+    """Benchmark batching strategies and RNN kernels here; write results.json and an HTML report."""
+    from bench.commands.run import run_command
+
+    raise typer.Exit(run_command(suite=suite, device=device, cells=cells, dtype=dtype,
+                                 config=config, data=data, out=out, export=export,
+                                 json_out=json_out, seed=seed))
+
+
+# --------------------------------------------------------------------------- compare
+@app.command()
+def compare(
+    base: Path = typer.Argument(..., help="Results file of the baseline run."),
+    new: Path = typer.Argument(..., help="Results file of the new run."),
+    threshold: str = typer.Option("5%", "--threshold", help="Smallest change that matters."),
+    fail_on_regression: bool = typer.Option(False, "--fail-on-regression",
+                                            help="Exit 1 on a real regression beyond threshold."),
+    json_out: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
+) -> None:
+    """Compare two results files case by case and say which differences are real."""
+    from bench.commands.compare import compare_command
+
+    raise typer.Exit(compare_command(base=base, new=new, threshold=threshold,
+                                     fail_on_regression=fail_on_regression, json_out=json_out))
+
+
+# --------------------------------------------------------------------------- report
+@app.command()
+def report(
+    results: list[Path] = typer.Argument(..., help="One results file, or several to compare."),
+    output: Path = typer.Option(None, "-o", "--output", help="HTML file to write "
+                                "(default: next to the first results file)."),
+) -> None:
+    """Render results as a self-contained HTML page (several files: a comparison)."""
+    from bench.commands.report import report_command
+
+    raise typer.Exit(report_command(results=results, output=output))
+
+
+# --------------------------------------------------------------------------- train
+@train_app.command("names")
+def train_names(
+    data: Path = typer.Option(None, "--data", help="Folder of <Language>.txt files."),
+    model: str = typer.Option("gru", "--model", help="tutorial | rnn | gru | lstm"),
+    epochs: int = typer.Option(5, "--epochs", min=1, help="Passes over the training split."),
+    batching: str = typer.Option("bucketed", "--batching", help="padded | packed | bucketed"),
+    seed: int = typer.Option(0, "--seed"),
+    json_out: bool = typer.Option(False, "--json", help="Print per-epoch figures as JSON."),
+) -> None:
+    """Train a name classifier and print wall time, names/s and test accuracy per epoch."""
+    from bench.commands.train import train_names_command
+
+    raise typer.Exit(train_names_command(data=data, model=model, epochs=epochs,
+                                         batching=batching, seed=seed, json_out=json_out))
+
+
+# --------------------------------------------------------------------------- data
+@data_app.command("fetch")
+def data_fetch(
+    corpus: str = typer.Argument(..., help="names | nietzsche"),
+    dest: Path = typer.Option(Path("data"), "--dest", help="Folder to put the corpus in."),
+    url: str = typer.Option(None, "--url", help="Override the download address (mirrors, tests)."),
+) -> None:
+    """Download a corpus from its public address and verify its checksum."""
+    from bench.commands.data import fetch_command
+
+    raise typer.Exit(fetch_command(corpus=corpus, dest=dest, url=url))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except UserError as exc:
+        typer.echo(f"rnnbench: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("rnnbench: interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Compare two results documents case by case and say which differences are real.
+
+A difference is *real* when the 95% confidence intervals of the two medians do not overlap, or
+when a two-sided Mann-Whitney U rank test on the raw samples gives p < 0.05. A real difference
+counts as `slower`/`faster` only when the ratio of medians also moves beyond the threshold;
+everything else is `same`. Cases present in one run only are `missing`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+ALPHA = 0.05
+METHOD = (
+    "real = 95% CIs of the medians (order statistics) do not overlap, or a two-sided "
+    f"Mann-Whitney U test on the samples (normal approximation, tie-corrected) has p < {ALPHA}; "
+    "slower/faster also needs the median ratio beyond the threshold"
+)
+
+
+@dataclass
+class Row:
+    id: str
+    base_median_s: float | None
+    new_median_s: float | None
+    ratio: float | None  # new / base: above 1 means the new run is slower
+    real: bool
+    verdict: str  # faster | slower | same | missing
+    ci_overlap: bool | None = None
+    p_value: float | None = None
+    note: str = ""
+
+
+@dataclass
+class Comparison:
+    rows: list[Row]
+    threshold: float
+    method: str = METHOD
+    base_facts: dict = field(default_factory=dict)
+    new_facts: dict = field(default_factory=dict)
+
+    @property
+    def regressions(self) -> list[Row]:
+        return [r for r in self.rows if r.verdict == "slower"]
+
+    def to_dict(self) -> dict:
+        return {"method": self.method, "threshold": self.threshold,
+                "rows": [asdict(r) for r in self.rows],
+                "regressions": [r.id for r in self.regressions]}
+
+
+def mann_whitney_u(a: list[float], b: list[float]) -> tuple[float, float]:
+    """Two-sided Mann-Whitney U test; returns (U of `a`, p-value).
+
+    Ranks the pooled samples (ties get their average rank), then compares U with its normal
+    approximation, with the variance corrected for ties and a continuity correction of 1/2.
+    """
+    n1, n2 = len(a), len(b)
+    if n1 == 0 or n2 == 0:
+        raise ValueError("both samples need at least one value")
+    pooled = sorted([(v, 0) for v in a] + [(v, 1) for v in b])
+    ranks = [0.0] * len(pooled)
+    tie_term = 0.0  # sum of t^3 - t over groups of tied values
+    i = 0
+    while i < len(pooled):
+        j = i
+        while j + 1 < len(pooled) and pooled[j + 1][0] == pooled[i][0]:
+            j += 1
+        average_rank = (i + j + 2) / 2.0  # ranks are 1-based
+        for k in range(i, j + 1):
+            ranks[k] = average_rank
+        t = j - i + 1
+        tie_term += t**3 - t
+        i = j + 1
+    rank_sum_a = sum(r for r, (_, group) in zip(ranks, pooled, strict=True) if group == 0)
+    u_a = rank_sum_a - n1 * (n1 + 1) / 2.0
+    n = n1 + n2
+    mean_u = n1 * n2 / 2.0
+    var_u = n1 * n2 / 12.0 * ((n + 1) - tie_term / (n * (n - 1))) if n > 1 else 0.0
+    if var_u <= 0:
+        return u_a, 1.0  # every value tied: no evidence of a difference
+    z = (abs(u_a - mean_u) - 0.5) / math.sqrt(var_u)
+    p = math.erfc(max(z, 0.0) / math.sqrt(2.0))
+    return u_a, min(1.0, p)
+
+
+def _ok_cases(doc: dict) -> dict[str, dict]:
+    return {c["id"]: c for c in doc.get("cases", []) if c.get("status") == "ok"}
+
+
+def _compare_case(case_id: str, base: dict, new: dict, threshold: float) -> Row:
+    b_stats, n_stats = base["stats"], new["stats"]
+    b_med, n_med = float(b_stats["median_s"]), float(n_stats["median_s"])
+    ratio = n_med / b_med if b_med > 0 else math.inf
+    b_lo, b_hi = b_stats["ci95_s"]
+    n_lo, n_hi = n_stats["ci95_s"]
+    overlap = not (n_lo > b_hi or n_hi < b_lo)
+    _, p = mann_whitney_u(b_stats["samples_s"], n_stats["samples_s"])
+    real = (not overlap) or p < ALPHA
+    if real and ratio > 1.0 + threshold:
+        verdict = "slower"
+    elif real and ratio < 1.0 / (1.0 + threshold):
+        verdict = "faster"
+    else:
+        verdict = "same"
+    return Row(case_id, b_med, n_med, ratio, real, verdict, overlap, p)
+
+
+def compare_results(base: dict, new: dict, threshold: float = 0.05) -> Comparison:
+    """Match the successful cases of two results documents by id and judge each difference."""
+    base_cases, new_cases = _ok_cases(base), _ok_cases(new)
+    rows = []
+    for case_id in list(base_cases) + [k for k in new_cases if k not in base_cases]:
+        if case_id in base_cases and case_id in new_cases:
+            rows.append(_compare_case(case_id, base_cases[case_id], new_cases[case_id],
+                                      threshold))
+        else:
+            present = base_cases.get(case_id) or new_cases[case_id]
+            where = "base" if case_id in base_cases else "new"
+            med = float(present["stats"]["median_s"])
+            rows.append(Row(case_id, med if where == "base" else None,
+                            med if where == "new" else None, None, False, "missing",
+                            note=f"only in the {where} run"))
+    return Comparison(rows, threshold, base_facts=base.get("facts") or {},
+                      new_facts=new.get("facts") or {})

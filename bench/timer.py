@@ -1,0 +1,219 @@
+"""The only code in rnnbench that times anything.
+
+`Timer(step).measure()` warms `step` up until its timings settle, then samples it until the 95%
+confidence interval of the median is within `target` (default ±2%) or the time budget runs out.
+Very short steps are timed in blocks of calls so that reading the clock costs under 1% of a
+sample. On CUDA every block is bracketed by CUDA events and synchronised before it is read, so
+an unfinished launch is never timed.
+
+The statistics live on the returned `Measurement`, in the spirit of torch.utils.benchmark.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import torch
+
+# A block of calls must last this long, so that the clock's own cost (tens of ns on the host,
+# a few µs for a CUDA event pair) stays far below 1% of what is measured.
+MIN_BLOCK_S = 1e-3
+# The distribution-free CI of the median needs at least 6 samples to reach 95% coverage.
+MIN_SAMPLES = 6
+
+
+@lru_cache(maxsize=4096)
+def _ci_ranks(n: int, confidence: float = 0.95) -> tuple[int, int] | None:
+    """1-based ranks (j, n-j+1) of the order statistics bounding the median with >= confidence.
+
+    The number of samples below the true median is Binomial(n, 1/2), so the interval
+    [x_(j), x_(n-j+1)] covers it with probability sum_{i=j}^{n-j} C(n, i) / 2^n. Pick the
+    largest j that keeps that coverage. None when n is too small for any j to reach it.
+    """
+    if n < 1:
+        return None
+    tail = 0.0  # P(B <= j - 1), accumulated as j grows
+    best = None
+    for j in range(1, (n + 1) // 2 + 1):
+        tail += _binomial_half_pmf(n, j - 1)
+        if 1.0 - 2.0 * tail < confidence:
+            break
+        best = j
+    return (best, n - best + 1) if best is not None else None
+
+
+def _binomial_half_pmf(n: int, k: int) -> float:
+    """P(B = k) for B ~ Binomial(n, 1/2), in log space so large n does not overflow."""
+    log_p = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) - n * math.log(2)
+    return math.exp(log_p)
+
+
+def median_ci(samples: list[float], confidence: float = 0.95) -> tuple[float, float]:
+    """Distribution-free confidence interval of the median (order statistics).
+
+    With too few samples for the requested coverage it returns (min, max): honest, but wide.
+    """
+    if not samples:
+        raise ValueError("no samples")
+    ordered = sorted(samples)
+    ranks = _ci_ranks(len(ordered), confidence)
+    if ranks is None:
+        return ordered[0], ordered[-1]
+    lo, hi = ranks
+    return ordered[lo - 1], ordered[hi - 1]
+
+
+@dataclass
+class Measurement:
+    """Per-call timings of one step and the statistics an expert asks for."""
+
+    samples_s: list[float]  # one entry per block: block time divided by calls per block
+    calls_per_block: int
+    warmup_calls: int
+    target: float
+    budget_s: float
+    label: str = ""
+    elapsed_s: float = 0.0  # wall time spent measuring, warm-up included
+
+    @property
+    def n(self) -> int:
+        return len(self.samples_s)
+
+    @property
+    def median_s(self) -> float:
+        return statistics.median(self.samples_s)
+
+    @property
+    def iqr_s(self) -> float:
+        if self.n < 2:
+            return 0.0
+        q1, _, q3 = statistics.quantiles(self.samples_s, n=4, method="inclusive")
+        return q3 - q1
+
+    @property
+    def ci95_s(self) -> tuple[float, float]:
+        return median_ci(self.samples_s)
+
+    @property
+    def ci_relative(self) -> float:
+        """Largest distance from the median to an end of its CI, as a fraction of the median."""
+        lo, hi = self.ci95_s
+        med = self.median_s
+        return max(med - lo, hi - med) / med if med > 0 else math.inf
+
+    @property
+    def target_met(self) -> bool:
+        return self.n >= MIN_SAMPLES and self.ci_relative <= self.target
+
+    def to_stats(self) -> dict:
+        """The `stats` object of a results case (docs/results-schema.md)."""
+        lo, hi = self.ci95_s
+        return {
+            "median_s": self.median_s,
+            "iqr_s": self.iqr_s,
+            "ci95_s": [lo, hi],
+            "n": self.n,
+            "target": self.target,
+            "target_met": self.target_met,
+            "calls_per_block": self.calls_per_block,
+            "warmup_calls": self.warmup_calls,
+            "budget_s": self.budget_s,
+            "elapsed_s": self.elapsed_s,
+            "samples_s": list(self.samples_s),
+        }
+
+    def __repr__(self) -> str:
+        lo, hi = self.ci95_s
+        return (f"Measurement({self.label or 'step'}: median {self.median_s * 1e3:.4g} ms, "
+                f"CI95 [{lo * 1e3:.4g}, {hi * 1e3:.4g}] ms, n={self.n}, "
+                f"target_met={self.target_met})")
+
+
+@dataclass
+class Timer:
+    """Times `step()` on `device` ("cpu" or "cuda[:i]").
+
+    budget_s bounds the sampling phase; warm-up may add up to `warmup_fraction` of it.
+    """
+
+    step: Callable[[], object]
+    device: str = "cpu"
+    target: float = 0.02
+    budget_s: float = 2.0
+    min_samples: int = 10
+    max_samples: int = 2000
+    warmup_fraction: float = 0.3
+    label: str = ""
+    _clock: Callable[[int], float] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._clock = self._cuda_block if self.device.startswith("cuda") else self._host_block
+
+    # -- clocks -------------------------------------------------------------------------------
+    def _host_block(self, calls: int) -> float:
+        step = self.step
+        start = time.perf_counter()
+        for _ in range(calls):
+            step()
+        return time.perf_counter() - start
+
+    def _cuda_block(self, calls: int) -> float:
+        # Events are recorded on the current stream; synchronising on the end event waits for
+        # every kernel the block launched, so no unfinished work is left out of the time.
+        begin = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        step = self.step
+        torch.cuda.synchronize(self.device)
+        begin.record()
+        for _ in range(calls):
+            step()
+        end.record()
+        end.synchronize()
+        return begin.elapsed_time(end) / 1e3
+
+    # -- phases -------------------------------------------------------------------------------
+    def _warm_up(self, deadline: float) -> tuple[int, float]:
+        """Call until the step stops getting faster; return (calls made, last single-call time).
+
+        First calls pay for lazy init, allocator growth and cuDNN algorithm search. The step
+        counts as settled once two calls in a row are no more than 5% faster than the best
+        seen before them.
+        """
+        times = [self._clock(1)]
+        settled_in_a_row = 0
+        while settled_in_a_row < 2 and time.perf_counter() < deadline:
+            t = self._clock(1)
+            settled_in_a_row = settled_in_a_row + 1 if t >= 0.95 * min(times) else 0
+            times.append(t)
+        return len(times), min(times[-3:])
+
+    def _calls_per_block(self, single_call_s: float) -> int:
+        if single_call_s >= MIN_BLOCK_S:
+            return 1
+        calls = max(1, math.ceil(MIN_BLOCK_S / max(single_call_s, 1e-9)))
+        # Refine once: the single-call estimate of a µs step is dominated by loop overhead.
+        block = self._clock(calls)
+        if block < MIN_BLOCK_S:
+            calls = math.ceil(calls * MIN_BLOCK_S / max(block, 1e-9) * 1.2)
+        return calls
+
+    def measure(self) -> Measurement:
+        """Warm up, then sample until the CI target is met or the budget is spent."""
+        started = time.perf_counter()
+        warmup_calls, single = self._warm_up(started + self.warmup_fraction * self.budget_s)
+        calls = self._calls_per_block(single)
+        m = Measurement([], calls, warmup_calls, self.target, self.budget_s, self.label)
+        sampling_deadline = time.perf_counter() + self.budget_s
+        while m.n < self.max_samples:
+            m.samples_s.append(self._clock(calls) / calls)
+            if m.n >= self.min_samples and m.n % 2 == 0 and m.target_met:
+                break
+            if time.perf_counter() >= sampling_deadline and m.n >= min(3, self.min_samples):
+                break
+        m.elapsed_s = time.perf_counter() - started
+        return m

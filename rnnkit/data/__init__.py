@@ -1,0 +1,1 @@
+"""Corpora (names, text) and synthetic variable-length sequences."""

@@ -1,0 +1,123 @@
+import random
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch.nn.utils.rnn import pad_packed_sequence
+from torch.utils.data import DataLoader
+
+from rnnkit.batching import (
+    BucketBatchSampler,
+    collate_padded,
+    pack,
+    pad_batch,
+    padding_efficiency,
+)
+from rnnkit.data.synthetic import sample_lengths, synthetic_sequences
+
+
+def test_pad_batch_pads_with_zero_and_keeps_lengths_on_cpu():
+    ids, lengths = pad_batch([torch.tensor([5, 6, 7]), torch.tensor([8])])
+    assert ids.tolist() == [[5, 6, 7], [8, 0, 0]]
+    assert lengths.tolist() == [3, 1]
+    assert lengths.device.type == "cpu" and lengths.dtype == torch.int64
+    with pytest.raises(ValueError):
+        pad_batch([])
+
+
+def test_collate_padded_returns_ids_lengths_labels():
+    ids, lengths, labels = collate_padded([(torch.tensor([2, 3]), 4), (torch.tensor([9]), 1)])
+    assert ids.tolist() == [[2, 3], [9, 0]]
+    assert lengths.tolist() == [2, 1]
+    assert labels.tolist() == [4, 1]
+
+
+def test_pack_accepts_unsorted_batches_and_round_trips():
+    seqs = synthetic_sequences("uniform", 9, vocab_size=20, seed=0)
+    ids, lengths = pad_batch(seqs)
+    packed = pack(ids.unsqueeze(-1).float(), lengths)
+    back, back_lengths = pad_packed_sequence(packed, batch_first=True)
+    assert torch.equal(back.squeeze(-1).long(), ids[:, : int(lengths.max())])
+    assert torch.equal(back_lengths, lengths)
+
+
+def test_padding_efficiency_by_hand():
+    assert padding_efficiency([[3, 1], [2, 2]]) == pytest.approx(8 / 10)
+    assert padding_efficiency([[5]]) == 1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(lengths=st.lists(st.integers(1, 40), min_size=1, max_size=300),
+       size=st.integers(1, 70), by_tokens=st.booleans(), seed=st.integers(0, 5),
+       epoch=st.integers(0, 3))
+def test_every_index_exactly_once_per_epoch_and_budget_respected(lengths, size, by_tokens,
+                                                                 seed, epoch):
+    budget = size * 10
+    sampler = (BucketBatchSampler(lengths, max_tokens=budget, seed=seed) if by_tokens
+               else BucketBatchSampler(lengths, batch_size=size, seed=seed))
+    sampler.set_epoch(epoch)
+    batches = list(sampler)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    assert len(batches) == len(sampler)
+    for batch in batches:
+        if by_tokens:
+            padded_tokens = len(batch) * max(lengths[i] for i in batch)
+            assert padded_tokens <= budget or len(batch) == 1
+        else:
+            assert len(batch) <= size
+
+
+def test_order_depends_only_on_seed_and_epoch():
+    lengths = sample_lengths("names", 2000, seed=0)
+
+    def epoch_batches(seed, epoch):
+        sampler = BucketBatchSampler(lengths, batch_size=32, seed=seed)
+        sampler.set_epoch(epoch)
+        return list(sampler)
+
+    assert epoch_batches(1, 0) == epoch_batches(1, 0)
+    assert epoch_batches(1, 0) != epoch_batches(1, 1)
+    assert epoch_batches(1, 0) != epoch_batches(2, 0)
+    # Not only the batch order changes: the contents of batches do too.
+    first = {tuple(sorted(b)) for b in epoch_batches(1, 0)}
+    second = {tuple(sorted(b)) for b in epoch_batches(1, 1)}
+    assert first != second
+
+
+def test_no_shuffle_gives_sorted_batches():
+    lengths = [5, 1, 3, 2, 4]
+    assert list(BucketBatchSampler(lengths, batch_size=2, shuffle=False)) == [[1, 3], [2, 4], [0]]
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        BucketBatchSampler([1, 2], batch_size=2, max_tokens=10)
+    with pytest.raises(ValueError):
+        BucketBatchSampler([1, 2])
+    with pytest.raises(ValueError):
+        BucketBatchSampler([1, 2], batch_size=0)
+
+
+def test_bucketing_beats_random_batching_on_names_lengths():
+    lengths = sample_lengths("names", 20000, seed=0)
+    bucketed = [[lengths[i] for i in b] for b in BucketBatchSampler(lengths, batch_size=64)]
+    order = list(range(len(lengths)))
+    random.Random(0).shuffle(order)
+    shuffled = [[lengths[i] for i in order[k:k + 64]] for k in range(0, len(order), 64)]
+    assert padding_efficiency(bucketed) >= 0.9
+    assert padding_efficiency(shuffled) < 0.6
+
+
+def test_works_as_a_dataloader_batch_sampler():
+    seqs = synthetic_sequences("names", 200, vocab_size=20, seed=0)
+    dataset = [(s, k % 3) for k, s in enumerate(seqs)]
+    sampler = BucketBatchSampler([len(s) for s in seqs], max_tokens=120, seed=0)
+    loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_padded)
+    seen = 0
+    for ids, lengths, labels in loader:
+        assert ids.shape == (len(lengths), int(lengths.max()))
+        assert ids.numel() <= 120 or len(lengths) == 1
+        assert labels.shape == lengths.shape
+        seen += len(lengths)
+    assert seen == 200

@@ -1,0 +1,42 @@
+"""`rnnbench doctor`: gather facts, run the checks, print a checklist or JSON, maybe HTML."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from bench.commands import UserError
+
+
+def doctor_command(profile: str | None, root: Path, json_out: bool, html: Path | None,
+                   verbose: bool, gpu_tests: bool) -> int:
+    """Print the doctor's verdict; exit 0 (nothing failed), 1 (a check failed), 2 (usage)."""
+    from provision.doctor import ProfileError, doctor_document, exit_code, load_profile, run_checks
+    from provision.facts import gather_facts
+    from provision.terminal import render_checklist
+
+    try:
+        chosen = load_profile(profile) if profile else None
+    except ProfileError as exc:
+        raise UserError(str(exc), 2) from exc
+    if not Path(root).is_dir():
+        raise UserError(f"--root {root} is not a folder", 2)
+    if gpu_tests:
+        print("rnnbench doctor: probing the machine and running GPU tests…", file=sys.stderr)
+    facts = gather_facts(root=root, gpu_tests=gpu_tests,
+                         extra_packages=tuple(chosen.packages) if chosen else ())
+    checks = run_checks(facts, chosen)
+    document = doctor_document(facts, chosen, checks)
+    if html is not None:
+        from bench.report import render_doctor
+
+        render_doctor(document, html)
+    if json_out:
+        print(json.dumps(document, indent=2))
+    else:
+        print(render_checklist(checks, chosen.name if chosen else None, verbose=verbose,
+                               colour=sys.stdout.isatty()))
+        if html is not None:
+            print(f"HTML: {html}")
+    return exit_code(checks)

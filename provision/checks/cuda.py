@@ -1,0 +1,180 @@
+"""Checks of the CUDA side: installed toolkits and PATH, driver versus CUDA, host compiler."""
+
+from __future__ import annotations
+
+from provision import fixes, tables
+from provision.checks.base import CheckResult, check, has_nvidia_gpu
+from provision.facts import CudaToolkit, Facts
+from provision.profile import Profile
+from provision.tables import major_minor, version_tuple
+
+RUNTIME_NOTE = (
+    "pip's torch wheels bring their own CUDA runtime and libraries, so the system CUDA toolkit "
+    "(nvcc under /usr/local/cuda-*) matters only for compiling CUDA code (extensions, nvcc "
+    "builds). The NVIDIA driver matters for everything: every CUDA runtime, bundled or not, "
+    "needs a driver at least as new as it.")
+
+
+def _env_fix(toolkit_path: str) -> str:
+    return (f"export PATH={toolkit_path}/bin:$PATH "
+            f"LD_LIBRARY_PATH={toolkit_path}/lib64:$LD_LIBRARY_PATH "
+            "(add the line to ~/.bashrc to keep it)")
+
+
+def _find(toolkits: list[CudaToolkit], version: str | None) -> CudaToolkit | None:
+    for toolkit in toolkits:
+        if version and major_minor(toolkit.version) == major_minor(version):
+            return toolkit
+    return None
+
+
+def selected_toolkit_version(facts: Facts) -> str | None:
+    """The toolkit version a build would use: nvcc on PATH, else /usr/local/cuda's target."""
+    if facts.cuda.nvcc_version:
+        return facts.cuda.nvcc_version
+    for toolkit in facts.cuda.toolkits:
+        if facts.cuda.default_link and toolkit.path == facts.cuda.default_link:
+            return toolkit.version
+    return None
+
+
+@check("cuda.toolkit")
+def toolkit(facts: Facts, profile: Profile) -> CheckResult:
+    c = facts.cuda
+    installed = ", ".join(f"{t.version or '?'} ({t.path})" for t in c.toolkits) or "none"
+    selected = c.nvcc_version
+    detail = f"Installed: {installed}. nvcc on PATH: {c.nvcc_path or 'none'}. {RUNTIME_NOTE}"
+    wanted = profile.cuda_toolkit
+    if wanted:
+        match = _find(c.toolkits, wanted)
+        if match is None:
+            return CheckResult("cuda.toolkit", "fail",
+                               f"CUDA {wanted} toolkit not installed (found: {installed})",
+                               detail=detail, fix=_install_toolkit_fix(wanted, profile))
+        if selected and major_minor(selected) != major_minor(wanted):
+            return CheckResult("cuda.toolkit", "fail",
+                               f"PATH selects CUDA {selected} ({c.nvcc_path}); profile expects "
+                               f"{wanted}", detail=detail, fix=_env_fix(match.path))
+        if not selected:
+            return CheckResult("cuda.toolkit", "warn",
+                               f"CUDA {wanted} installed at {match.path} but nvcc is not on PATH",
+                               detail=detail, fix=_env_fix(match.path))
+        stale = [p for p in c.ld_library_path_entries if match.path not in p
+                 and "/usr/local/cuda/" not in p + "/"]
+        if stale:
+            return CheckResult("cuda.toolkit", "warn",
+                               f"CUDA {selected} on PATH, but LD_LIBRARY_PATH names "
+                               f"{', '.join(stale)}", detail=detail, fix=_env_fix(match.path))
+        return CheckResult("cuda.toolkit", "pass", f"CUDA {selected} selected by PATH "
+                           f"({c.nvcc_path})", detail=detail)
+    if not c.toolkits and not selected:
+        if not has_nvidia_gpu(facts):
+            return CheckResult("cuda.toolkit", "skip", "No CUDA toolkit, no NVIDIA GPU",
+                               detail=RUNTIME_NOTE)
+        return CheckResult("cuda.toolkit", "pass", "No system CUDA toolkit: fine for pip's "
+                           "torch, needed only to compile CUDA code", detail=detail)
+    if not selected:
+        newest = max(c.toolkits, key=lambda t: version_tuple(t.version) or (0,))
+        return CheckResult("cuda.toolkit", "warn",
+                           f"CUDA toolkit installed ({installed}) but nvcc is not on PATH",
+                           detail=detail, fix=_env_fix(newest.path))
+    return CheckResult("cuda.toolkit", "pass", f"CUDA {selected} selected by PATH "
+                       f"({c.nvcc_path}); installed: {installed}", detail=detail)
+
+
+def _install_toolkit_fix(version: str, profile: Profile) -> str:
+    if profile.cuda_installer == "runfile":
+        return (f"download the CUDA {version} runfile from developer.nvidia.com/cuda-toolkit-"
+                f"archive, then: sudo sh cuda_{version}.*_linux.run --silent --toolkit "
+                f"--toolkitpath=/usr/local/cuda-{version}")
+    return f"install CUDA {version} from developer.nvidia.com/cuda-toolkit-archive"
+
+
+@check("cuda.driver_compat")
+def driver_compat(facts: Facts, profile: Profile) -> CheckResult:
+    driver = facts.driver.version
+    if not driver:
+        return CheckResult("cuda.driver_compat", "skip", "No NVIDIA driver version to compare",
+                           detail=RUNTIME_NOTE)
+    have = version_tuple(driver)
+    problems: list[tuple[str, str]] = []  # (status, sentence)
+    needed: list[str] = []
+    torch_cuda = facts.torch.cuda
+    if torch_cuda:
+        need = tables.min_driver_for_cuda(torch_cuda)
+        if need and have < version_tuple(need):
+            floor = tables.CUDA_MINOR_COMPAT_DRIVER.get((version_tuple(torch_cuda) or (0,))[0])
+            if floor and have >= version_tuple(floor):
+                problems.append(("warn", f"torch's CUDA {torch_cuda} runtime wants driver {need}; "
+                                 f"{driver} runs it only through minor version compatibility "
+                                 "(no PTX JIT of newer code)"))
+            else:
+                problems.append(("fail", f"torch's CUDA {torch_cuda} runtime needs driver "
+                                 f"{floor or need} or newer, found {driver}"))
+                needed.append(floor or need)
+    selected = selected_toolkit_version(facts)
+    for tk in facts.cuda.toolkits:
+        need = tables.min_driver_for_cuda(tk.version)
+        if need and have < version_tuple(need):
+            chosen = major_minor(tk.version) in (major_minor(selected),
+                                                  major_minor(profile.cuda_toolkit))
+            problems.append(("fail" if chosen else "warn",
+                             f"CUDA {tk.version} ({tk.path}) needs driver {need}, found {driver}"))
+            if chosen:
+                needed.append(need)
+    checked = ", ".join(filter(None, [f"torch CUDA {torch_cuda}" if torch_cuda else None] +
+                               [f"toolkit {t.version}" for t in facts.cuda.toolkits]))
+    detail = (f"Minimum drivers from NVIDIA's CUDA release notes (table 3). {RUNTIME_NOTE}")
+    if not problems:
+        what = checked or "nothing CUDA installed yet"
+        return CheckResult("cuda.driver_compat", "pass", f"Driver {driver} is new enough for "
+                           f"{what}", detail=detail)
+    status = "fail" if any(s == "fail" for s, _ in problems) else "warn"
+    newest = max(needed, key=version_tuple) if needed else None
+    return CheckResult("cuda.driver_compat", status, "; ".join(p for _, p in problems),
+                       detail=detail, fix=fixes.nvidia_driver(
+                           facts.os.family, profile.cuda_installer == "runfile", newest))
+
+
+@check("cuda.host_compiler")
+def host_compiler(facts: Facts, profile: Profile) -> CheckResult:
+    cuda = selected_toolkit_version(facts) or profile.cuda_toolkit
+    if not cuda and facts.cuda.toolkits:
+        cuda = max((t.version for t in facts.cuda.toolkits if t.version), key=version_tuple,
+                   default=None)
+    if not cuda:
+        return CheckResult("cuda.host_compiler", "skip", "No CUDA toolkit to compile with")
+    gcc = facts.cuda.gcc_version
+    if not gcc:
+        return CheckResult("cuda.host_compiler", "warn", f"gcc not found (CUDA {cuda}'s nvcc "
+                           "and the driver's kernel module build need it)",
+                           fix=fixes.install_packages(facts.os.family, ["gcc", "gcc-c++"]
+                                                      if facts.os.family != "debian"
+                                                      else ["build-essential"]))
+    limit = tables.max_gcc_for_cuda(cuda)
+    if limit is None:
+        return CheckResult("cuda.host_compiler", "skip", f"CUDA {cuda} is not in the host "
+                           f"compiler table; gcc is {gcc}")
+    major = (version_tuple(gcc) or (0,))[0]
+    if major <= limit:
+        return CheckResult("cuda.host_compiler", "pass", f"gcc {gcc} is supported by CUDA "
+                           f"{major_minor(cuda)} (up to gcc {limit})")
+    return CheckResult(
+        "cuda.host_compiler", "warn",
+        f"gcc {gcc} is newer than CUDA {major_minor(cuda)} accepts (up to gcc {limit})",
+        detail=("nvcc refuses a newer host compiler ('unsupported GNU version'), and the "
+                "runfile installer's compiler check fails. This matters only for compiling CUDA "
+                f"code: pip's torch needs no compiler. {RUNTIME_NOTE}"),
+        fix=_older_gcc_fix(facts.os.family, limit))
+
+
+def _older_gcc_fix(family: str, limit: int) -> str:
+    # Fedora ships one gcc per release, so the usual way out there is a second, older gcc
+    # from conda-forge; Debian/Ubuntu package several versions side by side.
+    override = "run the runfile with --override to skip its compiler check, then "
+    if family == "debian":
+        return (f"sudo apt-get install gcc-{limit} g++-{limit}; {override}"
+                f"compile with nvcc -ccbin g++-{limit}")
+    return (f"{override}compile with an older host compiler: conda install -c conda-forge "
+            f"gxx_linux-64={limit} and nvcc -ccbin $CONDA_PREFIX/bin/x86_64-conda-linux-gnu-g++ "
+            f"(or link it as /usr/local/cuda/bin/gcc)")

@@ -1,0 +1,79 @@
+"""Checks of the operating system side: distribution, profile packages, pip, Term::ReadLine::Gnu."""
+
+from __future__ import annotations
+
+from provision import fixes
+from provision.checks.base import CheckResult, check, has_nvidia_gpu
+from provision.facts import Facts
+from provision.profile import Profile
+
+
+@check("os.distro")
+def distro(facts: Facts, profile: Profile) -> CheckResult:
+    os_ = facts.os
+    name = os_.pretty_name or " ".join(filter(None, [os_.id, os_.version_id])) or "unknown"
+    kernel = f"kernel {os_.kernel}" if os_.kernel else "kernel unknown"
+    summary = f"{name}, {kernel}"
+    if not os_.id:
+        return CheckResult("os.distro", "warn", f"Distribution unknown ({os_.reason}), {kernel}",
+                           detail="Fixes below are generic because the package manager is "
+                                  "unknown.")
+    wanted_id, wanted_version = profile.distro_id, profile.distro_version
+    if wanted_id and (os_.id != wanted_id or (wanted_version and os_.version_id != wanted_version)):
+        expected = " ".join(filter(None, [wanted_id, wanted_version]))
+        return CheckResult("os.distro", "warn", f"{summary}; profile expects {expected}",
+                           detail="The checks still run; fixes are given for the distribution "
+                                  "actually found.")
+    detail = "" if os_.family != "unknown" else \
+        "This distribution is not one the doctor knows (Fedora, RHEL-likes, Debian/Ubuntu); " \
+        "fixes are generic."
+    return CheckResult("os.distro", "pass", summary, detail=detail)
+
+
+@check("os.packages")
+def packages(facts: Facts, profile: Profile) -> CheckResult:
+    if not profile.packages:
+        return CheckResult("os.packages", "skip", "No package list to check (no profile)")
+    found = facts.packages
+    if found.tool is None or found.reason:
+        return CheckResult("os.packages", "warn", "Could not query installed packages",
+                           detail=found.reason)
+    missing = [name for name in profile.packages if not found.installed.get(name)]
+    if missing:
+        return CheckResult("os.packages", "fail",
+                           f"{len(missing)} of {len(profile.packages)} profile packages missing: "
+                           f"{', '.join(missing)}",
+                           fix=fixes.install_packages(facts.os.family, missing))
+    return CheckResult("os.packages", "pass",
+                       f"All {len(profile.packages)} profile packages installed")
+
+
+@check("python.pip")
+def pip(facts: Facts, profile: Profile) -> CheckResult:
+    py = facts.python
+    if py.pip_version:
+        return CheckResult("python.pip", "pass", f"pip {py.pip_version} for Python {py.version}")
+    return CheckResult("python.pip", "fail", f"pip is missing for Python {py.version}",
+                       detail=py.reason, fix=fixes.install(facts.os.family, "pip"))
+
+
+@check("perl.readline_gnu")
+def readline_gnu(facts: Facts, profile: Profile) -> CheckResult:
+    why = ("NVIDIA's CUDA runfile installer needs the Perl module Term::ReadLine::Gnu. It matters "
+           "where the runfile is the way CUDA gets installed, typically Fedora and RHEL-likes "
+           "whose base install lacks the module; on Debian/Ubuntu NVIDIA's apt repository is "
+           "the usual route and does not need it.")
+    if facts.perl.readline_gnu:
+        return CheckResult("perl.readline_gnu", "pass", "Perl module Term::ReadLine::Gnu present",
+                           detail=why)
+    needs_runfile = profile.cuda_installer == "runfile"
+    if not needs_runfile and not has_nvidia_gpu(facts):
+        return CheckResult("perl.readline_gnu", "skip",
+                           "Term::ReadLine::Gnu not needed: no NVIDIA GPU", detail=why)
+    logical = ("readline-gnu",) if facts.perl.installed else ("perl", "readline-gnu")
+    what = "Perl module Term::ReadLine::Gnu missing" if facts.perl.installed else "Perl missing"
+    status = "fail" if needs_runfile else "warn"
+    suffix = "" if needs_runfile else " (needed only for NVIDIA's runfile installer)"
+    return CheckResult("perl.readline_gnu", status, what + suffix,
+                       detail=f"{why} {facts.perl.reason}".strip(),
+                       fix=fixes.install(facts.os.family, *logical))

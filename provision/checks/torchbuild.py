@@ -1,0 +1,141 @@
+"""Checks of the PyTorch build: installed, CUDA usable, and compiled for this GPU."""
+
+from __future__ import annotations
+
+import re
+
+from provision import tables
+from provision.checks.base import CheckResult, check, gpu_capability, gpu_name, has_nvidia_gpu
+from provision.checks.cuda import RUNTIME_NOTE
+from provision.facts import Facts
+from provision.profile import Profile
+
+# Wheel index per CUDA build; cu126 is the newest line that still carries Pascal (sm_60/61)
+# and Maxwell kernels, per PyTorch's release notes for 2.8, which dropped them from cu128+.
+INDEX = "https://download.pytorch.org/whl"
+
+
+def _pip_install(index: str) -> str:
+    return f"python3 -m pip install --upgrade torch --index-url {INDEX}/{index}"
+
+
+@check("torch.build")
+def build(facts: Facts, profile: Profile) -> CheckResult:
+    t = facts.torch
+    if not t.installed:
+        return CheckResult("torch.build", "fail", "torch is not installed", detail=t.reason,
+                           fix=_pip_install("cu126" if has_nvidia_gpu(facts) else "cpu"))
+    kind = f"CUDA {t.cuda} build" if t.cuda else "CPU-only build"
+    cudnn = f", cuDNN {t.cudnn}" if t.cudnn else ""
+    summary = f"torch {t.version}: {kind}{cudnn}"
+    if not t.cuda and has_nvidia_gpu(facts):
+        return CheckResult("torch.build", "fail", summary + " on a machine with an NVIDIA GPU",
+                           detail=RUNTIME_NOTE, fix=_pip_install(_suggested_index(facts)))
+    return CheckResult("torch.build", "pass", summary, detail=RUNTIME_NOTE)
+
+
+def _suggested_index(facts: Facts) -> str:
+    """The newest CUDA wheel line the driver can run and that still has this GPU's kernels."""
+    cap = tables.version_tuple(gpu_capability(facts)) or (9, 0)
+    driver = tables.version_tuple(facts.driver.version)
+    lines = ["cu128", "cu126", "cu118"] if cap >= (7, 5) else ["cu126", "cu118"]
+    for line in lines:
+        need = tables.CUDA_MINOR_COMPAT_DRIVER[int(line[2:4])]
+        if driver is None or driver >= tables.version_tuple(need):
+            return line
+    return lines[-1]
+
+
+def _likely_reason(facts: Facts) -> str:
+    t, d = facts.torch, facts.driver
+    if not t.cuda:
+        return "this torch is a CPU-only build"
+    if not has_nvidia_gpu(facts):
+        return "there is no NVIDIA GPU"
+    if d.nouveau_loaded:
+        return "nouveau holds the GPU instead of NVIDIA's driver"
+    if not d.version:
+        return "the NVIDIA driver is not loaded"
+    need = tables.min_driver_for_cuda(t.cuda)
+    floor = tables.CUDA_MINOR_COMPAT_DRIVER.get((tables.version_tuple(t.cuda) or (0,))[0])
+    lowest = floor or need
+    if lowest and tables.version_tuple(d.version) < tables.version_tuple(lowest):
+        return f"driver {d.version} is too old for torch's CUDA {t.cuda} runtime"
+    if t.init_warning:
+        return t.init_warning.splitlines()[0]
+    return "unknown: try python3 -c 'import torch; torch.zeros(1).cuda()' for the error"
+
+
+@check("torch.cuda")
+def cuda_available(facts: Facts, profile: Profile) -> CheckResult:
+    t = facts.torch
+    if not t.installed:
+        return CheckResult("torch.cuda", "skip", "torch is not installed")
+    if t.cuda_available:
+        names = ", ".join(f"{d.name} ({d.capability})" for d in t.devices) or "?"
+        return CheckResult("torch.cuda", "pass", f"torch.cuda.is_available(): True, {names}")
+    if not has_nvidia_gpu(facts) and not profile.gpu_required:
+        return CheckResult("torch.cuda", "skip", "torch.cuda.is_available(): False (no NVIDIA "
+                           "GPU; torch runs on the CPU)")
+    reason = _likely_reason(facts)
+    return CheckResult("torch.cuda", "fail", f"torch.cuda.is_available(): False; most likely "
+                       f"{reason}", detail=t.init_warning or "",
+                       fix="fix the failing checks above (driver, torch build) first")
+
+
+def parse_arch(entry: str) -> tuple[str, int, int, bool] | None:
+    """"sm_61" -> ("sm", 6, 1, False); "compute_90" -> PTX; "sm_90a" -> arch-specific."""
+    match = re.fullmatch(r"(sm|compute)_(\d+)(\d)([a-z]?)", entry)
+    if not match:
+        return None
+    return match.group(1), int(match.group(2)), int(match.group(3)), bool(match.group(4))
+
+
+def arch_supported(capability: str, arch_list: list[str]) -> str | None:
+    """The arch list entry that runs on this capability, or None.
+
+    A cubin for sm_XY runs on X.Z with Z >= Y (same major); PTX for compute_XY is JIT-compiled
+    by the driver for any X.Y or newer ("PTX forward compatibility"); sm_90a-style entries run
+    only on exactly that GPU. Source: CUDA C++ Programming Guide, "Binary Compatibility".
+    """
+    cap = tables.version_tuple(capability)
+    if not cap or len(cap) < 2:
+        return None
+    for entry in arch_list:
+        parsed = parse_arch(entry)
+        if not parsed:
+            continue
+        kind, major, minor, specific = parsed
+        if kind == "sm" and major == cap[0] and (minor == cap[1] if specific else minor <= cap[1]):
+            return entry
+    for entry in arch_list:
+        parsed = parse_arch(entry)
+        if parsed and parsed[0] == "compute" and (parsed[1], parsed[2]) <= (cap[0], cap[1]):
+            return f"{entry} (PTX, compiled by the driver at first use)"
+    return None
+
+
+@check("torch.arch")
+def arch(facts: Facts, profile: Profile) -> CheckResult:
+    t = facts.torch
+    cap = gpu_capability(facts) or profile.compute_capability
+    if not has_nvidia_gpu(facts) or not t.installed or not t.cuda:
+        return CheckResult("torch.arch", "skip", "No CUDA torch build and GPU to match")
+    if not cap:
+        return CheckResult("torch.arch", "skip", "GPU compute capability unknown")
+    if not t.arch_list:
+        return CheckResult("torch.arch", "skip", "torch did not report its architectures",
+                           detail=t.reason)
+    sm = "sm_" + cap.replace(".", "")
+    match = arch_supported(cap, t.arch_list)
+    built = " ".join(t.arch_list)
+    if match:
+        return CheckResult("torch.arch", "pass", f"torch {t.version} has kernels for {sm} "
+                           f"via {match}", detail=f"Built for: {built}")
+    return CheckResult(
+        "torch.arch", "fail",
+        f"torch {t.version} has no kernels for {gpu_name(facts) or 'this GPU'} ({sm}): expect "
+        "'no kernel image is available for execution on the device'",
+        detail=f"Built for: {built}",
+        fix=f"install a build that includes {sm}: {_pip_install(_suggested_index(facts))}; "
+            "check with python3 -c 'import torch; print(torch.cuda.get_arch_list())'")

@@ -1,0 +1,56 @@
+"""The doctor: run every check over Facts and a Profile, and build the `rnnbench.doctor/1` dict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from provision.checks import CheckResult, ordered_checks
+from provision.facts import Facts
+from provision.profile import Profile, ProfileError, load_profile
+
+SCHEMA = "rnnbench.doctor/1"
+
+__all__ = ["SCHEMA", "CheckResult", "Profile", "ProfileError", "doctor_document",
+           "exit_code", "inferred_profile", "load_profile", "run_checks"]
+
+
+def inferred_profile(facts: Facts) -> Profile:
+    """Expectations taken from the machine itself: a GPU is expected only where one is seen."""
+    return Profile(name=None, description="inferred from this machine",
+                   gpu_required=bool(facts.pci_gpus))
+
+
+def run_checks(facts: Facts, profile: Profile | None = None) -> list[CheckResult]:
+    """Every check in print order; a check that raises becomes that check's failure."""
+    profile = profile or inferred_profile(facts)
+    results = []
+    for check_id, fn in ordered_checks():
+        try:
+            result = fn(facts, profile)
+        except Exception as exc:  # one broken check must not hide the others
+            result = CheckResult(check_id, "fail", f"check crashed: {type(exc).__name__}: {exc}",
+                                 detail="This is a bug in rnnbench's doctor; the other checks "
+                                        "still ran.")
+        results.append(result)
+    return results
+
+
+def exit_code(checks: list[CheckResult]) -> int:
+    """0 when nothing failed (warnings allowed), 1 when a check failed."""
+    return 1 if any(c.status == "fail" for c in checks) else 0
+
+
+def doctor_document(facts: Facts, profile: Profile | None,
+                    checks: list[CheckResult]) -> dict[str, Any]:
+    """The `rnnbench.doctor/1` document: profile name (None when inferred), facts and checks."""
+    counts = {status: sum(c.status == status for c in checks)
+              for status in ("pass", "warn", "fail", "skip")}
+    return {
+        "schema": SCHEMA,
+        "profile": profile.name if profile else None,
+        "expectations": (profile or inferred_profile(facts)).to_dict(),
+        "facts": facts.to_dict(),
+        "checks": [c.to_dict() for c in checks],
+        "summary": counts,
+        "exit_code": exit_code(checks),
+    }

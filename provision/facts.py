@@ -1,0 +1,270 @@
+"""Facts: one plain, serialisable snapshot of the machine, and `gather_facts` that takes it.
+
+Every field has a default so that a Facts can be built by hand in a test and read back from an
+older results file. Unknown is `None`; why something is unknown goes into a `reason` field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import typing
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+SCHEMA = "rnnbench.facts/1"
+
+
+@dataclass
+class OsFacts:
+    id: str | None = None  # os-release ID, e.g. "fedora", "ubuntu"
+    id_like: list[str] = field(default_factory=list)
+    version_id: str | None = None
+    pretty_name: str | None = None
+    family: str = "unknown"  # fedora | rhel | debian | unknown: picks the package manager
+    kernel: str | None = None
+    arch: str | None = None
+    reason: str = ""
+
+
+@dataclass
+class PythonFacts:
+    version: str | None = None
+    executable: str | None = None
+    pip_version: str | None = None
+    reason: str = ""
+
+
+@dataclass
+class PerlFacts:
+    installed: bool | None = None
+    readline_gnu: bool | None = None
+    reason: str = ""
+
+
+@dataclass
+class PackagesFacts:
+    tool: str | None = None  # rpm | dpkg-query
+    installed: dict[str, str | None] = field(default_factory=dict)  # name -> version or None
+    reason: str = ""
+
+
+@dataclass
+class CpuFacts:
+    model: str | None = None
+    physical_cores: int | None = None
+    logical_cores: int | None = None
+    memory_total_gib: float | None = None
+    memory_available_gib: float | None = None
+    governor: str | None = None
+    max_freq_mhz: float | None = None
+    reason: str = ""
+
+
+@dataclass
+class PciGpu:
+    slot: str = ""
+    vendor_id: str = "10de"
+    device_id: str | None = None
+    class_code: str | None = None  # "0300" VGA, "0302" 3D controller
+    name: str | None = None
+    kernel_driver: str | None = None  # the driver bound now: nvidia, nouveau, vfio-pci or None
+
+
+@dataclass
+class GpuHealth:
+    temperature_c: float | None = None
+    power_w: float | None = None
+    power_limit_w: float | None = None
+    sm_clock_mhz: float | None = None
+    max_sm_clock_mhz: float | None = None
+    throttle_reasons: list[str] = field(default_factory=list)
+    pcie_gen: int | None = None
+    pcie_gen_max: int | None = None
+    pcie_width: int | None = None
+    pcie_width_max: int | None = None
+    persistence_mode: bool | None = None
+    ecc_enabled: bool | None = None
+    ecc_uncorrected: int | None = None
+    reason: str = ""
+
+
+@dataclass
+class GpuInfo:
+    index: int = 0
+    name: str | None = None
+    uuid: str | None = None
+    pci_bus_id: str | None = None
+    compute_capability: str | None = None
+    memory_total_mib: float | None = None
+    health: GpuHealth | None = None
+
+
+@dataclass
+class DriverFacts:
+    version: str | None = None
+    source: str | None = None  # nvml | nvidia-smi | proc
+    nvidia_module_loaded: bool = False
+    nouveau_loaded: bool = False
+    module_installed: bool | None = None  # an nvidia.ko that modinfo can find
+    module_signer: str | None = None  # "" when the module is unsigned
+    secure_boot: bool | None = None
+    gpus: list[GpuInfo] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # why each source failed
+
+
+@dataclass
+class CudaToolkit:
+    path: str = ""
+    version: str | None = None
+    source: str | None = None  # version.json | version.txt | nvcc
+
+
+@dataclass
+class CudaFacts:
+    toolkits: list[CudaToolkit] = field(default_factory=list)
+    default_link: str | None = None  # where /usr/local/cuda points
+    nvcc_path: str | None = None
+    nvcc_version: str | None = None
+    path_entries: list[str] = field(default_factory=list)  # PATH entries that name cuda
+    ld_library_path_entries: list[str] = field(default_factory=list)
+    gcc_version: str | None = None
+    reason: str = ""
+
+
+@dataclass
+class TorchDevice:
+    name: str | None = None
+    capability: str | None = None
+
+
+@dataclass
+class TorchFacts:
+    installed: bool = False
+    version: str | None = None
+    cuda: str | None = None  # the CUDA runtime the build ships (torch.version.cuda)
+    cudnn: int | None = None
+    cuda_available: bool = False
+    init_warning: str | None = None  # what torch said while trying to initialise CUDA
+    arch_list: list[str] = field(default_factory=list)
+    devices: list[TorchDevice] = field(default_factory=list)
+    num_threads: int | None = None
+    source: str = "import"  # import | recorded (a replay's rnnbench-torch.json)
+    reason: str = ""
+
+
+@dataclass
+class GpuWorkResult:
+    index: int = 0
+    name: str | None = None
+    matmul_max_rel_err: float | None = None
+    matmul_ok: bool | None = None
+    lstm_max_abs_err: float | None = None
+    lstm_ok: bool | None = None
+    h2d_gb_s: float | None = None
+    d2h_gb_s: float | None = None
+    d2d_gb_s: float | None = None
+    fp32_tflops: float | None = None
+    half_dtype: str | None = None
+    half_tflops: float | None = None
+    nominal_fp32_tflops: float | None = None
+    nominal_half_tflops: float | None = None
+    seconds: float | None = None
+    error: str | None = None
+
+
+@dataclass
+class GpuWorkFacts:
+    ran: bool = False
+    reason: str = ""
+    results: list[GpuWorkResult] = field(default_factory=list)
+
+
+@dataclass
+class Facts:
+    schema: str = SCHEMA
+    root: str = "/"
+    gathered_at: str = ""
+    gather_seconds: float | None = None
+    os: OsFacts = field(default_factory=OsFacts)
+    python: PythonFacts = field(default_factory=PythonFacts)
+    perl: PerlFacts = field(default_factory=PerlFacts)
+    packages: PackagesFacts = field(default_factory=PackagesFacts)
+    cpu: CpuFacts = field(default_factory=CpuFacts)
+    pci_gpus: list[PciGpu] = field(default_factory=list)
+    driver: DriverFacts = field(default_factory=DriverFacts)
+    cuda: CudaFacts = field(default_factory=CudaFacts)
+    torch: TorchFacts = field(default_factory=TorchFacts)
+    gpu_work: GpuWorkFacts = field(default_factory=GpuWorkFacts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (only str, int, float, bool, None, lists and dicts)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Facts:
+        """Rebuild Facts from `to_dict()` output; unknown keys are ignored, missing ones default."""
+        return from_plain(cls, data)
+
+
+def from_plain(cls: type, data: Any) -> Any:
+    """An instance of dataclass `cls` from plain dicts/lists, ignoring unknown keys."""
+    if not isinstance(data, dict):
+        return cls()
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            kwargs[f.name] = _convert(hints[f.name], data[f.name])
+    return cls(**kwargs)
+
+
+def _convert(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if dataclasses.is_dataclass(hint):
+        return from_plain(hint, value)
+    if origin is list and args and dataclasses.is_dataclass(args[0]):
+        return [from_plain(args[0], item) for item in value] if isinstance(value, list) else []
+    if args and origin is not list and origin is not dict:  # an Optional[...] / union
+        for arg in args:
+            if dataclasses.is_dataclass(arg):
+                return from_plain(arg, value)
+    return value
+
+
+def gather_facts(root: Path = Path("/"), gpu_tests: bool = False,
+                 extra_packages: tuple[str, ...] = ()) -> Facts:
+    """Probe the machine (or the replayed machine below `root`) into one Facts; never raises.
+
+    NVML and the real GPU computations are used only when `root` is "/": below any other root
+    they would describe this machine rather than the recorded one. `extra_packages` are distro
+    packages (a profile's list) whose installed version is looked up too.
+    """
+    from provision.probes import cuda, gpu_work, nvidia, system, torchinfo
+
+    started = time.perf_counter()
+    root = Path(root)
+    live = root.resolve() == Path("/")
+    facts = Facts(root=str(root), gathered_at=datetime.now(timezone.utc).isoformat(
+        timespec="seconds"))
+    facts.os = system.probe_os(root)
+    facts.python = system.probe_python(live)
+    facts.perl = system.probe_perl()
+    facts.packages = system.probe_packages(facts.os.family, extra_packages)
+    facts.cpu = system.probe_cpu(root, live)
+    facts.pci_gpus = nvidia.probe_pci(root)
+    facts.driver = nvidia.probe_driver(root, live, facts.pci_gpus)
+    facts.cuda = cuda.probe_cuda(root)
+    facts.torch = torchinfo.probe_torch(root)
+    if gpu_tests and live:
+        facts.gpu_work = gpu_work.run_gpu_work(facts.driver.gpus)
+    else:
+        why = "turned off (--no-gpu-tests)" if not gpu_tests else "not run on a replayed machine"
+        facts.gpu_work = GpuWorkFacts(ran=False, reason=why)
+    facts.gather_seconds = round(time.perf_counter() - started, 3)
+    return facts

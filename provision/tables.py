@@ -1,0 +1,202 @@
+"""Compatibility tables the checks consult, each with the place its figures come from.
+
+Versions are compared as tuples of ints: "410.48" -> (410, 48), "10.0" -> (10, 0).
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def version_tuple(text: str | None) -> tuple[int, ...] | None:
+    """Leading dotted digits of `text` as a tuple ("12.1.105" -> (12, 1, 105)), else None."""
+    if not text:
+        return None
+    match = re.match(r"\s*v?(\d+(?:\.\d+)*)", str(text))
+    if not match:
+        return None
+    return tuple(int(part) for part in match.group(1).split("."))
+
+
+def major_minor(text: str | None) -> str | None:
+    """"10.0.130" -> "10.0"; None when `text` holds no version."""
+    parts = version_tuple(text)
+    if not parts:
+        return None
+    return f"{parts[0]}.{parts[1] if len(parts) > 1 else 0}"
+
+
+# CUDA toolkit (major.minor) -> minimum Linux x86_64 driver of its first (GA) release.
+# Source: NVIDIA CUDA Toolkit Release Notes, Table 3 "CUDA Toolkit and Corresponding Driver
+# Versions" (docs.nvidia.com/cuda/cuda-toolkit-release-notes), column "Toolkit Driver Version".
+CUDA_MIN_DRIVER: dict[str, str] = {
+    "8.0": "375.26",
+    "9.0": "384.81",
+    "9.1": "390.46",
+    "9.2": "396.26",
+    "10.0": "410.48",
+    "10.1": "418.39",
+    "10.2": "440.33",
+    "11.0": "450.51.05",
+    "11.1": "455.23",
+    "11.2": "460.27.03",
+    "11.3": "465.19.01",
+    "11.4": "470.42.01",
+    "11.5": "495.29.05",
+    "11.6": "510.39.01",
+    "11.7": "515.43.04",
+    "11.8": "520.61.05",
+    "12.0": "525.60.13",
+    "12.1": "530.30.02",
+    "12.2": "535.54.03",
+    "12.3": "545.23.06",
+    "12.4": "550.54.14",
+    "12.5": "555.42.02",
+    "12.6": "560.28.03",
+    "12.8": "570.26",
+    "12.9": "575.51.03",
+    "13.0": "580.65.06",
+}
+
+# From CUDA 11 on, a runtime of one major family runs on any driver of that family's first
+# release ("minor version compatibility"), with limits (no PTX JIT of newer code).
+# Source: NVIDIA CUDA Toolkit Release Notes, Table 2 "CUDA Toolkit and Minimum Required Driver
+# Version for CUDA Minor Version Compatibility", and the CUDA Compatibility guide.
+CUDA_MINOR_COMPAT_DRIVER: dict[int, str] = {
+    11: "450.80.02",
+    12: "525.60.13",
+    13: "580.65.06",
+}
+
+# CUDA toolkit (major.minor) -> newest GCC major version its nvcc accepts as host compiler.
+# Source: NVIDIA CUDA Installation Guide for Linux of each version, table "Supported Linux
+# Distributions" (the GCC column), which is what crt/host_config.h enforces with its
+# "unsupported GNU version" error.
+CUDA_MAX_GCC: dict[str, int] = {
+    "9.0": 6,
+    "9.1": 6,
+    "9.2": 7,
+    "10.0": 7,
+    "10.1": 8,
+    "10.2": 8,
+    "11.0": 9,
+    "11.1": 10,
+    "11.2": 10,
+    "11.3": 10,
+    "11.4": 11,
+    "11.5": 11,
+    "11.6": 11,
+    "11.7": 11,
+    "11.8": 11,
+    "12.0": 12,
+    "12.1": 12,
+    "12.2": 12,
+    "12.3": 12,
+    "12.4": 13,
+    "12.5": 13,
+    "12.6": 13,
+    "12.8": 14,
+    "12.9": 14,
+    "13.0": 15,  # crt/host_config.h of CUDA 13.0 errors on __GNUC__ > 15
+}
+
+# GPU name fragment -> compute capability. Longer fragments are tried first, so "1050 ti"
+# wins over "1050". Source: NVIDIA's "CUDA GPUs - Compute Capability" page
+# (developer.nvidia.com/cuda-gpus); Pascal through Blackwell plus a few older cards.
+COMPUTE_CAPABILITY: dict[str, str] = {
+    "gtx 750": "5.0", "gtx 950m": "5.0", "gtx 960m": "5.0",
+    "gtx 950": "5.2", "gtx 960": "5.2", "gtx 970": "5.2", "gtx 980": "5.2",
+    "gtx titan x": "5.2", "tesla m40": "5.2", "tesla m60": "5.2",
+    "tesla p100": "6.0", "quadro gp100": "6.0",
+    "gtx 1050": "6.1", "gtx 1050 ti": "6.1", "gtx 1060": "6.1", "gtx 1070": "6.1",
+    "gtx 1080": "6.1", "gtx 1080 ti": "6.1", "titan xp": "6.1", "titan x (pascal)": "6.1",
+    "tesla p4": "6.1", "tesla p40": "6.1", "mx150": "6.1", "quadro p1000": "6.1",
+    "quadro p2000": "6.1", "quadro p4000": "6.1", "quadro p5000": "6.1", "quadro p6000": "6.1",
+    "tesla v100": "7.0", "v100": "7.0", "titan v": "7.0", "quadro gv100": "7.0",
+    "gtx 1650": "7.5", "gtx 1660": "7.5", "rtx 2060": "7.5", "rtx 2070": "7.5",
+    "rtx 2080": "7.5", "titan rtx": "7.5", "tesla t4": "7.5", "t4": "7.5",
+    "quadro rtx": "7.5",
+    "a100": "8.0", "a30": "8.0",
+    "rtx 3050": "8.6", "rtx 3060": "8.6", "rtx 3070": "8.6", "rtx 3080": "8.6",
+    "rtx 3090": "8.6", "rtx a2000": "8.6", "rtx a4000": "8.6", "rtx a5000": "8.6",
+    "rtx a6000": "8.6", "a10": "8.6", "a16": "8.6", "a40": "8.6", "a2": "8.6",
+    "rtx 4060": "8.9", "rtx 4070": "8.9", "rtx 4080": "8.9", "rtx 4090": "8.9",
+    "rtx 6000 ada": "8.9", "l4": "8.9", "l40": "8.9", "l40s": "8.9",
+    "h100": "9.0", "h200": "9.0", "gh200": "9.0", "h800": "9.0",
+    "b200": "10.0", "b100": "10.0", "gb200": "10.0",
+    "rtx 5070": "12.0", "rtx 5080": "12.0", "rtx 5090": "12.0",
+}
+
+# PCI device id (vendor 0x10de) -> marketing name, for naming a GPU when no driver is loaded and
+# lspci is absent. Source: the PCI ID Repository (pci-ids.ucw.cz), vendor 10de.
+NVIDIA_PCI_NAMES: dict[str, str] = {
+    "1c8d": "GeForce GTX 1050 Mobile",
+    "1c81": "GeForce GTX 1050",
+    "1c82": "GeForce GTX 1050 Ti",
+    "1c8c": "GeForce GTX 1050 Ti Mobile",
+    "1c03": "GeForce GTX 1060 6GB",
+    "1b81": "GeForce GTX 1070",
+    "1b80": "GeForce GTX 1080",
+    "1b06": "GeForce GTX 1080 Ti",
+    "1db4": "Tesla V100 PCIe 16GB",
+    "1eb8": "Tesla T4",
+    "1f08": "GeForce RTX 2060",
+    "2204": "GeForce RTX 3090",
+    "20b0": "A100 SXM4 40GB",
+    "20b5": "A100 PCIe 80GB",
+    "2684": "GeForce RTX 4090",
+    "27b8": "L4",
+    "2330": "H100 SXM5 80GB",
+    "2331": "H100 PCIe",
+    "2335": "H200",
+}
+
+# Nominal dense peaks (TFLOP/s) to set a measured matmul beside: (fp32, fp16/bf16 tensor).
+# Source: NVIDIA product data sheets (GeForce specifications; A100, H100 and L4 data sheets).
+# Mobile parts vary with the laptop's power limit, so those figures are a ceiling.
+NOMINAL_PEAK_TFLOPS: dict[str, tuple[float, float | None]] = {
+    "gtx 1050": (1.86, None),
+    "gtx 1050 ti": (2.14, None),
+    "gtx 1080 ti": (11.3, None),
+    "tesla v100": (15.7, 125.0),
+    "tesla t4": (8.1, 65.0),
+    "rtx 3090": (35.6, 71.0),
+    "a100": (19.5, 312.0),
+    "rtx 4090": (82.6, 165.2),
+    "l4": (30.3, 121.0),
+    "h100": (66.9, 989.4),
+    "h200": (66.9, 989.4),
+}
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"\s+", " ", name.lower().replace("nvidia", "").replace("geforce", "")).strip()
+
+
+def lookup_by_name(table: dict[str, object], name: str | None) -> object | None:
+    """The entry whose key is the longest whole-word fragment of the GPU `name`."""
+    if not name:
+        return None
+    key = f" {_name_key(name)} "
+    for fragment in sorted(table, key=len, reverse=True):
+        if f" {fragment} " in key:
+            return table[fragment]
+    return None
+
+
+def compute_capability_for(name: str | None) -> str | None:
+    """Compute capability ("6.1") of a GPU by its name, or None when the table lacks it."""
+    value = lookup_by_name(COMPUTE_CAPABILITY, name)
+    return str(value) if value else None
+
+
+def min_driver_for_cuda(cuda: str | None) -> str | None:
+    """Minimum Linux driver for a CUDA toolkit/runtime version, or None when unknown."""
+    key = major_minor(cuda)
+    return CUDA_MIN_DRIVER.get(key) if key else None
+
+
+def max_gcc_for_cuda(cuda: str | None) -> int | None:
+    """Newest GCC major version the toolkit accepts, or None when the table lacks it."""
+    key = major_minor(cuda)
+    return CUDA_MAX_GCC.get(key) if key else None

@@ -1,0 +1,40 @@
+"""`rnnbench report`: render one results file as a run report, or several as a comparison."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from bench.commands import UserError
+
+
+def default_output(results: list[Path]) -> Path:
+    """Next to the first results file: <stem>.html for one run, comparison.html for several."""
+    first = Path(results[0])
+    return first.with_suffix(".html") if len(results) == 1 else first.with_name("comparison.html")
+
+
+def report_command(results: list[Path], output: Path | None = None) -> int:
+    """Write the page and print its path; bad input is a one-line UserError."""
+    from bench.report import render_comparison, render_run_report
+    from bench.results import ResultsError, load_results
+
+    if not results:
+        raise UserError("give at least one results file", 2)
+    docs = []
+    for path in results:
+        try:
+            docs.append(load_results(path))
+        except ResultsError as exc:
+            raise UserError(str(exc), 2) from None
+    out = Path(output) if output is not None else default_output(results)
+    if out.is_dir():
+        raise UserError(f"{out}: is a folder; give a file name such as {out / 'report.html'}", 2)
+    try:
+        written = (render_run_report(docs[0], out) if len(docs) == 1
+                   else render_comparison(docs, out))
+    except OSError as exc:
+        raise UserError(f"{out}: cannot write ({exc.strerror or exc})", 1) from None
+    typer.echo(str(written))
+    return 0

@@ -1,0 +1,93 @@
+"""Grouping benchmark cases and comparing them with confidence intervals.
+
+The statistics of a single case (median, CI of the median) are the timer's; this module only
+combines two cases' intervals into the interval of their ratio, conservatively: the ratio's
+bounds are the quotients of opposite ends, so the interval can only be too wide, never too narrow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bench.report.fields import case_metric, case_ok, case_param, case_stat, dig, rate_interval
+
+# Parameters that distinguish the alternatives compared within one group, not the group itself.
+VARIANT_KEYS = {"strategy", "variant"}
+# Per-case bookkeeping that is not a setting of the measurement.
+NON_SETTING_KEYS = {"seed", "repeat", "tokens", "n_sequences", "label"}
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """How many times faster `fast` is than `slow`, with a conservative 95% interval."""
+
+    value: float
+    lo: float | None = None
+    hi: float | None = None
+
+
+def strategy(case: Mapping) -> str | None:
+    value = case_param(case, "strategy") or case_param(case, "variant")
+    return None if value is None else str(value)
+
+
+def suite_cases(results: Mapping, suite: str, ok_only: bool = True) -> list[dict]:
+    cases = dig(results, "cases", default=[])
+    if not isinstance(cases, list):
+        return []
+    return [c for c in cases if isinstance(c, dict) and dig(c, "suite") == suite
+            and (case_ok(c) or not ok_only)]
+
+
+def setting_items(case: Mapping, exclude: Iterable[str] = ()) -> tuple[tuple[str, str], ...]:
+    """The case's settings as a hashable key, without the excluded parameters."""
+    skip = set(exclude) | NON_SETTING_KEYS
+    params = dig(case, "params", default={})
+    items = {k: str(v) for k, v in params.items() if k not in skip} if isinstance(params,
+                                                                                  dict) else {}
+    for key in ("device", "dtype"):
+        if key not in skip and key not in items and dig(case, key) is not None:
+            items[key] = str(dig(case, key))
+    return tuple(sorted(items.items()))
+
+
+def group_by(cases: Iterable[dict], exclude: Iterable[str]) -> dict[tuple, list[dict]]:
+    """Cases that share every setting but the excluded ones, keyed by those settings."""
+    groups: dict[tuple, list[dict]] = {}
+    exclude = list(exclude)
+    for case in cases:
+        groups.setdefault(setting_items(case, exclude), []).append(case)
+    return groups
+
+
+def speed(case: Mapping) -> tuple[float, tuple[float, float] | None] | None:
+    """How fast a case ran, higher is better: tokens/s when known, else 1 / median time."""
+    tokens = case_metric(case, "tokens_per_s")
+    if tokens is not None and tokens > 0:
+        return tokens, rate_interval(case, tokens)
+    median = case_stat(case, "median_s")
+    if median is None or median <= 0:
+        return None
+    return 1.0 / median, rate_interval(case, 1.0 / median)
+
+
+def speedup(fast: Mapping, slow: Mapping) -> Ratio | None:
+    """fast's speed over slow's, with the interval from the two speeds' intervals."""
+    a, b = speed(fast), speed(slow)
+    if a is None or b is None:
+        return None
+    value = a[0] / b[0]
+    if a[1] is None or b[1] is None:
+        return Ratio(value)
+    return Ratio(value, a[1][0] / b[1][1], a[1][1] / b[1][0])
+
+
+def fastest(cases: Iterable[dict]) -> dict | None:
+    ranked = [(speed(c)[0], i, c) for i, c in enumerate(cases) if speed(c) is not None]
+    return max(ranked, key=lambda t: (t[0], -t[1]))[2] if ranked else None
+
+
+def settings_dict(key: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    return dict(key)

@@ -1,0 +1,229 @@
+"""The headline findings of a run: a few sentences, each computed from the measured cases.
+
+Every number in a finding comes from the results document; nothing here is written by hand
+except the grammar around the numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bench.report.cases import (
+    Ratio,
+    fastest,
+    group_by,
+    speedup,
+    strategy,
+    suite_cases,
+)
+from bench.report.fields import (
+    case_metric,
+    case_ok,
+    case_param,
+    dig,
+    fmt_percent,
+    fmt_si,
+    number,
+)
+
+MAX_FINDINGS = 5
+DISTRIBUTION_WORDS = {"names": "name-length", "sentences": "sentence-length",
+                      "uniform": "uniform-length", "fixed": "fixed-length"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One sentence for the page, and a short form for the index of runs."""
+
+    sentence: str
+    short: str
+
+
+def _decimals(*values: float) -> int:
+    """One decimal, or more when the values would otherwise print alike (2.0–2.0×)."""
+    for digits in (1, 2, 3):
+        if len({round(v, digits) for v in values}) == len(set(values)):
+            return digits
+    return 3
+
+
+def _short_times(ratio: Ratio) -> str:
+    return f"{ratio.value:.1f}×" if ratio.value < 10 else f"{ratio.value:.0f}×"
+
+
+def fmt_times(ratio: Ratio) -> str:
+    """'4.1×' or, with an interval, '4.1× (95% CI 3.9–4.3×)'."""
+    if ratio.lo is None or ratio.hi is None:
+        return _short_times(ratio)
+    d = _decimals(ratio.lo, ratio.value, ratio.hi)
+    return f"{ratio.value:.{d}f}× (95% CI {ratio.lo:.{d}f}–{ratio.hi:.{d}f}×)"
+
+
+def _word(value: object, default: str = "") -> str:
+    return default if value is None else str(value)
+
+
+def _where(case: Mapping, with_distribution: bool = True) -> str:
+    """'sentence-length LSTM inference on cpu' from a case's parameters."""
+    dist = _word(case_param(case, "distribution"))
+    parts = [DISTRIBUTION_WORDS.get(dist, f"{dist}-length")] if dist and with_distribution else []
+    cell = case_param(case, "cell")
+    if cell:
+        parts.append(str(cell).upper())
+    parts.append(_word(case_param(case, "mode"), "runs"))
+    device = case_param(case, "device")
+    return " ".join(parts) + (f" on {device}" if device else "")
+
+
+def batching_findings(results: Mapping) -> list[Finding]:
+    """Per length distribution: the best strategy against padded, where it gains the most."""
+    best_by_dist: dict[str, tuple[Ratio, dict, list[float]]] = {}
+    for group in group_by(suite_cases(results, "batching"), ["strategy", "variant"]).values():
+        by_name = {strategy(c): c for c in group}
+        padded = by_name.get("padded")
+        real = [c for name, c in by_name.items() if name not in {None, "ideal"}]
+        best = fastest(real)
+        if padded is None or best is None:
+            continue
+        ratio = speedup(best, padded)
+        if ratio is None:
+            continue
+        dist = _word(case_param(best, "distribution"), "?")
+        previous = best_by_dist.get(dist)
+        seen = (previous[2] if previous else []) + [ratio.value]
+        if previous is None or ratio.value > previous[0].value:
+            best_by_dist[dist] = (ratio, best, seen)
+        else:
+            best_by_dist[dist] = (previous[0], previous[1], seen)
+    findings = []
+    for dist, (ratio, best, seen) in sorted(best_by_dist.items()):
+        name = strategy(best)
+        if name == "padded":
+            findings.append(Finding(
+                f"padded batching is already the fastest strategy for {_where(best)}.",
+                f"padded fastest ({dist})"))
+            continue
+        sentence = f"{name} batching is {fmt_times(ratio)} faster than padded for {_where(best)}"
+        if len(seen) > 1:
+            sentence += (f"; across {len(seen)} cell/mode/device combinations the best strategy "
+                         f"beats padded by {min(seen):.1f}–{max(seen):.1f}×")
+        ideal = case_metric(best, "fraction_of_ideal")
+        if ideal is not None:
+            sentence += f", reaching {fmt_percent(ideal)} of the ideal equal-length batches"
+        findings.append(Finding(sentence + ".",
+                                f"{name} {_short_times(ratio)} padded ({dist}, "
+                                f"{_word(case_param(best, 'cell')).upper()}, "
+                                f"{_word(case_param(best, 'device'))})"))
+    return findings
+
+
+def cell_finding(results: Mapping) -> Finding | None:
+    """Which cell runs fastest, in the configuration where most cells were measured."""
+    cases = suite_cases(results, "kernels") or [
+        c for c in suite_cases(results, "batching") if strategy(c) == "padded"]
+    groups = [g for g in group_by(cases, ["cell"]).values()
+              if len({case_param(c, "cell") for c in g}) > 1]
+    if not groups:
+        return None
+
+    def weight(group: list[dict]) -> tuple[int, float]:
+        size = (number(case_param(group[0], "hidden")) or 0) * (
+            number(case_param(group[0], "batch")) or 0)
+        return len(group), size
+
+    group = max(groups, key=weight)
+    best = fastest(group)
+    if best is None:
+        return None
+    others = [c for c in group if c is not best]
+    ratios = [(case_param(c, "cell"), speedup(best, c)) for c in others]
+    ratios = sorted([(str(n).upper(), r) for n, r in ratios if r], key=lambda t: -t[1].value)
+    if not ratios:
+        return None
+    cell = str(case_param(best, "cell")).upper()
+    config = ", ".join(f"{k} {case_param(best, k)}" for k in ("hidden", "batch", "impl", "dtype")
+                       if case_param(best, k) is not None)
+    head = ratios[0]
+    sentence = (f"{cell} is the fastest cell for {_where(best, with_distribution=False)}"
+                f"{' (' + config + ')' if config else ''}: {fmt_times(head[1])} the speed of "
+                f"{head[0]}")
+    sentence += "".join(f" and {_short_times(r)} that of {n}" for n, r in ratios[1:])
+    return Finding(sentence + ".", f"{cell} fastest cell, {_short_times(head[1])} {head[0]}")
+
+
+def device_finding(results: Mapping) -> Finding | None:
+    """CPU against GPU on the same settings, where the gap is largest."""
+    pairs = []
+    for suite in ("kernels", "batching"):
+        for group in group_by(suite_cases(results, suite), ["device"]).values():
+            gpu = [c for c in group if str(case_param(c, "device")).startswith("cuda")]
+            cpu = [c for c in group if case_param(c, "device") == "cpu"]
+            if gpu and cpu:
+                ratio = speedup(gpu[0], cpu[0])
+                if ratio:
+                    pairs.append((ratio, gpu[0]))
+    if not pairs:
+        return None
+    ratio, case = max(pairs, key=lambda p: p[0].value)
+    what = _where(case).rsplit(" on ", 1)[0]
+    if ratio.value >= 1:
+        return Finding(f"The GPU is up to {fmt_times(ratio)} faster than the CPU ({what}).",
+                       f"GPU {_short_times(ratio)} CPU")
+    return Finding(f"The CPU beats the GPU on every shared setting; best GPU/CPU ratio "
+                   f"{fmt_times(ratio)} ({what}).", "CPU faster than GPU")
+
+
+def peak_finding(results: Mapping) -> Finding | None:
+    """The highest achieved FLOP/s and how close it came to the measured matmul peak."""
+    rated = [c for c in suite_cases(results, "kernels") if case_metric(c, "flops_per_s")]
+    if not rated:
+        return None
+    best = max(rated, key=lambda c: case_metric(c, "flops_per_s"))
+    sentence = (f"The best kernel achieves {fmt_si(case_metric(best, 'flops_per_s'), 'FLOP/s')} "
+                f"({_where(best, with_distribution=False)}, hidden {case_param(best, 'hidden')}")
+    fraction = case_metric(best, "peak_fraction")
+    sentence += (f"), {fmt_percent(fraction)} of the matmul peak measured in the same run."
+                 if fraction is not None else ").")
+    return Finding(sentence, f"{fmt_si(case_metric(best, 'flops_per_s'), 'FLOP/s')} best kernel")
+
+
+def train_finding(results: Mapping) -> Finding | None:
+    """Which model and strategy reached the target accuracy soonest."""
+    timed = [c for c in suite_cases(results, "train") if case_metric(c, "time_to_target_s")]
+    if not timed:
+        return None
+    best = min(timed, key=lambda c: case_metric(c, "time_to_target_s"))
+    label = " with ".join(_word(case_param(best, k)) for k in ("model", "strategy")
+                          if case_param(best, k) is not None) or str(dig(best, "id", default="?"))
+    target = case_metric(best, "target_accuracy")
+    goal = f"{fmt_percent(target)} test accuracy" if target is not None else "the target accuracy"
+    seconds = case_metric(best, "time_to_target_s")
+    return Finding(f"{label} reaches {goal} first, after {seconds:.3g} s of training.",
+                   f"{label}: target in {seconds:.3g} s")
+
+
+def method_finding(results: Mapping) -> Finding:
+    """How far the numbers can be trusted: noise target met, cases failed."""
+    cases = [c for c in dig(results, "cases", default=[]) if isinstance(c, dict)]
+    measured = [c for c in cases if case_ok(c)]
+    met = sum(1 for c in measured if dig(c, "stats", "target_met") is True)
+    failed = len(cases) - len(measured)
+    sentence = (f"{met} of {len(measured)} measured cases met the noise target "
+                f"(95% CI of the median within the target)")
+    if failed:
+        noun = "case" if failed == 1 else "cases"
+        sentence += f"; {failed} {noun} did not complete (failed or skipped; listed below)."
+    else:
+        sentence += "; no case failed."
+    return Finding(sentence, f"{met}/{len(measured)} cases met noise target")
+
+
+def compute_findings(results: Mapping) -> list[Finding]:
+    """3–5 findings, most useful first; the method finding always closes the list."""
+    found: list[Finding] = batching_findings(results)[:2]
+    for make in (cell_finding, device_finding, peak_finding, train_finding):
+        finding = make(results)
+        if finding is not None:
+            found.append(finding)
+    return found[: MAX_FINDINGS - 1] + [method_finding(results)]

@@ -1,0 +1,61 @@
+"""The machine and the doctor's verdict in a few words, from Facts and the checklist."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bench.report.fields import dig, text
+
+
+def machine_line(facts: Any) -> str:
+    """'GeForce GTX 1050 · driver 410.73 · CUDA 10.0 · torch 1.0.0 · Intel i7 (8 threads)'."""
+    gpu = (dig(facts, "driver", "gpus", 0, "name") or dig(facts, "pci_gpus", 0, "name")
+           or dig(facts, "torch", "devices", 0, "name"))
+    parts = [str(gpu) if gpu else "no NVIDIA GPU"]
+    if dig(facts, "driver", "version"):
+        parts.append(f"driver {dig(facts, 'driver', 'version')}")
+    toolkits = [t.get("version") for t in dig(facts, "cuda", "toolkits", default=[])
+                if isinstance(t, Mapping) and t.get("version")]
+    cuda = dig(facts, "torch", "cuda")
+    if cuda or toolkits:
+        parts.append("CUDA " + " / ".join(dict.fromkeys([str(v) for v in [cuda, *toolkits]
+                                                        if v])))
+    if dig(facts, "torch", "version"):
+        parts.append(f"torch {dig(facts, 'torch', 'version')}")
+    cpu = dig(facts, "cpu", "model")
+    threads = dig(facts, "cpu", "logical_cores")
+    if cpu or threads:
+        parts.append(f"{cpu or 'CPU'}{f' ({threads} threads)' if threads else ''}")
+    if dig(facts, "os", "pretty_name"):
+        parts.append(str(dig(facts, "os", "pretty_name")))
+    return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The checklist summed up: the worst status, counts per status, and the problems."""
+
+    status: str
+    sentence: str
+    counts: dict[str, int]
+    problems: list[tuple[str, str, str]]  # (status, id, summary) of fails and warnings
+
+
+def doctor_verdict(checks: Any) -> Verdict:
+    rows = [c for c in checks if isinstance(c, Mapping)] if isinstance(checks, list) else []
+    if not rows:
+        return Verdict("none", "The doctor's checklist is not in this file.", {}, [])
+    counts = Counter(str(c.get("status", "?")) for c in rows)
+    status = next((s for s in ("fail", "warn") if counts.get(s)), "pass")
+    problems = [(str(c.get("status")), text(c.get("id")), text(c.get("summary")))
+                for c in rows if c.get("status") in {"fail", "warn"}]
+    problems.sort(key=lambda p: p[0] != "fail")
+    words = {"fail": "Not ready: {fail} check(s) failed",
+             "warn": "Ready, with {warn} warning(s)",
+             "pass": "Ready: every check passed"}
+    sentence = words[status].format(fail=counts.get("fail", 0), warn=counts.get("warn", 0))
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    return Verdict(status, f"{sentence} ({summary}).", dict(counts), problems)

@@ -1,0 +1,240 @@
+"""The four pages: a run report, a comparison of runs, the doctor's checklist, the index of runs.
+
+Each public function gathers the page's data, renders its template and writes the file
+atomically, returning the path written.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.report.charts import Chart, comparison_chart, run_charts
+from bench.report.fields import (
+    DASH,
+    case_ok,
+    dig,
+    fmt_percent,
+    fmt_seconds,
+    fmt_when,
+    number,
+    text,
+)
+from bench.report.findings import compute_findings
+from bench.report.machine import doctor_verdict, machine_line
+from bench.report.render import render_page, write_atomic, write_svg
+from bench.report.tables import (
+    Cell,
+    Table,
+    batching_table,
+    checks_table,
+    facts_table,
+    failed_table,
+    kernels_table,
+    settings_pairs,
+    text_cell,
+    train_table,
+)
+
+MAX_LISTED_CASES = 12
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """A chart as the template places it: element id, title, spec, and its static SVG if any."""
+
+    id: str
+    title: str
+    spec: dict
+    svg: str | None
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    charts: list[ChartView]
+    tables: list[Table]
+    notes: list[str]
+
+
+def _place_charts(charts: list[Chart], out_html: Path, first_index: int) -> list[ChartView]:
+    """Give each chart an element id; headline charts also get a static SVG next to the page."""
+    views = []
+    for i, chart in enumerate(charts, start=first_index):
+        svg = None
+        if chart.headline:
+            svg_path = out_html.with_name(f"{out_html.stem}-{chart.slug}.svg")
+            write_svg(chart.spec, svg_path)
+            svg = svg_path.name
+        views.append(ChartView(f"chart-{i}", chart.title, chart.spec, svg))
+    return views
+
+
+def suite_name(results: Mapping) -> str:
+    suite = dig(results, "settings", "suite") or dig(results, "suite")
+    if suite:
+        return str(suite)
+    suites = sorted({str(c.get("suite")) for c in dig(results, "cases", default=[])
+                     if isinstance(c, Mapping) and c.get("suite")})
+    return ", ".join(suites) or DASH
+
+
+def method_notes(results: Mapping) -> list[str]:
+    """What the timer did and how well it met its noise target, in sentences."""
+    cases = [c for c in dig(results, "cases", default=[]) if isinstance(c, Mapping)]
+    measured = [c for c in cases if case_ok(c)]
+    counts = [int(n) for c in measured if (n := number(dig(c, "stats", "n"))) is not None]
+    settings = dig(results, "settings", default={})
+    target = next((v for k, v in settings.items() if "target" in k and number(v) is not None),
+                  None) if isinstance(settings, Mapping) else None
+    goal = f"±{fmt_percent(target)}" if target is not None else "the noise target"
+    notes = [
+        "Each case is warmed up, then timed repeatedly until the 95% confidence interval of its "
+        f"median is within {goal} of the median or its time budget runs out. Figures are "
+        "medians; intervals are the 95% "
+        "CI of the median; ratios of two cases take the opposite ends of both intervals, so "
+        "their intervals are conservative."]
+    if counts:
+        notes.append(f"{len(measured)} cases measured with {min(counts)}–{max(counts)} samples "
+                     f"each (median {statistics.median(counts):g}).")
+    missed = [text(c.get("id")) for c in measured if dig(c, "stats", "target_met") is False]
+    if missed:
+        shown = ", ".join(missed[:MAX_LISTED_CASES])
+        more = len(missed) - MAX_LISTED_CASES
+        shown += f" and {more} more" if more > 0 else ""
+        notes.append(f"{len(missed)} case(s) did not reach the noise target within the budget "
+                     f"(their intervals are wider): {shown}.")
+    elif measured:
+        notes.append("Every measured case reached the noise target.")
+    return notes
+
+
+def render_run_report(results: dict, out_html: Path) -> Path:
+    """One run as a page, with a static SVG of each headline chart beside it."""
+    out_html = Path(out_html)
+    charts = run_charts(results)
+    placed: dict[str, list[ChartView]] = {}
+    count = 0
+    for name in ("batching", "kernels", "train"):
+        placed[name] = _place_charts(charts[name], out_html, count)
+        count += len(placed[name])
+    sections = [
+        Section("batching", "Batching: padded, packed, bucketed", placed["batching"],
+                [t for t in [batching_table(results)] if t], []),
+        Section("kernels", "Kernels: RNN, GRU, LSTM", placed["kernels"],
+                [t for t in [kernels_table(results)] if t], []),
+        Section("train", "Training: accuracy against wall time", placed["train"],
+                [t for t in [train_table(results)] if t], []),
+    ]
+    facts = dig(results, "facts", default={})
+    context = {
+        "title": f"rnnbench run · {suite_name(results)} · {fmt_when(dig(results, 'created'))}",
+        "machine": machine_line(facts),
+        "suite": suite_name(results),
+        "created": fmt_when(dig(results, "created")),
+        "findings": [f.sentence for f in compute_findings(results)],
+        "verdict": doctor_verdict(dig(results, "doctor", "checks")),
+        "profile": text(dig(results, "doctor", "profile")),
+        "sections": [s for s in sections if s.charts or s.tables],
+        "method": method_notes(results),
+        "failed": failed_table(results),
+        "checks": checks_table(dig(results, "doctor", "checks", default=[])),
+        "facts": facts_table([facts], ["value"]),
+        "settings": settings_pairs(results),
+        "charts": [c for views in placed.values() for c in views],
+    }
+    return write_atomic(out_html, render_page("run.html.j2", context, uses_charts=count > 0))
+
+
+def _row_value(row: Any, key: str) -> Any:
+    return row.get(key) if isinstance(row, Mapping) else getattr(row, key, None)
+
+
+def _comparison_table(comparison: Any, table_id: str) -> tuple[Table, list[dict[str, Any]]]:
+    table = Table(table_id, ["case", "base median", "new median", "new / base", "real difference",
+                             "verdict", "p (rank test)"],
+                  [False, True, True, True, False, False, True])
+    points = []
+    for row in comparison.rows:
+        verdict, real = str(_row_value(row, "verdict")), bool(_row_value(row, "real"))
+        css = f"verdict-{verdict}" + (" regression" if verdict == "slower" else "")
+        ratio = number(_row_value(row, "ratio"))
+        p = number(_row_value(row, "p_value"))
+        table.rows.append([
+            text_cell(_row_value(row, "id")),
+            Cell(fmt_seconds(_row_value(row, "base_median_s")),
+                 number(_row_value(row, "base_median_s"))),
+            Cell(fmt_seconds(_row_value(row, "new_median_s")),
+                 number(_row_value(row, "new_median_s"))),
+            Cell(DASH if ratio is None else f"{ratio:.3f}", ratio),
+            Cell("yes" if real else "no", "yes" if real else "no"),
+            Cell(verdict, verdict, css),
+            Cell(DASH if p is None else f"{p:.3g}", p),
+        ])
+        points.append({"id": text(_row_value(row, "id")), "ratio": ratio, "verdict": verdict,
+                       "real": "yes" if real else "no"})
+    return table, points
+
+
+def render_comparison(results_list: list[dict], out_html: Path,
+                      threshold: float = 0.05) -> Path:
+    """Runs side by side: each later run against the first, with which differences are real."""
+    from bench.compare import compare_results
+
+    if len(results_list) < 2:
+        raise ValueError("a comparison needs at least two results documents")
+    out_html = Path(out_html)
+    labels = [f"run {i + 1}" for i in range(len(results_list))]
+    pairs, points = [], []
+    for i, new in enumerate(results_list[1:], start=1):
+        comparison = compare_results(results_list[0], new, threshold)
+        table, rows = _comparison_table(comparison, f"compare-table-{i}")
+        verdicts = [r["verdict"] for r in rows]
+        regressions = [r["id"] for r in rows if r["verdict"] == "slower"]
+        summary = (f"{verdicts.count('slower')} real regression(s), {verdicts.count('faster')} "
+                   f"real improvement(s), {verdicts.count('same')} unchanged, "
+                   f"{verdicts.count('missing')} in one run only "
+                   f"(threshold {threshold:.0%}).")
+        pairs.append({"title": f"{labels[i]} against {labels[0]}", "summary": summary,
+                      "regressions": regressions, "table": table,
+                      "method": text(getattr(comparison, "method", None))})
+        points += [dict(r, pair=f"{labels[i]} / {labels[0]}") for r in rows]
+    charts = [c for c in [comparison_chart(points)] if c]
+    views = _place_charts(charts, out_html, 0)
+    runs = Table("runs-table", ["run", "created", "suite", "machine", "cases"], [False] * 5)
+    for label, doc in zip(labels, results_list, strict=True):
+        cases = [c for c in dig(doc, "cases", default=[]) if isinstance(c, Mapping)]
+        runs.rows.append([text_cell(label),
+                          Cell(fmt_when(dig(doc, "created")), text(dig(doc, "created"))),
+                          text_cell(suite_name(doc)),
+                          text_cell(machine_line(dig(doc, "facts", default={}))),
+                          Cell(f"{sum(map(case_ok, cases))} of {len(cases)} measured",
+                               len(cases))])
+    context = {
+        "title": f"rnnbench comparison · {len(results_list)} runs",
+        "runs": runs, "pairs": pairs, "charts": views,
+        "facts": facts_table([dig(d, "facts", default={}) for d in results_list], labels,
+                             "compare-facts-table"),
+    }
+    return write_atomic(out_html, render_page("comparison.html.j2", context,
+                                              uses_charts=bool(views)))
+
+
+def render_doctor(doctor_doc: dict, out_html: Path) -> Path:
+    """The doctor's checklist (schema rnnbench.doctor/1) as a page, problems first."""
+    facts = dig(doctor_doc, "facts", default={})
+    context = {
+        "title": "rnnbench doctor",
+        "machine": machine_line(facts),
+        "profile": text(dig(doctor_doc, "profile")),
+        "verdict": doctor_verdict(dig(doctor_doc, "checks")),
+        "checks": checks_table(dig(doctor_doc, "checks", default=[])),
+        "facts": facts_table([facts], ["value"]),
+        "schema": text(dig(doctor_doc, "schema")),
+    }
+    return write_atomic(Path(out_html), render_page("doctor.html.j2", context,
+                                                    uses_charts=False))

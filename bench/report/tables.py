@@ -1,0 +1,240 @@
+"""Tables of a report as plain data: columns, and rows of (display text, sort key) cells.
+
+The templates turn these into sortable HTML tables; nothing here writes markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.report.cases import (
+    group_by,
+    setting_items,
+    speed,
+    speedup,
+    strategy,
+    suite_cases,
+)
+from bench.report.fields import (
+    DASH,
+    case_ci,
+    case_metric,
+    case_ok,
+    case_param,
+    case_stat,
+    dig,
+    fmt_bytes,
+    fmt_interval,
+    fmt_percent,
+    fmt_ratio,
+    fmt_seconds,
+    fmt_si,
+    number,
+    text,
+)
+
+# Parameters in the order a reader scans them; whichever of these vary become columns.
+PARAM_ORDER = ["cell", "distribution", "strategy", "variant", "model", "impl", "mode", "device",
+               "dtype", "hidden", "batch", "seq_len", "layers", "max_tokens"]
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    sort: str | float | None = None
+    css: str = ""
+
+
+@dataclass
+class Table:
+    """A sortable table: `numeric[i]` says whether column i sorts as numbers."""
+
+    id: str
+    columns: list[str]
+    numeric: list[bool]
+    rows: list[list[Cell]] = field(default_factory=list)
+    constants: list[tuple[str, str]] = field(default_factory=list)
+
+
+def num_cell(value: Any, fmt: Callable[[Any], str]) -> Cell:
+    x = number(value)
+    return Cell(fmt(x), x)
+
+
+def text_cell(value: Any, css: str = "") -> Cell:
+    shown = text(value)
+    return Cell(shown, None if shown == DASH else shown, css)
+
+
+def param_columns(cases: list[dict], always: tuple[str, ...] = ()) -> tuple[list[str],
+                                                                            list[tuple[str, str]]]:
+    """Parameters that vary (or are always wanted) become columns; the rest are constants."""
+    columns, constants = [], []
+    keys = PARAM_ORDER + sorted({k for c in cases for k in (dig(c, "params") or {})
+                                 if k not in PARAM_ORDER})
+    for key in keys:
+        values = {text(case_param(c, key)) for c in cases}
+        if values == {DASH}:
+            continue
+        if len(values) > 1 or key in always:
+            columns.append(key)
+        else:
+            constants.append((key, values.pop()))
+    return columns, constants
+
+
+def _param_cell(case: Mapping, key: str) -> Cell:
+    value = case_param(case, key)
+    return num_cell(value, text) if number(value) is not None else text_cell(value)
+
+
+def _timing_cells(case: Mapping) -> list[Cell]:
+    return [num_cell(case_stat(case, "median_s"), fmt_seconds),
+            Cell(fmt_interval(case_ci(case), fmt_seconds), case_stat(case, "iqr_s")),
+            num_cell(case_stat(case, "n"), lambda x: text(int(x)) if x is not None else DASH),
+            text_cell({True: "yes", False: "no"}.get(dig(case, "stats", "target_met")),
+                      "" if dig(case, "stats", "target_met") is not False else "warn")]
+
+
+TIMING_COLUMNS = ["median time", "95% CI of median", "samples", "noise target met"]
+
+
+def _speed_cells(case: Mapping) -> list[Cell]:
+    measured = speed(case)
+    tokens = case_metric(case, "tokens_per_s")
+    bounds = measured[1] if measured and tokens else None
+    return [num_cell(tokens, lambda x: fmt_si(x, "tok/s")),
+            Cell(fmt_interval(bounds, lambda x: fmt_si(x)), bounds[0] if bounds else None)]
+
+
+def batching_table(results: Mapping) -> Table | None:
+    cases = suite_cases(results, "batching")
+    if not cases:
+        return None
+    params, constants = param_columns(cases, always=("cell", "distribution", "strategy"))
+    padded = {key: next((c for c in group if strategy(c) == "padded"), None)
+              for key, group in group_by(cases, ["strategy", "variant"]).items()}
+    table = Table("batching-table", params + ["tokens/s", "95% CI tokens/s", "speed-up vs padded",
+                                              "fraction of ideal", "padding efficiency"]
+                  + TIMING_COLUMNS,
+                  [False] * len(params) + [True] * 5 + [True, True, True, False],
+                  constants=constants)
+    for case in cases:
+        base = padded.get(setting_items(case, ["strategy", "variant"]))
+        ratio = speedup(case, base) if base is not None else None
+        up = ratio.value if ratio else case_metric(case, "speedup_vs_padded")
+        table.rows.append([_param_cell(case, k) for k in params] + _speed_cells(case) + [
+            Cell(fmt_ratio(up) + (f" ({ratio.lo:.2f}–{ratio.hi:.2f})"
+                                  if ratio and ratio.lo and case is not base else ""), up),
+            num_cell(case_metric(case, "fraction_of_ideal"), fmt_percent),
+            num_cell(case_metric(case, "padding_efficiency"), fmt_percent),
+        ] + _timing_cells(case))
+    return table
+
+
+def kernels_table(results: Mapping) -> Table | None:
+    cases = suite_cases(results, "kernels")
+    if not cases:
+        return None
+    params, constants = param_columns(cases, always=("cell",))
+    table = Table("kernels-table", params + ["tokens/s", "95% CI tokens/s", "FLOP/s",
+                                             "fraction of peak", "peak memory"] + TIMING_COLUMNS,
+                  [False] * len(params) + [True] * 5 + [True, True, True, False],
+                  constants=constants)
+    for case in cases:
+        table.rows.append([_param_cell(case, k) for k in params] + _speed_cells(case) + [
+            num_cell(case_metric(case, "flops_per_s"), lambda x: fmt_si(x, "FLOP/s")),
+            num_cell(case_metric(case, "peak_fraction"), fmt_percent),
+            num_cell(case_metric(case, "peak_memory_bytes"), fmt_bytes),
+        ] + _timing_cells(case))
+    return table
+
+
+def train_table(results: Mapping) -> Table | None:
+    cases = suite_cases(results, "train")
+    if not cases:
+        return None
+    params, constants = param_columns(cases, always=("model",))
+    table = Table("train-table", params + ["time to target", "target accuracy",
+                                           "final accuracy", "total wall time"],
+                  [False] * len(params) + [True] * 4, constants=constants)
+    for case in cases:
+        table.rows.append([_param_cell(case, k) for k in params] + [
+            num_cell(case_metric(case, "time_to_target_s"), fmt_seconds),
+            num_cell(case_metric(case, "target_accuracy"), fmt_percent),
+            num_cell(case_metric(case, "final_accuracy"), fmt_percent),
+            num_cell(case_metric(case, "wall_s") or case_stat(case, "median_s"), fmt_seconds),
+        ])
+    return table
+
+
+def failed_table(results: Mapping) -> Table | None:
+    cases = [c for c in dig(results, "cases", default=[]) if isinstance(c, dict) and not case_ok(c)]
+    if not cases:
+        return None
+    table = Table("failed-table", ["case", "suite", "status", "reason"], [False] * 4)
+    for case in cases:
+        table.rows.append([text_cell(dig(case, "id")), text_cell(dig(case, "suite")),
+                           text_cell(dig(case, "status", default="no measurement"), "bad"),
+                           text_cell(dig(case, "error"))])
+    return table
+
+
+STATUS_ORDER = {"fail": 0, "warn": 1, "skip": 2, "pass": 3}
+
+
+def checks_table(checks: Any, table_id: str = "checks-table") -> Table:
+    """The doctor's checklist, problems first."""
+    table = Table(table_id, ["status", "check", "summary", "detail", "fix"], [False] * 5)
+    rows = [c for c in checks if isinstance(c, dict)] if isinstance(checks, list) else []
+    rows.sort(key=lambda c: STATUS_ORDER.get(str(c.get("status")), 4))
+    for check in rows:
+        status = str(check.get("status", "?"))
+        table.rows.append([Cell(status, STATUS_ORDER.get(status, 4), f"status-{status}"),
+                           text_cell(check.get("id")), text_cell(check.get("summary")),
+                           text_cell(check.get("detail")), text_cell(check.get("fix"), "code")])
+    return table
+
+
+def flatten(doc: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Nested facts as ('gpus.0.name', 'GeForce GTX 1050') pairs, in document order."""
+    if isinstance(doc, Mapping):
+        pairs = []
+        for key, value in doc.items():
+            pairs += flatten(value, f"{prefix}.{key}" if prefix else str(key))
+        return pairs or ([(prefix, "{}")] if prefix else [])
+    if isinstance(doc, list) and doc and any(isinstance(v, Mapping | list) for v in doc):
+        pairs = []
+        for i, value in enumerate(doc):
+            pairs += flatten(value, f"{prefix}.{i}")
+        return pairs
+    return [(prefix, text(doc))]
+
+
+def facts_table(facts_list: list[Any], labels: list[str], table_id: str = "facts-table") -> Table:
+    """Facts of one or more machines side by side; rows that differ are marked."""
+    flat = [dict(flatten(f)) for f in facts_list]
+    keys: list[str] = []
+    for pairs in flat:
+        keys += [k for k in pairs if k not in keys]
+    table = Table(table_id, ["fact"] + labels, [False] * (1 + len(labels)))
+    for key in keys:
+        values = [pairs.get(key, DASH) for pairs in flat]
+        css = "differs" if len(flat) > 1 and len(set(values)) > 1 else ""
+        table.rows.append([text_cell(key, css)] + [text_cell(v, css) for v in values])
+    return table
+
+
+def settings_pairs(results: Mapping) -> list[tuple[str, str]]:
+    """Run settings and provenance as label/value pairs for the environment section."""
+    settings = dig(results, "settings", default={})
+    pairs = flatten(settings) if isinstance(settings, Mapping) else []
+    command = dig(results, "command")
+    if isinstance(command, list):
+        command = " ".join(str(part) for part in command)
+    return pairs + [("command", text(command)),
+                    ("rnnbench version", text(dig(results, "rnnbench_version"))),
+                    ("schema", text(dig(results, "schema"))),
+                    ("created", text(dig(results, "created")))]

@@ -1,0 +1,134 @@
+"""Small results and doctor documents built in the tests, shaped like rnnbench.results/1.
+
+Timings are generated from a chosen median with a little spread, and the statistics are
+computed from those samples the same way for every case, so a test controls the truth.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from typing import Any
+
+HOSTILE = "<script>window.__pwned = 1</script>\"'&<b>ünï¢ødé 🚀</b>"
+
+
+def stats_for(median_s: float, n: int = 15, spread: float = 0.01, seed: int = 0) -> dict:
+    rng = random.Random(seed)
+    samples = sorted(median_s * (1 + rng.uniform(-spread, spread)) for _ in range(n))
+    q = statistics.quantiles(samples, n=4)
+    return {"median_s": statistics.median(samples), "iqr_s": q[2] - q[0],
+            "ci95_s": [samples[n // 2 - 3], samples[n // 2 + 3]], "n": n,
+            "target_met": spread <= 0.02, "samples_s": samples}
+
+
+def case(suite: str, params: dict[str, Any], median_s: float, metrics: dict | None = None,
+         spread: float = 0.01, seed: int = 0) -> dict:
+    params = {"device": "cpu", "dtype": "fp32", **params}
+    case_id = suite + "/" + "/".join(f"{k}={v}" for k, v in sorted(params.items()))
+    return {"id": case_id, "suite": suite, "workload": suite, "params": params,
+            "device": params["device"], "dtype": params["dtype"], "status": "ok", "error": None,
+            "stats": stats_for(median_s, spread=spread, seed=seed), "metrics": metrics or {}}
+
+
+# Seconds per pass over the same sequences; ideal has the same token count in equal lengths.
+BATCHING_TIMES = {"names": {"padded": 0.20, "packed": 0.16, "bucketed": 0.10,
+                            "bucketed+packed": 0.11, "ideal": 0.095},
+                  "sentences": {"padded": 0.80, "packed": 0.50, "bucketed": 0.20,
+                                "bucketed+packed": 0.21, "ideal": 0.19}}
+TOKENS = 100_000
+
+
+def batching_cases(cells: tuple[str, ...] = ("lstm", "gru")) -> list[dict]:
+    cases = []
+    for cell in cells:
+        for dist, times in BATCHING_TIMES.items():
+            for strategy, t in times.items():
+                t = t * (1.2 if cell == "lstm" else 1.0)
+                cases.append(case("batching", {"cell": cell, "distribution": dist,
+                                               "strategy": strategy, "mode": "inference",
+                                               "hidden": 256, "batch": 64}, t,
+                                  {"tokens_per_s": TOKENS / t,
+                                   "padding_efficiency": 1.0 if "bucketed" in strategy
+                                   or strategy in {"packed", "ideal"} else 0.45,
+                                   "fraction_of_ideal": times["ideal"] / times[strategy],
+                                   "speedup_vs_padded": times["padded"] / times[strategy]}))
+    return cases
+
+
+def kernel_cases() -> list[dict]:
+    cases = []
+    for cell, gates in (("rnn", 1), ("gru", 3), ("lstm", 4)):
+        for hidden in (128, 256, 512):
+            t = 1e-4 * gates * (hidden / 128) ** 1.5
+            flops = 2 * gates * hidden * (hidden + hidden) * 64 * 32 / t
+            cases.append(case("kernels", {"cell": cell, "impl": "torch", "mode": "inference",
+                                          "hidden": hidden, "batch": 64, "seq_len": 32,
+                                          "layers": 1}, t,
+                              {"tokens_per_s": 64 * 32 / t, "flops_per_s": flops,
+                               "peak_fraction": flops / 1e13, "peak_memory_bytes": 2**20 * 30}))
+    return cases
+
+
+def train_cases() -> list[dict]:
+    cases = []
+    for strategy, speed in (("padded", 1.0), ("bucketed", 2.0)):
+        c = case("train", {"model": "gru", "strategy": strategy}, 10 / speed,
+                 {"time_to_target_s": 8 / speed, "target_accuracy": 0.7, "final_accuracy": 0.74,
+                  "wall_s": 10 / speed,
+                  "curve": [{"wall_s": i * 2 / speed, "accuracy": 0.3 + 0.09 * i}
+                            for i in range(1, 6)]})
+        cases.append(c)
+    return cases
+
+
+def failed_case(reason: str = "CUDA out of memory") -> dict:
+    return {"id": "kernels/cell=lstm/hidden=4096", "suite": "kernels", "workload": "kernels",
+            "params": {"cell": "lstm", "hidden": 4096}, "device": "cuda", "dtype": "fp32",
+            "status": "failed", "error": reason, "stats": None, "metrics": {}}
+
+
+def facts(gpu_name: str = "NVIDIA GeForce GTX 1050") -> dict:
+    return {"schema": "rnnbench.facts/1",
+            "os": {"pretty_name": "Fedora 29 (Workstation Edition)", "id": "fedora"},
+            "cpu": {"model": "Intel(R) Core(TM) i7-7700HQ", "logical_cores": 8},
+            "driver": {"version": "410.73", "gpus": [{"index": 0, "name": gpu_name,
+                                                      "compute_capability": "6.1"}]},
+            "cuda": {"toolkits": [{"path": "/usr/local/cuda-10.0", "version": "10.0"}]},
+            "torch": {"installed": True, "version": "2.13.0", "cuda": None, "num_threads": 2}}
+
+
+def checks(summary: str = "the NVIDIA driver is loaded") -> list[dict]:
+    return [{"id": "driver.loaded", "status": "pass", "summary": summary, "detail": "", "fix": ""},
+            {"id": "perl.readline", "status": "fail",
+             "summary": "Term::ReadLine::Gnu is missing (the CUDA installer needs it)",
+             "detail": "perl -MTerm::ReadLine::Gnu failed",
+             "fix": "sudo dnf install perl-Term-ReadLine-Gnu"},
+            {"id": "cpu.governor", "status": "warn", "summary": "CPU governor is powersave",
+             "detail": "", "fix": "sudo cpupower frequency-set -g performance"}]
+
+
+def results(cases: list[dict] | None = None, created: str = "2026-11-22T21:00:00+00:00",
+            suite: str = "quick", gpu_name: str = "NVIDIA GeForce GTX 1050",
+            check_summary: str = "the NVIDIA driver is loaded") -> dict:
+    if cases is None:
+        cases = batching_cases() + kernel_cases() + train_cases() + [failed_case()]
+    return {"schema": "rnnbench.results/1", "created": created, "rnnbench_version": "0.1.0",
+            "command": ["rnnbench", "run", "--suite", suite],
+            "facts": facts(gpu_name), "settings": {"suite": suite, "threads": 2, "tf32": False,
+                                                   "cudnn_benchmark": False, "noise_target": 0.02},
+            "doctor": {"profile": "generic", "checks": checks(check_summary)}, "cases": cases}
+
+
+def hostile_results() -> dict:
+    """Machine and user text that would execute or break the page if it were not escaped."""
+    doc = results(gpu_name=HOSTILE, check_summary=HOSTILE)
+    doc["cases"][0]["params"]["cell"] = HOSTILE
+    doc["cases"][-1]["error"] = HOSTILE + "</script><script>window.__pwned = 2</script>"
+    doc["command"] = ["rnnbench", "run", "--out", HOSTILE]
+    return doc
+
+
+def doctor_document(summary: str = "the NVIDIA driver is loaded") -> dict:
+    return {"schema": "rnnbench.doctor/1", "profile": "fedora29-gtx1050-cuda10",
+            "facts": facts(), "checks": checks(summary)}

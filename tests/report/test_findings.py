@@ -1,0 +1,70 @@
+"""Findings and ratios are computed from the cases: change the data and the sentences change."""
+
+from __future__ import annotations
+
+import builders
+import pytest
+
+from bench.report.cases import Ratio, speedup
+from bench.report.findings import compute_findings, fmt_times
+
+
+def test_ratio_interval_takes_opposite_ends_of_both_intervals() -> None:
+    fast = builders.case("batching", {"strategy": "bucketed"}, 0.1, {"tokens_per_s": 1000.0})
+    slow = builders.case("batching", {"strategy": "padded"}, 0.4, {"tokens_per_s": 250.0})
+    ratio = speedup(fast, slow)
+    f_med, (f_lo, f_hi) = fast["stats"]["median_s"], fast["stats"]["ci95_s"]
+    s_med, (s_lo, s_hi) = slow["stats"]["median_s"], slow["stats"]["ci95_s"]
+    # a rate's interval is the rate scaled by median/ci_hi .. median/ci_lo
+    fast_rates = (1000.0 * f_med / f_hi, 1000.0 * f_med / f_lo)
+    slow_rates = (250.0 * s_med / s_hi, 250.0 * s_med / s_lo)
+    assert ratio.value == pytest.approx(4.0)
+    assert ratio.lo == pytest.approx(fast_rates[0] / slow_rates[1])
+    assert ratio.hi == pytest.approx(fast_rates[1] / slow_rates[0])
+    assert ratio.lo < ratio.value < ratio.hi
+
+
+def test_ratio_text_keeps_enough_decimals_to_show_the_interval() -> None:
+    assert fmt_times(Ratio(4.1, 3.9, 4.3)) == "4.1× (95% CI 3.9–4.3×)"
+    assert fmt_times(Ratio(2.0, 1.99, 2.01)) == "2.00× (95% CI 1.99–2.01×)"
+    assert fmt_times(Ratio(2.5)) == "2.5×"
+
+
+def test_batching_finding_names_the_best_strategy_and_its_speedup() -> None:
+    sentences = [f.sentence for f in compute_findings(builders.results())]
+    sentence_length = next(s for s in sentences if "sentence-length" in s)
+    # sentences: padded 0.8 s vs bucketed 0.2 s in the builder -> 4×
+    assert sentence_length.startswith("bucketed batching is 4.0")
+    assert "faster than padded" in sentence_length and "95% CI" in sentence_length
+    assert "95% of the ideal" in sentence_length
+
+
+def test_findings_follow_the_data() -> None:
+    doc = builders.results()
+    for c in doc["cases"]:
+        if c["suite"] == "batching" and c["params"]["strategy"] == "packed":
+            c["stats"] = builders.stats_for(c["stats"]["median_s"] / 10)
+            c["metrics"]["tokens_per_s"] *= 10
+    first = compute_findings(doc)[0].sentence
+    assert first.startswith("packed batching is")
+
+
+def test_cell_and_method_findings() -> None:
+    findings = compute_findings(builders.results())
+    assert 3 <= len(findings) <= 5
+    assert any(f.sentence.startswith("RNN is the fastest cell") for f in findings)
+    method = findings[-1].sentence
+    assert method.startswith("31 of 31 measured cases met the noise target")
+    assert "1 case did not complete" in method
+
+
+def test_missing_fields_give_fewer_findings_not_errors() -> None:
+    doc = builders.results(cases=[
+        {"id": "x", "suite": "batching", "status": "ok", "params": {"strategy": "padded"}},
+        {"id": "y", "suite": "kernels", "status": "ok", "stats": {"median_s": "fast"}},
+        {"id": "z", "suite": "batching", "status": "failed", "error": None},
+        "not a case"])
+    findings = compute_findings(doc)
+    assert [f.sentence for f in findings] == [
+        "0 of 0 measured cases met the noise target (95% CI of the median within the target); "
+        "3 cases did not complete (failed or skipped; listed below)."]

@@ -1,0 +1,140 @@
+"""The pages as files: content computed from the data, escaping, sizes, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import builders
+import pytest
+
+from bench.report import render_comparison, render_run_report, update_index
+from bench.report.render import script_json
+
+MAX_REPORT_BYTES = 2 * 1024 * 1024
+
+
+def test_run_report_holds_findings_tables_and_environment(rendered: dict[str, Path]) -> None:
+    html = rendered["run-a"].read_text(encoding="utf-8")
+    assert "bucketed batching is 4.0" in html
+    for section in ('id="batching-table"', 'id="kernels-table"', 'id="train-table"',
+                    'id="failed-table"', 'id="checks-table"', 'id="facts-table"'):
+        assert section in html
+    assert "CUDA out of memory" in html  # the failed case and its reason
+    assert "NVIDIA GeForce GTX 1050 · driver 410.73" in html
+    assert "rnnbench run --suite quick" in html
+    assert html.count("<script>") == 2  # the Vega bundle once, the page script once
+    assert rendered["run-a"].stat().st_size < MAX_REPORT_BYTES
+
+
+def test_headline_charts_are_written_as_static_svg(rendered: dict[str, Path]) -> None:
+    folder = rendered["run-a"].parent
+    svgs = sorted(p.name for p in folder.glob("*.svg"))
+    assert svgs == ["index-batching.svg", "index-kernels-hidden.svg"]
+    for name in svgs:
+        svg = (folder / name).read_text(encoding="utf-8")
+        assert svg.lstrip().startswith("<svg") and "<text" in svg
+    assert not list(folder.glob(".*.tmp"))
+
+
+def test_hostile_text_is_escaped_everywhere(rendered: dict[str, Path]) -> None:
+    for page in ("run-hostile", "doctor", "index"):
+        html = rendered[page].read_text(encoding="utf-8")
+        assert "window.__pwned" in html, page  # the text is there ...
+        assert "<script>window.__pwned" not in html, page  # ... but never as markup
+        assert "<b>ünï" not in html, page
+        assert "&lt;script&gt;window.__pwned" in html or "\\u003cscript\\u003e" in html
+        # every <script> element ends where the page meant it to: count openings and closings
+        assert html.count("<script") == html.count("</script>"), page
+
+
+def test_script_json_cannot_close_its_element() -> None:
+    embedded = script_json({"name": "</script><script>alert(1)</script>", "amp": "&", "u": "é"})
+    assert "</" not in embedded and "<" not in embedded and "&" not in embedded
+    assert json.loads(str(embedded)) == {"name": "</script><script>alert(1)</script>",
+                                         "amp": "&", "u": "é"}
+
+
+def test_missing_fields_show_as_dashes(tmp_path: Path) -> None:
+    doc = {"schema": "rnnbench.results/1", "cases": [
+        {"id": "bare", "suite": "batching", "status": "ok", "params": {"strategy": "padded"},
+         "stats": {"median_s": 0.5}},
+        {"id": "kern", "suite": "kernels", "status": "ok", "params": {"cell": "gru"},
+         "stats": {"median_s": 0.1, "ci95_s": [0.2, 0.1], "n": None}, "metrics": None}]}
+    html = render_run_report(doc, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "—" in html and "500 ms" in html and "100 ms" in html
+    assert "The doctor&#39;s checklist is not in this file." in html
+
+
+def test_a_failed_render_leaves_the_previous_file_whole(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    out = render_run_report(builders.results(), tmp_path / "r.html")
+    before = out.read_bytes()
+
+    def broken(*_args: object, **_kwargs: object) -> str:
+        raise RuntimeError("template exploded")
+
+    monkeypatch.setattr("bench.report.pages.render_page", broken)
+    with pytest.raises(RuntimeError):
+        render_run_report(builders.results(suite="other"), out)
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def _comparison_rows(html: str) -> dict[str, str]:
+    """case id -> verdict, read back from the comparison table."""
+    body = html.split('id="compare-table-1"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", r, flags=re.S) for r in rows]
+    return {c[0]: c[5] for c in cells if c}
+
+
+def test_a_case_twice_as_slow_is_a_real_regression(rendered: dict[str, Path]) -> None:
+    html = rendered["comparison"].read_text(encoding="utf-8")
+    verdicts = _comparison_rows(html)
+    slowed = builders.results()["cases"][0]["id"]
+    assert verdicts[slowed] == "slower"
+    assert [v for k, v in verdicts.items() if k != slowed] == ["same"] * (len(verdicts) - 1)
+    assert "1 real regression(s), 0 real improvement(s)" in html
+
+
+def test_equal_runs_show_no_regression(tmp_path: Path) -> None:
+    doc = builders.results()
+    html = render_comparison([doc, json.loads(json.dumps(doc))],
+                             tmp_path / "same.html").read_text(encoding="utf-8")
+    assert set(_comparison_rows(html).values()) == {"same"}
+    assert "0 real regression(s), 0 real improvement(s)" in html
+
+
+def test_doctor_page_lists_problems_first(rendered: dict[str, Path]) -> None:
+    html = rendered["doctor"].read_text(encoding="utf-8")
+    table = html.split('id="checks-table"', 1)[1]
+    assert table.index("perl.readline") < table.index("cpu.governor") < table.index(
+        "driver.loaded")
+    assert "sudo dnf install perl-Term-ReadLine-Gnu" in html
+    assert "Not ready: 1 check(s) failed" in html
+    # no charts on this page, so no chart library either: it stays small
+    assert "window.vegaEmbed" not in html and rendered["doctor"].stat().st_size < 100_000
+
+
+def test_index_lists_runs_newest_first_with_the_latest_verdict(rendered: dict[str, Path]) -> None:
+    html = rendered["index"].read_text(encoding="utf-8")
+    runs = html.split('id="runs-table"', 1)[1]
+    # hostile run was created 21:00, run-a 20:00
+    assert runs.index("run-hostile/index.html") < runs.index("run-a/index.html")
+    latest = html.split('id="runs"', 1)[0]
+    assert "Latest run: quick · 2026-11-22 21:00 UTC" in latest
+    assert "Doctor:" in latest and "bucketed batching is" in latest
+
+
+def test_index_lists_an_unreadable_run_instead_of_failing(tmp_path: Path) -> None:
+    (tmp_path / "good").mkdir()
+    (tmp_path / "good" / "results.json").write_text(json.dumps(builders.results()))
+    (tmp_path / "cut").mkdir()
+    (tmp_path / "cut" / "results.json").write_text('{"schema": "rnnbench.res')
+    html = update_index(tmp_path).read_text(encoding="utf-8")
+    problem = re.search(r'<td class="bad"[^>]*>([^<]*)</td>', html).group(1)
+    assert problem.startswith(str(tmp_path / "cut" / "results.json") + ": ")
+    assert 'href="cut/results.json"' in html
+    assert "good/results.json" in html  # no page rendered there yet: link the data

@@ -1,0 +1,165 @@
+"""`rnnbench run`: benchmark the chosen suite here and write results.json plus the HTML report."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import typer
+
+from bench import __version__
+from bench.commands import UserError
+from bench.suites import ALL_DTYPES, CELLS, SuiteError, parse_list, plan
+
+DEFAULT_TARGET = 0.02
+EXPORT_FORMATS = ("pytest-benchmark",)
+
+
+def _devices(text: str) -> list[str]:
+    import torch
+
+    from bench.runner import present_devices
+
+    choice = text.strip().lower()
+    if choice == "all":
+        return present_devices()
+    if choice == "cpu":
+        return ["cpu"]
+    if choice == "cuda":
+        if not torch.cuda.is_available():
+            raise UserError("--device cuda: torch sees no CUDA GPU here (run `rnnbench doctor` "
+                            "to find out why)", 2)
+        return ["cuda"]
+    raise UserError(f"--device: {text!r} not understood (choose cpu, cuda or all)", 2)
+
+
+def _machine_state() -> tuple[dict, dict]:
+    """The doctor's Facts and checks (no GPU tests: they would disturb the timings)."""
+    try:
+        from provision.doctor import run_checks
+        from provision.facts import gather_facts
+
+        facts = gather_facts(gpu_tests=False)
+        checks = run_checks(facts)
+        return facts.to_dict(), {"profile": None, "checks": [c.to_dict() for c in checks]}
+    except Exception as exc:  # the benchmark is still worth running without them
+        reason = f"{type(exc).__name__}: {exc}"
+        return {"error": reason}, {"profile": None, "checks": [], "error": reason}
+
+
+def _run_dir(out: Path, suite: str) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    base = out / f"{stamp}-{suite}"
+    path, k = base, 2
+    while path.exists():
+        path, k = Path(f"{base}-{k}"), k + 1
+    return path
+
+
+def _render_report(doc: dict, run_dir: Path, out: Path) -> Path | None:
+    try:
+        from bench.report import render_run_report, update_index
+    except ImportError:
+        return None
+    try:
+        html = render_run_report(doc, run_dir / "index.html")
+        update_index(out)
+        return Path(html) if html else run_dir / "index.html"
+    except Exception as exc:  # the JSON is the record; a broken page must not lose it
+        print(f"rnnbench: warning: HTML report not written ({type(exc).__name__}: {exc})",
+              file=sys.stderr)
+        return None
+
+
+def _headlines(doc: dict) -> list[str]:
+    lines = []
+    for case in doc["cases"]:
+        if case["status"] != "ok":
+            continue
+        m, p = case["metrics"], case["params"]
+        if case["workload"] == "batching" and p["strategy"] != "padded":
+            lines.append(f"{p['dist']:<9} {p['cell']} {p['mode']:<9} {p['strategy']:<15} "
+                         f"{m['tokens_per_s']:>10.0f} tok/s  "
+                         f"x{m.get('speedup_vs_padded', float('nan')):.2f} vs padded  "
+                         f"{m.get('fraction_of_ideal', float('nan')):.2f} of ideal")
+        elif case["workload"] == "kernels":
+            frac = m.get("peak_fraction")
+            lines.append(f"{p['cell']} {p['impl']:<5} {p['mode']:<9} h{p['hidden']} b{p['batch']}"
+                         f" {case['device']}/{case['dtype']}: {m['tokens_per_s']:.0f} tok/s, "
+                         f"{m['flops_per_s'] / 1e9:.1f} GFLOP/s"
+                         + (f" ({frac:.0%} of matmul peak)" if frac else ""))
+    return lines
+
+
+def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
+                config: Path | None, data: Path | None, out: Path,
+                export: tuple[str | None, Path | None], json_out: bool, seed: int) -> int:
+    """Run a suite; exit 0 when every case ran, 1 when some failed, 130 when interrupted."""
+    export_format, export_path = export if export else (None, None)
+    if export_format is not None and export_format not in EXPORT_FORMATS:
+        raise UserError(f"--export: unknown format {export_format!r} "
+                        f"(known: {', '.join(EXPORT_FORMATS)})", 2)
+    if data is not None and not Path(data).is_dir():
+        raise UserError(f"--data {data}: not a folder (expected the names corpus folder)", 2)
+    if suite == "train" and data is None and config is None:
+        raise UserError("--suite train needs --data FOLDER (the names corpus)", 2)
+    try:
+        the_plan = plan(suite, _devices(device), parse_list(cells, CELLS, "--cells"),
+                        parse_list(dtype, ALL_DTYPES, "--dtype"), config,
+                        with_train=data is not None)
+    except SuiteError as exc:
+        raise UserError(str(exc), 2) from None
+    if not the_plan.cases:
+        raise UserError("nothing to run: the suite and filters select no case", 2)
+
+    from bench.runner import Progress, fix_settings, run_cases
+
+    options = the_plan.settings
+    settings = fix_settings(options.get("threads"), bool(options.get("cudnn_benchmark", False)))
+    budget_s = float(options.get("budget_s", 1.0))
+    target = float(options.get("target", DEFAULT_TARGET))
+    settings |= {"budget_s": budget_s, "target": target, "seed": seed, "suite": the_plan.name,
+                 "data": str(data) if data else None}
+    for case in the_plan.cases:
+        case.settings = {k: settings[k] for k in ("threads", "cudnn_benchmark", "tf32_matmul",
+                                                  "tf32_cudnn")}
+        case.params.update({"data": str(data)} if case.workload == "train" else {})
+
+    print(f"rnnbench: {len(the_plan.cases)} cases, suite {the_plan.name}; gathering machine "
+          "facts ...", file=sys.stderr)
+    facts, doctor = _machine_state()
+    run_dir = _run_dir(out, the_plan.name)
+    results_path = run_dir / "results.json"
+    doc = {"schema": "rnnbench.results/1", "created": datetime.now(timezone.utc).isoformat(),
+           "rnnbench_version": __version__, "command": ["rnnbench", *sys.argv[1:]],
+           "run_id": run_dir.name, "status": "running", "facts": facts, "doctor": doctor,
+           "settings": settings, "cases": []}
+    started = time.perf_counter()
+    doc = run_cases(the_plan.cases, doc, results_path, seed, budget_s, target,
+                    Progress(len(the_plan.cases), budget_s))
+    wall = time.perf_counter() - started
+    html = _render_report(doc, run_dir, out)
+    if export_path is not None:
+        from bench.export import export_pytest_benchmark
+
+        export_pytest_benchmark(doc, Path(export_path))
+
+    failed = [c for c in doc["cases"] if c["status"] == "failed"]
+    if json_out:
+        typer.echo(json.dumps({"results": str(results_path), "report": str(html) if html else None,
+                               "status": doc["status"], "cases": len(doc["cases"]),
+                               "failed": [c["id"] for c in failed], "wall_s": wall}))
+    else:
+        for line in _headlines(doc):
+            typer.echo(line)
+        typer.echo(f"\n{len(doc['cases'])} cases ({len(failed)} failed) in {wall:.0f} s, "
+                   f"{doc['status']}")
+        typer.echo(f"results: {results_path}")
+        if html:
+            typer.echo(f"report:  {html}")
+    if doc["status"] == "interrupted":
+        return 130
+    return 1 if failed else 0

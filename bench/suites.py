@@ -1,0 +1,236 @@
+"""Suites: named grids of cases, expanded into a flat list the runner works through.
+
+A grid entry maps each parameter to one value or a list of values; the entry expands to their
+product. Presets are written the same way as a `--config FILE.toml`, e.g.:
+
+    [settings]
+    budget_s = 0.5          # per-case sampling budget (seconds)
+    target = 0.02           # CI95 of the median within ±2%
+    threads = 2             # torch CPU threads (default: torch's own choice)
+
+    [[batching]]
+    dist = ["names"]
+    cell = ["lstm"]
+    mode = ["inference"]
+    strategy = ["padded", "bucketed"]
+    batch = 64
+    hidden = 256
+    n = 512
+
+    [[kernels]]
+    cell = ["gru", "lstm"]
+    impl = ["torch", "loop"]
+    mode = ["inference"]
+    hidden = [128]
+    batch = [8]
+    seq_len = 16
+    layers = 1
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI
+    import tomli as tomllib
+
+from bench.workloads.batching import STRATEGIES
+
+WORKLOADS = ("batching", "kernels", "train")
+CELLS = ("rnn", "gru", "lstm")
+ALL_DTYPES = ("fp32", "bf16", "fp16")
+# The order of parameters in a case id; every parameter that changes a number is in it.
+ID_KEYS = {
+    "batching": ("dist", "cell", "mode", "strategy", "batch", "hidden", "layers", "n"),
+    "kernels": ("cell", "impl", "mode", "hidden", "batch", "seq_len", "layers", "input"),
+    "matmul": ("n", "tf32"),
+    "train": ("model", "strategy", "batch", "hidden", "target_accuracy", "max_epochs"),
+}
+# Parameters with a default, so that a short config grid still names every one of them.
+DEFAULTS = {
+    "batching": {"layers": 1, "batch": 64, "hidden": 256, "n": 1024},
+    "kernels": {"layers": 1, "seq_len": 32},
+    "train": {"batch": 64, "hidden": 128, "target_accuracy": 0.7, "max_epochs": 10},
+}
+DEFAULT_DTYPES = {"cpu": ["fp32"], "cuda": ["fp32", "bf16", "fp16"]}
+MATMUL_N = {"cpu": 1024, "cuda": 8192}
+
+_BATCHING = {"cell": list(CELLS), "mode": ["inference", "training"], "strategy": list(STRATEGIES),
+             "batch": 64, "hidden": 256}
+PRESETS: dict[str, dict] = {
+    "quick": {
+        "settings": {"budget_s": 1.0},
+        "batching": [{"dist": "names", "n": 2048, "cell": "lstm", "mode": "inference",
+                      "strategy": ["padded", "packed", "bucketed", "ideal"]},
+                     {"dist": "sentences", "n": 512, "cell": "lstm", "mode": "inference",
+                      "strategy": ["padded", "bucketed", "ideal"]}],
+        "kernels": [{"cell": list(CELLS), "impl": "torch", "mode": "inference", "hidden": 256,
+                     "batch": 64, "seq_len": 32},
+                    {"cell": "lstm", "impl": "loop", "mode": "inference", "hidden": 256,
+                     "batch": 64, "seq_len": 32}],
+        "train": [{"model": "lstm", "strategy": "bucketed", "max_epochs": 3}],
+    },
+    "batching": {
+        "settings": {"budget_s": 3.0},
+        # Epochs long enough that bucketing's last, longest batch no longer dominates: with
+        # fewer sequences the long tail of `sentences` keeps bucketed far from ideal.
+        "batching": [dict(_BATCHING, dist="names", n=2048),
+                     dict(_BATCHING, dist="sentences", n=4096)],
+    },
+    "kernels": {
+        "settings": {"budget_s": 1.0},
+        "kernels": [{"cell": list(CELLS), "impl": "torch", "mode": ["inference", "training"],
+                     "hidden": [128, 256, 512, 1024], "batch": [1, 64, 256], "seq_len": 64},
+                    {"cell": list(CELLS), "impl": ["torch", "loop"],
+                     "mode": ["inference", "training"], "hidden": 256, "batch": 64,
+                     "seq_len": 64, "layers": [1, 2]}],
+    },
+    "train": {
+        "settings": {"budget_s": 600.0},
+        "train": [{"model": "tutorial", "strategy": "single", "batch": 1},
+                  {"model": ["gru", "lstm"], "strategy": ["padded", "packed", "bucketed"]}],
+    },
+}
+PRESETS["full"] = {
+    "settings": {"budget_s": 3.0},
+    **{w: PRESETS["batching"].get(w, []) + PRESETS["kernels"].get(w, [])
+          + PRESETS["train"].get(w, []) for w in WORKLOADS},
+}
+
+
+class SuiteError(ValueError):
+    """A suite name, config file or filter that cannot be used (message is one line)."""
+
+
+@dataclass
+class Case:
+    suite: str
+    workload: str
+    params: dict
+    device: str
+    dtype: str
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        keys = ID_KEYS[self.workload]
+        named = [f"{k}={self.params[k]}" for k in keys if k in self.params]
+        return "/".join([self.workload, self.device, self.dtype, *named])
+
+
+@dataclass
+class Plan:
+    name: str
+    cases: list[Case]
+    settings: dict
+
+
+def load_config(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            spec = tomllib.load(fh)
+    except FileNotFoundError:
+        raise SuiteError(f"--config {path}: no such file") from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SuiteError(f"--config {path}: {exc}") from None
+    unknown = set(spec) - {"settings", *WORKLOADS}
+    if unknown:
+        raise SuiteError(f"--config {path}: unknown table(s) {', '.join(sorted(unknown))}; "
+                         f"expected settings, {', '.join(WORKLOADS)}")
+    for workload in WORKLOADS:
+        entries = spec.get(workload, [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise SuiteError(f"--config {path}: [[{workload}]] must be an array of tables")
+    return spec
+
+
+def _expand(entry: dict, workload: str) -> list[dict]:
+    full = {**DEFAULTS.get(workload, {}), **entry}
+    full.pop("dtype", None)
+    keys = list(full)
+    values = [v if isinstance(v, list) else [v] for v in full.values()]
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*values)]
+
+
+def _validate(params: dict, workload: str, where: str) -> None:
+    known = set(ID_KEYS[workload])
+    unknown = set(params) - known
+    if unknown:
+        raise SuiteError(f"{where}: unknown parameter(s) {', '.join(sorted(unknown))} for "
+                         f"{workload} (known: {', '.join(ID_KEYS[workload])})")
+    checks = {"cell": CELLS, "strategy": (*STRATEGIES, "single"),
+              "mode": ("inference", "training"), "impl": ("torch", "loop")}
+    for key, allowed in checks.items():
+        if key in params and params[key] not in allowed:
+            raise SuiteError(f"{where}: {key}={params[key]!r} is not one of "
+                             f"{', '.join(allowed)}")
+
+
+def plan(suite: str, devices: list[str], cells: list[str] | None, dtypes: list[str] | None,
+         config: Path | None, with_train: bool) -> Plan:
+    """Expand a preset (or a config file) into cases for the given devices and filters."""
+    if config is not None:
+        spec, name, where = load_config(config), config.stem, f"--config {config}"
+    elif suite in PRESETS:
+        spec, name, where = PRESETS[suite], suite, f"suite {suite}"
+    else:
+        raise SuiteError(f"unknown suite {suite!r} (known: {', '.join(PRESETS)})")
+    cases: list[Case] = []
+    for workload in WORKLOADS:
+        if workload == "train" and not with_train:
+            continue
+        for entry in spec.get(workload, []):
+            entry_dtypes = entry.get("dtype")
+            for params in _expand(entry, workload):
+                _validate(params, workload, where)
+                cell = params.get("cell", params.get("model"))
+                if cells and cell in CELLS and cell not in cells:
+                    continue
+                for device in devices:
+                    for dtype in _dtypes_for(device, entry_dtypes, dtypes, workload):
+                        cases.append(Case(name, workload, params, device, dtype))
+    return Plan(name, _with_peaks(cases, name), dict(spec.get("settings", {})))
+
+
+def _dtypes_for(device: str, entry: list | str | None, wanted: list[str] | None,
+                workload: str) -> list[str]:
+    if workload in ("batching", "train") and entry is None:
+        base = ["fp32"]
+    elif entry is None:
+        base = DEFAULT_DTYPES[device.split(":")[0]]
+    else:
+        base = entry if isinstance(entry, list) else [entry]
+    # An explicit --dtype asks for exactly those precisions, whatever the preset says.
+    return list(wanted or base)
+
+
+def _with_peaks(cases: list[Case], name: str) -> list[Case]:
+    """Put one matmul peak case per (device, dtype, TF32 state) before the kernel cases."""
+    needed: list[tuple[str, str]] = []
+    for case in cases:
+        if case.workload == "kernels" and (case.device, case.dtype) not in needed:
+            needed.append((case.device, case.dtype))
+    peaks = []
+    for device, dtype in needed:
+        n = MATMUL_N[device.split(":")[0]]
+        tf32_states = [False, True] if device.startswith("cuda") and dtype == "fp32" else [False]
+        for tf32 in tf32_states:
+            peaks.append(Case(name, "matmul", {"n": n, "tf32": tf32}, device, dtype))
+    return peaks + cases
+
+
+def parse_list(text: str | None, allowed: tuple[str, ...], option: str) -> list[str] | None:
+    """'gru,lstm' -> ['gru', 'lstm'], checked against `allowed`; None stays None."""
+    if text is None:
+        return None
+    items = [t.strip().lower() for t in text.split(",") if t.strip()]
+    bad = [t for t in items if t not in allowed]
+    if bad or not items:
+        raise SuiteError(f"{option}: {', '.join(bad) or repr(text)} not understood "
+                         f"(choose from {', '.join(allowed)})")
+    return items

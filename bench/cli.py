@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -66,9 +67,8 @@ def run(
     data: Path = typer.Option(None, "--data", help="Names corpus folder, for the train suite."),
     out: Path = typer.Option(Path("reports"), "--out", help="Folder that receives "
                              "<run-id>/results.json and the HTML report."),
-    export: tuple[str, Path] = typer.Option((None, None), "--export",
-                                            help="Also export, e.g. --export pytest-benchmark "
-                                            "FILE.json"),
+    export: Optional[tuple[str, Path]] = typer.Option(  # noqa: UP045 (typer reads the hint)
+        None, "--export", help="Also export, e.g. --export pytest-benchmark FILE.json"),
     json_out: bool = typer.Option(False, "--json", help="Print the results JSON path and a "
                                   "summary as JSON."),
     seed: int = typer.Option(0, "--seed", help="Seed for data, weights and batch order."),

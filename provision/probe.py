@@ -15,8 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # A probe command that takes longer than this is treated as hung (nvidia-smi can hang for
-# minutes when the driver is wedged); the doctor must still answer.
+# minutes when the driver is wedged); the doctor must still answer. RNNBENCH_PROBE_TIMEOUT
+# (seconds) overrides it, which lets the replay tests of a hung nvidia-smi stay short.
 DEFAULT_TIMEOUT_S = 5.0
+
+
+def probe_timeout() -> float:
+    try:
+        return float(os.environ.get("RNNBENCH_PROBE_TIMEOUT", DEFAULT_TIMEOUT_S))
+    except ValueError:
+        return DEFAULT_TIMEOUT_S
 
 
 @dataclass
@@ -52,9 +60,10 @@ def list_dir(root: Path, path: str) -> list[str]:
         return []
 
 
-def run_command(argv: list[str], timeout: float = DEFAULT_TIMEOUT_S,
+def run_command(argv: list[str], timeout: float | None = None,
                 env: dict[str, str] | None = None) -> CommandOutput:
     """Run argv[0] found on PATH (no shell) with a timeout; never raises."""
+    timeout = probe_timeout() if timeout is None else timeout
     exe = shutil.which(argv[0], path=(env or os.environ).get("PATH"))
     if exe is None:
         return CommandOutput(ok=False, reason=f"{argv[0]} not found on PATH")

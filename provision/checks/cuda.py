@@ -78,6 +78,13 @@ def toolkit(facts: Facts, profile: Profile) -> CheckResult:
         return CheckResult("cuda.toolkit", "warn",
                            f"CUDA toolkit installed ({installed}) but nvcc is not on PATH",
                            detail=detail, fix=_env_fix(newest.path))
+    newest = max(c.toolkits, key=lambda t: version_tuple(t.version) or (0,), default=None)
+    if newest and version_tuple(newest.version) > version_tuple(selected) and \
+            major_minor(newest.version) != major_minor(selected):
+        return CheckResult("cuda.toolkit", "warn",
+                           f"PATH selects CUDA {selected} ({c.nvcc_path}) although "
+                           f"{newest.version} is installed", detail=detail,
+                           fix=_env_fix(newest.path) + ", if the newer one is meant")
     return CheckResult("cuda.toolkit", "pass", f"CUDA {selected} selected by PATH "
                        f"({c.nvcc_path}); installed: {installed}", detail=detail)
 
@@ -93,10 +100,10 @@ def _install_toolkit_fix(version: str, profile: Profile) -> str:
 @check("cuda.driver_compat")
 def driver_compat(facts: Facts, profile: Profile) -> CheckResult:
     driver = facts.driver.version
-    if not driver:
+    have = version_tuple(driver)
+    if not driver or have is None:
         return CheckResult("cuda.driver_compat", "skip", "No NVIDIA driver version to compare",
                            detail=RUNTIME_NOTE)
-    have = version_tuple(driver)
     problems: list[tuple[str, str]] = []  # (status, sentence)
     needed: list[str] = []
     torch_cuda = facts.torch.cuda

@@ -51,9 +51,10 @@ def packages(facts: Facts, profile: Profile) -> CheckResult:
 @check("python.pip")
 def pip(facts: Facts, profile: Profile) -> CheckResult:
     py = facts.python
+    python = f"Python {py.version}" if py.version else py.executable or "python3"
     if py.pip_version:
-        return CheckResult("python.pip", "pass", f"pip {py.pip_version} for Python {py.version}")
-    return CheckResult("python.pip", "fail", f"pip is missing for Python {py.version}",
+        return CheckResult("python.pip", "pass", f"pip {py.pip_version} for {python}")
+    return CheckResult("python.pip", "fail", f"pip is missing for {python}",
                        detail=py.reason, fix=fixes.install(facts.os.family, "pip"))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from provision import tables
+from provision import fixes, tables
 from provision.checks.base import CheckResult, check, gpu_capability, gpu_name, has_nvidia_gpu
 from provision.checks.cuda import RUNTIME_NOTE
 from provision.facts import Facts
@@ -46,24 +46,28 @@ def _suggested_index(facts: Facts) -> str:
     return lines[-1]
 
 
-def _likely_reason(facts: Facts) -> str:
-    t, d = facts.torch, facts.driver
+def _likely_reason(facts: Facts) -> tuple[str, str]:
+    """(most likely reason CUDA is unusable, its fix), reading the other facts."""
+    t, d, family = facts.torch, facts.driver, facts.os.family
     if not t.cuda:
-        return "this torch is a CPU-only build"
+        return "this torch is a CPU-only build", _pip_install(_suggested_index(facts))
     if not has_nvidia_gpu(facts):
-        return "there is no NVIDIA GPU"
+        return "there is no NVIDIA GPU", "run on a machine with an NVIDIA GPU"
     if d.nouveau_loaded:
-        return "nouveau holds the GPU instead of NVIDIA's driver"
+        return ("nouveau holds the GPU instead of NVIDIA's driver",
+                f"{fixes.blacklist_nouveau(family)}; then {fixes.nvidia_driver(family)}")
     if not d.version:
-        return "the NVIDIA driver is not loaded"
+        return "the NVIDIA driver is not loaded", "see nvidia.driver above"
     need = tables.min_driver_for_cuda(t.cuda)
     floor = tables.CUDA_MINOR_COMPAT_DRIVER.get((tables.version_tuple(t.cuda) or (0,))[0])
     lowest = floor or need
     if lowest and tables.version_tuple(d.version) < tables.version_tuple(lowest):
-        return f"driver {d.version} is too old for torch's CUDA {t.cuda} runtime"
+        return (f"driver {d.version} is too old for torch's CUDA {t.cuda} runtime",
+                f"{fixes.nvidia_driver(family, min_version=lowest)}; or install a torch built "
+                f"for an older CUDA: {_pip_install(_suggested_index(facts))}")
     if t.init_warning:
-        return t.init_warning.splitlines()[0]
-    return "unknown: try python3 -c 'import torch; torch.zeros(1).cuda()' for the error"
+        return t.init_warning.splitlines()[0], "read torch's message above"
+    return ("unknown", "python3 -c 'import torch; torch.zeros(1).cuda()' shows the CUDA error")
 
 
 @check("torch.cuda")
@@ -77,10 +81,9 @@ def cuda_available(facts: Facts, profile: Profile) -> CheckResult:
     if not has_nvidia_gpu(facts) and not profile.gpu_required:
         return CheckResult("torch.cuda", "skip", "torch.cuda.is_available(): False (no NVIDIA "
                            "GPU; torch runs on the CPU)")
-    reason = _likely_reason(facts)
+    reason, fix = _likely_reason(facts)
     return CheckResult("torch.cuda", "fail", f"torch.cuda.is_available(): False; most likely "
-                       f"{reason}", detail=t.init_warning or "",
-                       fix="fix the failing checks above (driver, torch build) first")
+                       f"{reason}", detail=t.init_warning or "", fix=fix)
 
 
 def parse_arch(entry: str) -> tuple[str, int, int, bool] | None:

@@ -60,10 +60,12 @@ def probe_python(live: bool) -> PythonFacts:
         except metadata.PackageNotFoundError:
             facts.reason = f"pip is not installed for {sys.executable}"
         return facts
+    # The recorded machine's own Python answers here, so its version replaces ours.
+    facts.version, facts.executable = None, "python3"
     out = run_command(["python3", "-m", "pip", "--version"])
-    match = re.match(r"pip (\S+)", out.stdout) if out.ok else None
+    match = re.match(r"pip (\S+).*\(python (\d[\d.]*)\)", out.stdout) if out.ok else None
     if match:
-        facts.pip_version = match.group(1)
+        facts.pip_version, facts.version = match.group(1), match.group(2)
     else:
         facts.reason = out.reason or "unexpected output from python3 -m pip --version"
     return facts

@@ -1,0 +1,58 @@
+"""Helpers for the provision tests: replaying a recorded machine through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MACHINES = Path(__file__).parent / "machines"
+
+
+def rnnbench_argv() -> list[str]:
+    """The installed console script next to this Python, as a user would run it."""
+    script = Path(sys.executable).with_name("rnnbench")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bench.cli"]
+
+
+def replay_env(scenario: str, probe_timeout: float = 2.0) -> dict[str, str]:
+    """An environment whose PATH holds only the scenario's stubs (and the toolkit folders its
+    path.txt names, mapped below its root), so no real tool of this machine answers."""
+    folder = MACHINES / scenario
+    path = [str(folder / "bin")]
+    listed = folder / "path.txt"
+    if listed.exists():
+        path += [str(folder / "root") + line.strip() for line in listed.read_text().splitlines()
+                 if line.strip()]
+    return {"PATH": os.pathsep.join(path), "HOME": os.environ.get("HOME", "/tmp"),
+            "LANG": "C.UTF-8", "RNNBENCH_PROBE_TIMEOUT": str(probe_timeout)}
+
+
+def run_replay(scenario: str, *args: str, json_out: bool = True,
+               probe_timeout: float = 2.0) -> tuple[int, dict | str]:
+    """Run `rnnbench doctor --root <scenario>/root` with the scenario's PATH."""
+    argv = [*rnnbench_argv(), "doctor", "--root", str(MACHINES / scenario / "root"),
+            "--no-gpu-tests", *(["--json"] if json_out else []), *args]
+    done = subprocess.run(argv, env=replay_env(scenario, probe_timeout), capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, json.loads(done.stdout) if json_out else done.stdout
+
+
+@pytest.fixture
+def replay():
+    return run_replay
+
+
+@pytest.fixture
+def rnnbench() -> list[str]:
+    return rnnbench_argv()
+
+
+def bash_available() -> bool:
+    return shutil.which("bash") is not None and Path("/bin/bash").exists()

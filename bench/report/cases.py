@@ -33,11 +33,19 @@ def strategy(case: Mapping) -> str | None:
     return None if value is None else str(value)
 
 
-def suite_cases(results: Mapping, suite: str, ok_only: bool = True) -> list[dict]:
+def workload(case: Mapping) -> str | None:
+    """batching, kernels, matmul or train. A case's `suite` names the preset it came from, so
+    its `workload` says what was measured; `suite` is the fallback for older files."""
+    value = dig(case, "workload") or dig(case, "suite")
+    return None if value is None else str(value)
+
+
+def suite_cases(results: Mapping, kind: str, ok_only: bool = True) -> list[dict]:
+    """The cases of one workload kind (measured ones only, unless asked)."""
     cases = dig(results, "cases", default=[])
     if not isinstance(cases, list):
         return []
-    return [c for c in cases if isinstance(c, dict) and dig(c, "suite") == suite
+    return [c for c in cases if isinstance(c, dict) and workload(c) == kind
             and (case_ok(c) or not ok_only)]
 
 

@@ -126,7 +126,9 @@ def kernel_scaling_chart(results: Mapping, dimension: str, title: str) -> Chart 
                alt.Tooltip("ci:N", title="95% CI"), alt.Tooltip("n:Q", title="samples"),
                alt.Tooltip("flops:N", title="achieved"), alt.Tooltip("peak:N",
                                                                      title="of peak")]
-    x = alt.X(f"{dimension}:Q", title=title, scale=alt.Scale(type="log", base=2))
+    ticks = sorted({r[dimension] for r in rows})
+    x = alt.X(f"{dimension}:Q", title=title, scale=alt.Scale(type="log", base=2),
+              axis=alt.Axis(values=ticks, format="d"))
     base = alt.Chart().encode(x=x, color=alt.Color("series:N", title="cell · impl"))
     lines = base.mark_line(point=True).encode(
         y=alt.Y("median_s:Q", title="median time per step (s)", scale=alt.Scale(type="log")),

@@ -49,10 +49,17 @@ def text(value: Any) -> str:
     return str(value)
 
 
+# Other names a parameter goes by in results files.
+PARAM_ALIASES = {"distribution": "dist", "dist": "distribution", "strategy": "variant"}
+
+
 def case_param(case: Mapping, key: str) -> Any:
-    """A case parameter, looked up in `params` first and then on the case itself."""
-    value = dig(case, "params", key)
-    return value if value is not None else dig(case, key)
+    """A case parameter, looked up in `params` (under its alias too), then on the case itself."""
+    for name in (key, PARAM_ALIASES.get(key)):
+        value = dig(case, "params", name) if name else None
+        if value is not None:
+            return value
+    return dig(case, key)
 
 
 def case_stat(case: Mapping, key: str) -> float | None:

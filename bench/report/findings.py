@@ -60,16 +60,21 @@ def fmt_times(ratio: Ratio) -> str:
     return f"{ratio.value:.{d}f}× (95% CI {ratio.lo:.{d}f}–{ratio.hi:.{d}f}×)"
 
 
+def _overlaps_one(ratio: Ratio) -> bool:
+    """True when the interval cannot tell the two apart."""
+    return ratio.lo is not None and ratio.hi is not None and ratio.lo <= 1.0 <= ratio.hi
+
+
 def _word(value: object, default: str = "") -> str:
     return default if value is None else str(value)
 
 
-def _where(case: Mapping, with_distribution: bool = True) -> str:
+def _where(case: Mapping, with_distribution: bool = True, with_cell: bool = True) -> str:
     """'sentence-length LSTM inference on cpu' from a case's parameters."""
     dist = _word(case_param(case, "distribution"))
     parts = [DISTRIBUTION_WORDS.get(dist, f"{dist}-length")] if dist and with_distribution else []
     cell = case_param(case, "cell")
-    if cell:
+    if cell and with_cell:
         parts.append(str(cell).upper())
     parts.append(_word(case_param(case, "mode"), "runs"))
     device = case_param(case, "device")
@@ -104,7 +109,12 @@ def batching_findings(results: Mapping) -> list[Finding]:
                 f"padded batching is already the fastest strategy for {_where(best)}.",
                 f"padded fastest ({dist})"))
             continue
-        sentence = f"{name} batching is {fmt_times(ratio)} faster than padded for {_where(best)}"
+        if _overlaps_one(ratio):
+            sentence = (f"{name} batching is not clearly faster than padded for {_where(best)}: "
+                        f"{fmt_times(ratio)}, an interval that includes 1")
+        else:
+            sentence = (f"{name} batching is {fmt_times(ratio)} faster than padded for "
+                        f"{_where(best)}")
         if len(seen) > 1:
             sentence += (f"; across {len(seen)} cell/mode/device combinations the best strategy "
                          f"beats padded by {min(seen):.1f}–{max(seen):.1f}×")
@@ -145,7 +155,8 @@ def cell_finding(results: Mapping) -> Finding | None:
     config = ", ".join(f"{k} {case_param(best, k)}" for k in ("hidden", "batch", "impl", "dtype")
                        if case_param(best, k) is not None)
     head = ratios[0]
-    sentence = (f"{cell} is the fastest cell for {_where(best, with_distribution=False)}"
+    where = _where(best, with_distribution=False, with_cell=False)
+    sentence = (f"{cell} is the fastest cell for {where}"
                 f"{' (' + config + ')' if config else ''}: {fmt_times(head[1])} the speed of "
                 f"{head[0]}")
     sentence += "".join(f" and {_short_times(r)} that of {n}" for n, r in ratios[1:])
@@ -172,6 +183,25 @@ def device_finding(results: Mapping) -> Finding | None:
                        f"GPU {_short_times(ratio)} CPU")
     return Finding(f"The CPU beats the GPU on every shared setting; best GPU/CPU ratio "
                    f"{fmt_times(ratio)} ({what}).", "CPU faster than GPU")
+
+
+def impl_finding(results: Mapping) -> Finding | None:
+    """The library kernel against rnnkit's hand-written loop, on the same settings."""
+    pairs = []
+    for group in group_by(suite_cases(results, "kernels"), ["impl"]).values():
+        library = [c for c in group if case_param(c, "impl") == "torch"]
+        loop = [c for c in group if case_param(c, "impl") == "loop"]
+        if library and loop:
+            ratio = speedup(library[0], loop[0])
+            if ratio:
+                pairs.append((ratio, library[0]))
+    if not pairs:
+        return None
+    ratio, case = max(pairs, key=lambda p: p[0].value)
+    kernel = "cuDNN" if str(case_param(case, "device")).startswith("cuda") else "torch"
+    return Finding(f"The {kernel} kernel is {fmt_times(ratio)} faster than rnnkit's hand-written "
+                   f"loop for {_where(case, with_distribution=False)}.",
+                   f"{kernel} {_short_times(ratio)} loop")
 
 
 def peak_finding(results: Mapping) -> Finding | None:
@@ -222,7 +252,7 @@ def method_finding(results: Mapping) -> Finding:
 def compute_findings(results: Mapping) -> list[Finding]:
     """3–5 findings, most useful first; the method finding always closes the list."""
     found: list[Finding] = batching_findings(results)[:2]
-    for make in (cell_finding, device_finding, peak_finding, train_finding):
+    for make in (cell_finding, device_finding, impl_finding, peak_finding, train_finding):
         finding = make(results)
         if finding is not None:
             found.append(finding)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.report.cases import suite_cases
 from bench.report.charts import Chart, comparison_chart, run_charts
 from bench.report.fields import (
     DASH,
@@ -19,6 +20,7 @@ from bench.report.fields import (
     dig,
     fmt_percent,
     fmt_seconds,
+    fmt_si,
     fmt_when,
     number,
     text,
@@ -113,6 +115,29 @@ def method_notes(results: Mapping) -> list[str]:
     return notes
 
 
+def peak_notes(results: Mapping) -> list[str]:
+    """The matmul peaks that kernels are measured against, one sentence each."""
+    notes = []
+    for case in suite_cases(results, "matmul"):
+        flops = dig(case, "metrics", "flops_per_s")
+        settings = ", ".join(text(v) for v in (dig(case, "device"), dig(case, "dtype")) if v)
+        tf32 = dig(case, "metrics", "tf32", default=dig(case, "params", "tf32"))
+        size = dig(case, "params", "n")
+        notes.append(f"Matmul peak measured in this run ({settings}"
+                     f"{f', n={size}' if size else ''}"
+                     f"{', TF32 ' + ('on' if tf32 else 'off') if tf32 is not None else ''}): "
+                     f"{fmt_si(flops, 'FLOP/s')}; the fractions of peak are relative to it.")
+    return notes
+
+
+def run_status_note(results: Mapping) -> str | None:
+    """A warning when the run did not finish, so partial figures are read as partial."""
+    status = dig(results, "status")
+    if status is None or str(status) == "complete":
+        return None
+    return (f"This run is {text(status)}: it holds only the cases finished before it stopped.")
+
+
 def render_run_report(results: dict, out_html: Path) -> Path:
     """One run as a page, with a static SVG of each headline chart beside it."""
     out_html = Path(out_html)
@@ -126,7 +151,7 @@ def render_run_report(results: dict, out_html: Path) -> Path:
         Section("batching", "Batching: padded, packed, bucketed", placed["batching"],
                 [t for t in [batching_table(results)] if t], []),
         Section("kernels", "Kernels: RNN, GRU, LSTM", placed["kernels"],
-                [t for t in [kernels_table(results)] if t], []),
+                [t for t in [kernels_table(results)] if t], peak_notes(results)),
         Section("train", "Training: accuracy against wall time", placed["train"],
                 [t for t in [train_table(results)] if t], []),
     ]
@@ -135,6 +160,7 @@ def render_run_report(results: dict, out_html: Path) -> Path:
         "title": f"rnnbench run · {suite_name(results)} · {fmt_when(dig(results, 'created'))}",
         "machine": machine_line(facts),
         "suite": suite_name(results),
+        "status_note": run_status_note(results),
         "created": fmt_when(dig(results, "created")),
         "findings": [f.sentence for f in compute_findings(results)],
         "verdict": doctor_verdict(dig(results, "doctor", "checks")),

@@ -19,6 +19,7 @@ from bench.report.cases import (
 )
 from bench.report.fields import (
     DASH,
+    PARAM_ALIASES,
     case_ci,
     case_metric,
     case_ok,
@@ -36,8 +37,11 @@ from bench.report.fields import (
 )
 
 # Parameters in the order a reader scans them; whichever of these vary become columns.
-PARAM_ORDER = ["cell", "distribution", "strategy", "variant", "model", "impl", "mode", "device",
-               "dtype", "hidden", "batch", "seq_len", "layers", "max_tokens"]
+PARAM_ORDER = ["cell", "distribution", "strategy", "model", "impl", "mode", "device", "dtype",
+               "hidden", "batch", "seq_len", "layers", "n", "max_tokens"]
+# Covered by a name in PARAM_ORDER through an alias, so never a column of their own.
+ALIASED = {PARAM_ALIASES[k] for k in PARAM_ORDER if k in PARAM_ALIASES}
+PARAM_LABELS = {"n": "sequences", "seq_len": "seq len", "max_tokens": "max tokens"}
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ def param_columns(cases: list[dict], always: tuple[str, ...] = ()) -> tuple[list
     """Parameters that vary (or are always wanted) become columns; the rest are constants."""
     columns, constants = [], []
     keys = PARAM_ORDER + sorted({k for c in cases for k in (dig(c, "params") or {})
-                                 if k not in PARAM_ORDER})
+                                 if k not in PARAM_ORDER and k not in ALIASED})
     for key in keys:
         values = {text(case_param(c, key)) for c in cases}
         if values == {DASH}:
@@ -81,8 +85,12 @@ def param_columns(cases: list[dict], always: tuple[str, ...] = ()) -> tuple[list
         if len(values) > 1 or key in always:
             columns.append(key)
         else:
-            constants.append((key, values.pop()))
+            constants.append((PARAM_LABELS.get(key, key), values.pop()))
     return columns, constants
+
+
+def _labels(params: list[str]) -> list[str]:
+    return [PARAM_LABELS.get(k, k) for k in params]
 
 
 def _param_cell(case: Mapping, key: str) -> Cell:
@@ -109,27 +117,49 @@ def _speed_cells(case: Mapping) -> list[Cell]:
             Cell(fmt_interval(bounds, lambda x: fmt_si(x)), bounds[0] if bounds else None)]
 
 
+BATCHING_COLUMNS = ["tokens/s", "95% CI tokens/s", "speed-up vs padded", "fraction of ideal",
+                    "padding efficiency", "same results"]
+
+
+def _speedup_cell(case: Mapping, padded: Mapping | None) -> Cell:
+    """Speed-up over padded in the same setting, with its interval when both have one."""
+    ratio = speedup(case, padded) if padded is not None else None
+    if ratio is None:
+        return num_cell(case_metric(case, "speedup_vs_padded"), fmt_ratio)
+    shown = fmt_ratio(ratio.value)
+    if ratio.lo is not None and case is not padded:
+        shown += f" ({ratio.lo:.2f}–{ratio.hi:.2f})"
+    return Cell(shown, ratio.value)
+
+
+def _verified_cell(case: Mapping) -> Cell:
+    """Whether the variant was checked to compute the same per-sequence results."""
+    verified = dig(case, "checks", "verified")
+    if verified is None:
+        return text_cell(None)
+    if not verified:
+        return text_cell(f"not checked: {text(dig(case, 'checks', 'why'))}")
+    diff = number(dig(case, "checks", "max_abs_diff"))
+    return text_cell("yes" + (f" (max diff {diff:.1e})" if diff is not None else ""))
+
+
 def batching_table(results: Mapping) -> Table | None:
     cases = suite_cases(results, "batching")
     if not cases:
         return None
     params, constants = param_columns(cases, always=("cell", "distribution", "strategy"))
+    variants = ["strategy", "variant"]
     padded = {key: next((c for c in group if strategy(c) == "padded"), None)
-              for key, group in group_by(cases, ["strategy", "variant"]).items()}
-    table = Table("batching-table", params + ["tokens/s", "95% CI tokens/s", "speed-up vs padded",
-                                              "fraction of ideal", "padding efficiency"]
-                  + TIMING_COLUMNS,
-                  [False] * len(params) + [True] * 5 + [True, True, True, False],
+              for key, group in group_by(cases, variants).items()}
+    table = Table("batching-table", _labels(params) + BATCHING_COLUMNS + TIMING_COLUMNS,
+                  [False] * len(params) + [True] * 5 + [False, True, True, True, False],
                   constants=constants)
     for case in cases:
-        base = padded.get(setting_items(case, ["strategy", "variant"]))
-        ratio = speedup(case, base) if base is not None else None
-        up = ratio.value if ratio else case_metric(case, "speedup_vs_padded")
         table.rows.append([_param_cell(case, k) for k in params] + _speed_cells(case) + [
-            Cell(fmt_ratio(up) + (f" ({ratio.lo:.2f}–{ratio.hi:.2f})"
-                                  if ratio and ratio.lo and case is not base else ""), up),
+            _speedup_cell(case, padded.get(setting_items(case, variants))),
             num_cell(case_metric(case, "fraction_of_ideal"), fmt_percent),
             num_cell(case_metric(case, "padding_efficiency"), fmt_percent),
+            _verified_cell(case),
         ] + _timing_cells(case))
     return table
 
@@ -139,7 +169,7 @@ def kernels_table(results: Mapping) -> Table | None:
     if not cases:
         return None
     params, constants = param_columns(cases, always=("cell",))
-    table = Table("kernels-table", params + ["tokens/s", "95% CI tokens/s", "FLOP/s",
+    table = Table("kernels-table", _labels(params) + ["tokens/s", "95% CI tokens/s", "FLOP/s",
                                              "fraction of peak", "peak memory"] + TIMING_COLUMNS,
                   [False] * len(params) + [True] * 5 + [True, True, True, False],
                   constants=constants)
@@ -157,7 +187,7 @@ def train_table(results: Mapping) -> Table | None:
     if not cases:
         return None
     params, constants = param_columns(cases, always=("model",))
-    table = Table("train-table", params + ["time to target", "target accuracy",
+    table = Table("train-table", _labels(params) + ["time to target", "target accuracy",
                                            "final accuracy", "total wall time"],
                   [False] * len(params) + [True] * 4, constants=constants)
     for case in cases:

@@ -42,7 +42,7 @@ def test_batching_finding_names_the_best_strategy_and_its_speedup() -> None:
 def test_findings_follow_the_data() -> None:
     doc = builders.results()
     for c in doc["cases"]:
-        if c["suite"] == "batching" and c["params"]["strategy"] == "packed":
+        if c["workload"] == "batching" and c["params"]["strategy"] == "packed":
             c["stats"] = builders.stats_for(c["stats"]["median_s"] / 10)
             c["metrics"]["tokens_per_s"] *= 10
     first = compute_findings(doc)[0].sentence

@@ -1,0 +1,159 @@
+"""Each page type opened in headless Chromium with the network disabled.
+
+Checks: it renders, every chart draws an SVG or canvas, no console error, no request leaves the
+file, hostile text shows as text and never runs, tables sort. A screenshot of each page type goes
+to artifacts/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import builders
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+CHARTS_DRAWN = """() => {
+  const holders = document.querySelectorAll('[data-chart]');
+  return [...holders].every(h => h.querySelector('svg, canvas'));
+}"""
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+def _unavailable(reason: str) -> None:
+    """Outside CI a missing browser skips the test; in CI it is a failure."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser test cannot run in CI: {reason}")
+    pytest.skip(f"browser test skipped: {reason} (install Debian's chromium to run it)")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed")
+    executable = _chromium()
+    if executable is None:
+        _unavailable("no chromium executable found")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+class Visit:
+    """One page opened offline, with everything it logged or asked for."""
+
+    def __init__(self, browser: object, path: Path, width: int = 1280,
+                 scheme: str = "light") -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": 900},
+                                           color_scheme=scheme, offline=True)
+        self.page = self.context.new_page()
+        self.url = path.resolve().as_uri()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
+                     else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(self.url, wait_until="load")
+        self.page.wait_for_function(CHARTS_DRAWN, timeout=20_000)
+
+    def check_clean(self) -> None:
+        assert self.errors == []
+        assert [u for u in self.requests if u != self.url] == []
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.mark.parametrize("page_type, width, scheme, charts", [
+    ("run-a", 1280, "light", 3),
+    ("comparison", 1280, "light", 1),
+    ("doctor", 390, "light", 0),
+    ("index", 1280, "dark", 0),
+])
+def test_page_renders_offline_without_errors(browser: object, rendered: dict[str, Path],
+                                             page_type: str, width: int, scheme: str,
+                                             charts: int) -> None:
+    visit = Visit(browser, rendered[page_type], width, scheme)
+    try:
+        visit.check_clean()
+        drawn = visit.page.locator("[data-chart] svg.marks, [data-chart] canvas").count()
+        assert drawn == charts
+        assert visit.page.locator("h1").inner_text().startswith("rnnbench")
+        assert visit.screenshot(f"{page_type}-{width}-{scheme}").stat().st_size > 10_000
+    finally:
+        visit.close()
+
+
+def test_hostile_strings_show_as_text_and_never_run(browser: object,
+                                                    rendered: dict[str, Path]) -> None:
+    for name, scheme in (("run-hostile", "dark"), ("doctor", "light"), ("index", "light")):
+        visit = Visit(browser, rendered[name], scheme=scheme)
+        try:
+            visit.check_clean()
+            assert visit.page.evaluate("typeof window.__pwned") == "undefined"
+            assert builders.HOSTILE in visit.page.locator("body").inner_text()
+            assert visit.page.locator("b:has-text('ünï')").count() == 0
+            if name == "run-hostile":
+                visit.screenshot("run-hostile-1280-dark")
+        finally:
+            visit.close()
+
+
+def test_chart_tooltip_shows_value_interval_and_samples(browser: object,
+                                                        rendered: dict[str, Path]) -> None:
+    visit = Visit(browser, rendered["run-a"])
+    try:
+        bar = visit.page.locator("#chart-0 path[role='graphics-symbol']").first
+        bar.hover()
+        tooltip = visit.page.locator("#vg-tooltip-element")
+        tooltip.wait_for(state="visible", timeout=5_000)
+        shown = tooltip.inner_text()
+        assert "tokens/s" in shown and "95% CI" in shown and "samples" in shown
+    finally:
+        visit.close()
+
+
+def test_tables_sort_by_clicked_column(browser: object, rendered: dict[str, Path]) -> None:
+    visit = Visit(browser, rendered["run-a"])
+    try:
+        header = visit.page.locator("#batching-table th", has_text="tokens/s").first
+        column = "#batching-table tbody tr td:nth-child(4)"
+        values = [float(v) for v in visit.page.locator(column).evaluate_all(
+            "cells => cells.map(c => c.dataset.sort)")]
+        header.click()
+        ascending = [float(v) for v in visit.page.locator(column).evaluate_all(
+            "cells => cells.map(c => c.dataset.sort)")]
+        header.click()
+        descending = [float(v) for v in visit.page.locator(column).evaluate_all(
+            "cells => cells.map(c => c.dataset.sort)")]
+        assert ascending == sorted(values) and descending == sorted(values, reverse=True)
+        visit.page.set_viewport_size({"width": 390, "height": 800})
+        visit.screenshot("run-a-390-light")
+    finally:
+        visit.close()

@@ -1,0 +1,100 @@
+"""The doctor as a whole: profiles, crash isolation, the document, the terminal checklist."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from provision.checks import ORDER, base
+from provision.doctor import (
+    SCHEMA,
+    CheckResult,
+    ProfileError,
+    doctor_document,
+    exit_code,
+    load_profile,
+    run_checks,
+)
+from provision.facts import Facts, OsFacts
+from provision.terminal import render_checklist
+
+
+def test_shipped_profile_states_the_original_machine():
+    profile = load_profile("fedora29-gtx1050-cuda10")
+    assert (profile.distro_id, profile.distro_version) == ("fedora", "29")
+    assert profile.gpu_required and profile.compute_capability == "6.1"
+    assert profile.cuda_toolkit == "10.0" and profile.cuda_installer == "runfile"
+    assert {"python3-pip", "perl-Term-ReadLine-Gnu"} <= set(profile.packages)
+
+
+def test_unknown_and_broken_profiles(tmp_path):
+    with pytest.raises(ProfileError, match="unknown profile 'nope'.*fedora29-gtx1050-cuda10"):
+        load_profile("nope")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = [unclosed\n")
+    with pytest.raises(ProfileError, match="cannot read profile"):
+        load_profile(str(bad))
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text('[packages]\nrequired = "gcc"\n')
+    with pytest.raises(ProfileError, match="list of names"):
+        load_profile(str(wrong))
+
+
+def test_a_crashing_check_fails_alone():
+    def explode(facts, profile):
+        raise KeyError("boom")
+
+    base.REGISTRY.append(("test.explodes", explode))
+    try:
+        results = run_checks(Facts(os=OsFacts(id="fedora", family="fedora")))
+    finally:
+        base.REGISTRY.remove(("test.explodes", explode))
+    crashed = [r for r in results if r.id == "test.explodes"]
+    assert crashed[0].status == "fail" and "KeyError" in crashed[0].summary
+    assert [r.id for r in results if r.id != "test.explodes"] == ORDER  # the rest still ran
+    assert exit_code(results) == 1
+
+
+def test_document_is_json_and_versioned():
+    facts = Facts(os=OsFacts(id="debian", family="debian"))
+    checks = run_checks(facts)
+    doc = json.loads(json.dumps(doctor_document(facts, None, checks)))
+    assert doc["schema"] == SCHEMA == "rnnbench.doctor/1"
+    assert doc["profile"] is None and doc["expectations"]["name"] is None
+    assert doc["facts"] == facts.to_dict()
+    assert sum(doc["summary"].values()) == len(ORDER)
+    assert Facts.from_dict(doc["facts"]) == facts
+
+
+def test_exit_code_ignores_warnings():
+    assert exit_code([CheckResult("a", "warn", "w"), CheckResult("b", "pass", "p")]) == 0
+    assert exit_code([CheckResult("a", "fail", "f")]) == 1
+
+
+CHECKS = [
+    CheckResult("os.distro", "pass", "Fedora 29", detail="all good"),
+    CheckResult("python.pip", "fail", "pip is missing", detail="no module", fix="sudo dnf x"),
+    CheckResult("cpu.governor", "warn", "powersave", fix="sudo cpupower frequency-set -g "
+                "performance"),
+    CheckResult("gpu.compute", "skip", "skipped"),
+]
+
+
+def test_checklist_lines_marks_and_fixes():
+    lines = render_checklist(CHECKS, "fedora29-gtx1050-cuda10").splitlines()
+    assert lines[0].endswith("profile: fedora29-gtx1050-cuda10")
+    assert lines[1] == "✓ os.distro     Fedora 29"
+    assert lines[2] == "✗ python.pip    pip is missing"
+    assert lines[3] == "    fix: sudo dnf x"
+    assert lines[4].startswith("! cpu.governor") and lines[5].startswith("    fix: sudo cpupower")
+    assert lines[6] == "– gpu.compute   skipped"
+    assert lines[7] == "NOT READY: 1 passed, 1 warnings, 1 failed, 1 skipped"
+    assert "all good" not in "\n".join(lines) and "\033[" not in "\n".join(lines)
+
+
+def test_checklist_verbose_and_colour():
+    text = render_checklist(CHECKS, None, verbose=True, colour=True)
+    assert "    all good" in text and "    no module" in text
+    assert "\033[31m✗\033[0m python.pip" in text
+    assert "inferred from this machine" in text

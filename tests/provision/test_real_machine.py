@@ -1,0 +1,50 @@
+"""The real doctor on this machine, in a subprocess, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from provision.facts import gather_facts
+
+
+def _collect_env() -> dict[str, str]:
+    done = subprocess.run([sys.executable, "-m", "torch.utils.collect_env"], capture_output=True,
+                          text=True, timeout=180, check=False)
+    fields = dict(re.findall(r"^([A-Za-z][^:\n]*):\s*(.*)$", done.stdout, re.M))
+    return {"torch": fields.get("PyTorch version", ""),
+            "cuda_available": fields.get("Is CUDA available", "")}
+
+
+def test_real_doctor_json_agrees_with_collect_env(rnnbench):
+    started = time.monotonic()
+    done = subprocess.run([*rnnbench, "doctor", "--json"], capture_output=True, text=True,
+                          timeout=300, check=False)
+    elapsed = time.monotonic() - started
+    doc = json.loads(done.stdout)
+    assert doc["schema"] == "rnnbench.doctor/1" and doc["facts"]["root"] == "/"
+    statuses = {c["id"]: c["status"] for c in doc["checks"]}
+    assert done.returncode == (1 if "fail" in statuses.values() else 0) == doc["exit_code"]
+    torch_facts = doc["facts"]["torch"]
+    reference = _collect_env()
+    assert torch_facts["version"] == reference["torch"]
+    assert str(torch_facts["cuda_available"]) == reference["cuda_available"]
+    if not doc["facts"]["pci_gpus"] and not doc["facts"]["driver"]["gpus"]:
+        # Without an NVIDIA GPU the doctor says so and is satisfied (no profile demands one).
+        assert statuses["nvidia.gpu"] == "skip" and done.returncode == 0
+        assert elapsed < 15, f"doctor took {elapsed:.1f} s on a machine without a GPU"
+
+
+def test_gather_facts_is_fast_once_torch_is_imported():
+    import torch  # noqa: F401  (its import is excluded from the budget)
+
+    started = time.perf_counter()
+    facts = gather_facts(Path("/"), gpu_tests=False)
+    elapsed = time.perf_counter() - started
+    assert facts.os.id and facts.python.version and facts.torch.installed
+    if not facts.pci_gpus:
+        assert elapsed < 2.0, f"gather_facts took {elapsed:.2f} s"

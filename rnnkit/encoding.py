@@ -5,8 +5,10 @@ from __future__ import annotations
 import string
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 # The PyTorch names tutorial's alphabet: 52 letters and 5 punctuation marks.
 ALL_LETTERS = string.ascii_letters + " .,;'"
@@ -60,5 +62,9 @@ class Vocab:
 
 def one_hot(ids: Sequence[int] | torch.Tensor, size: int) -> torch.Tensor:
     """Float one-hot rows [len(ids), size] (the tutorial's per-character input)."""
+    # Imported here so that loading a corpus (and failing on a bad one) does not pay torch's
+    # import time: `rnnbench train names` reports bad input in a fraction of a second.
+    import torch
+
     ids = torch.as_tensor(ids, dtype=torch.int64)
     return torch.nn.functional.one_hot(ids, size).float()

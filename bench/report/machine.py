@@ -55,7 +55,7 @@ def doctor_verdict(checks: Any) -> Verdict:
     problems.sort(key=lambda p: p[0] != "fail")
     words = {"fail": "Not ready: {fail} check(s) failed",
              "warn": "Ready, with {warn} warning(s)",
-             "pass": "Ready: every check passed"}
+             "pass": "Ready: no check failed or warned"}
     sentence = words[status].format(fail=counts.get("fail", 0), warn=counts.get("warn", 0))
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     return Verdict(status, f"{sentence} ({summary}).", dict(counts), problems)

@@ -76,6 +76,11 @@ def _place_charts(charts: list[Chart], out_html: Path, first_index: int) -> list
     return views
 
 
+def profile_name(profile: Any) -> str:
+    """The doctor's profile; none named means the checks inferred one from the machine."""
+    return text(profile) if profile else "inferred from this machine"
+
+
 def suite_name(results: Mapping) -> str:
     suite = dig(results, "settings", "suite") or dig(results, "suite")
     if suite:
@@ -164,7 +169,7 @@ def render_run_report(results: dict, out_html: Path) -> Path:
         "created": fmt_when(dig(results, "created")),
         "findings": [f.sentence for f in compute_findings(results)],
         "verdict": doctor_verdict(dig(results, "doctor", "checks")),
-        "profile": text(dig(results, "doctor", "profile")),
+        "profile": profile_name(dig(results, "doctor", "profile")),
         "sections": [s for s in sections if s.charts or s.tables],
         "method": method_notes(results),
         "failed": failed_table(results),
@@ -256,7 +261,9 @@ def render_doctor(doctor_doc: dict, out_html: Path) -> Path:
     context = {
         "title": "rnnbench doctor",
         "machine": machine_line(facts),
-        "profile": text(dig(doctor_doc, "profile")),
+        "profile": profile_name(dig(doctor_doc, "profile")),
+        "expectations": facts_table([dig(doctor_doc, "expectations", default={})], ["expected"],
+                                    "expectations-table"),
         "verdict": doctor_verdict(dig(doctor_doc, "checks")),
         "checks": checks_table(dig(doctor_doc, "checks", default=[])),
         "facts": facts_table([facts], ["value"]),

@@ -6,6 +6,7 @@ Only the templates produce markup. Data that ends up inside a <script> element i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -28,16 +29,31 @@ def script_json(value: Any) -> Markup:
     return Markup(re.sub("[<>&\u2028\u2029]", lambda m: _SCRIPT_ESCAPES[m.group()], raw))
 
 
+def _bundle_cache() -> Path:
+    """Where the bundle is kept between runs, keyed by the vl-convert version that made it."""
+    from importlib.metadata import version
+
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "rnnbench" / f"vega-bundle-{version('vl-convert-python')}.js"
+
+
 @lru_cache(maxsize=1)
 def vega_bundle() -> Markup:
     """Vega, Vega-Lite and vega-embed as one script, from vl-convert (no network).
 
+    Building it takes seconds, so it is cached on disk; an unwritable cache only costs time.
     The bundle is trusted code, but it is still checked for a closing script tag so that it can
     never end its own element early.
     """
-    import vl_convert
+    cache = _bundle_cache()
+    try:
+        code = cache.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        import vl_convert
 
-    code = vl_convert.javascript_bundle()
+        code = vl_convert.javascript_bundle()
+        with contextlib.suppress(OSError):
+            write_atomic(cache, code)
     code = re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE).replace("<!--", "<\\!--")
     return Markup(code)
 

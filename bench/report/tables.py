@@ -212,7 +212,7 @@ def failed_table(results: Mapping) -> Table | None:
     return table
 
 
-STATUS_ORDER = {"fail": 0, "warn": 1, "skip": 2, "pass": 3}
+STATUS_ORDER = {"fail": 0, "warn": 1, "pass": 2, "skip": 3}
 
 
 def checks_table(checks: Any, table_id: str = "checks-table") -> Table:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -34,3 +37,50 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                                     root / "doctor.html")
     pages["index"] = update_index(root)
     return pages
+
+
+TINY_CONFIG = """
+[settings]
+budget_s = 0.15
+target = 0.05
+threads = 1
+
+[[batching]]
+dist = ["names", "sentences"]
+cell = ["lstm"]
+mode = ["inference"]
+strategy = ["padded", "bucketed", "ideal"]
+batch = 16
+hidden = 32
+n = 96
+
+[[kernels]]
+cell = ["rnn", "lstm"]
+impl = ["torch"]
+mode = ["inference"]
+hidden = [32, 64]
+batch = [8]
+seq_len = 8
+"""
+
+
+def rnnbench() -> str:
+    """The installed console script, as a user would run it."""
+    found = Path(sys.executable).with_name("rnnbench")
+    return str(found) if found.exists() else (shutil.which("rnnbench") or "rnnbench")
+
+
+@pytest.fixture(scope="session")
+def real_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real, tiny `rnnbench run` on this CPU: its results.json, next to its HTML report."""
+    root = tmp_path_factory.mktemp("real")
+    config = root / "tiny.toml"
+    config.write_text(TINY_CONFIG, encoding="utf-8")
+    out = root / "reports"
+    done = subprocess.run([rnnbench(), "run", "--config", str(config), "--device", "cpu",
+                           "--out", str(out)], capture_output=True, text=True, timeout=240,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = sorted(out.glob("*/results.json"))
+    assert len(found) == 1, done.stdout
+    return found[0]

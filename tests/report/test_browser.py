@@ -157,3 +157,16 @@ def test_tables_sort_by_clicked_column(browser: object, rendered: dict[str, Path
         visit.screenshot("run-a-390-light")
     finally:
         visit.close()
+
+
+def test_a_real_run_and_its_index_render(browser: object, real_run: Path) -> None:
+    for path, charts, name in ((real_run.parent / "index.html", 2, "real-run-1280-light"),
+                               (real_run.parent.parent / "index.html", 0, "real-index-1280-light")):
+        visit = Visit(browser, path)
+        try:
+            visit.check_clean()
+            assert visit.page.locator("[data-chart] svg.marks").count() == charts
+            assert "Doctor:" in visit.page.locator("body").inner_text()
+            visit.screenshot(name)
+        finally:
+            visit.close()

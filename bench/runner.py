@@ -125,8 +125,8 @@ def run_case(case: Case, seed: int, budget_s: float, target: float, context: dic
         _reset_peak_memory(case.device)
         prepared = build(case.workload, case.params, case.device, case.dtype, seed, context)
         record["checks"] = prepared.checks
-        timer = Timer(prepared.step, device=case.device, target=target, budget_s=budget_s,
-                      label=case.id)
+        options = {"target": target, "budget_s": budget_s} | prepared.timing
+        timer = Timer(prepared.step, device=case.device, label=case.id, **options)
         measurement = timer.measure()
         record["stats"] = measurement.to_stats()
         record["metrics"] = prepared.metrics(measurement.median_s) | _peak_memory(case.device)

@@ -190,17 +190,15 @@ class Timer:
             t = self._clock(1)
             settled_in_a_row = settled_in_a_row + 1 if t >= 0.95 * min(times) else 0
             times.append(t)
-        return len(times), min(times[-3:])
+        return len(times), statistics.median(times[-3:])
 
     def _calls_per_block(self, single_call_s: float) -> int:
         if single_call_s >= MIN_BLOCK_S:
             return 1
         calls = max(1, math.ceil(MIN_BLOCK_S / max(single_call_s, 1e-9)))
-        # Refine once: the single-call estimate of a µs step is dominated by loop overhead.
+        # Refine once from a real block: a single call of a µs step is mostly clock overhead.
         block = self._clock(calls)
-        if block < MIN_BLOCK_S:
-            calls = math.ceil(calls * MIN_BLOCK_S / max(block, 1e-9) * 1.2)
-        return calls
+        return max(1, math.ceil(calls * 1.2 * MIN_BLOCK_S / max(block, 1e-9)))
 
     def measure(self) -> Measurement:
         """Warm up, then sample until the CI target is met or the budget is spent."""

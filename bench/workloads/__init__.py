@@ -26,6 +26,7 @@ class Prepared:
     step: Callable[[], object]
     metrics: Callable[[float], dict]  # median seconds per step -> metrics of the results case
     checks: dict = field(default_factory=dict)  # what was verified before timing, and how
+    timing: dict = field(default_factory=dict)  # Timer options this workload needs fixed
 
 
 def autocast_for(device: str, dtype: str) -> AbstractContextManager:

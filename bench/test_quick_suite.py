@@ -1,0 +1,42 @@
+"""The quick suite as a pytest-benchmark suite: `pytest bench/` (not part of the `tests/` run).
+
+Same cases and workloads as `rnnbench run --suite quick`; pytest-benchmark does the timing here,
+so its own tools (`--benchmark-compare`, histograms, `--benchmark-json`) work on them directly.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.runner import present_devices
+from bench.suites import plan
+from bench.workloads import build
+
+SEED = 0
+CASES = plan("quick", present_devices(), None, None, None, with_train=False).cases
+# Matmul peaks measured earlier in the session feed the kernels' peak fractions, as in a run.
+_context: dict = {"peaks": {}}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_quick_case(benchmark, case) -> None:
+    prepared = build(case.workload, case.params, case.device, case.dtype, SEED, _context)
+    sync = None
+    if case.device.startswith("cuda"):
+        import torch
+
+        def sync() -> None:
+            torch.cuda.synchronize()
+
+    def step() -> None:
+        prepared.step()
+        if sync:
+            sync()  # pytest-benchmark reads a host clock: wait for the GPU's work to finish
+
+    benchmark.group = f"{case.workload}/{case.device}/{case.dtype}"
+    benchmark.pedantic(step, rounds=5, iterations=1, warmup_rounds=1)
+    metrics = prepared.metrics(benchmark.stats.stats.median)
+    if case.workload == "matmul":
+        _context["peaks"][metrics["peak_key"]] = metrics["flops_per_s"]
+    benchmark.extra_info.update(params=case.params, metrics=metrics, checks=prepared.checks)
+    assert metrics.get("tokens_per_s", 1.0) > 0

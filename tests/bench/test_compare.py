@@ -1,0 +1,99 @@
+"""compare: real regressions are found, equal runs show none, and the rank test is right."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bench.compare import compare_results, mann_whitney_u
+from bench.results import write_results
+
+from .synthetic import case, results
+
+RNNBENCH = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "rnnbench"
+
+
+def test_mann_whitney_on_separated_samples() -> None:
+    # Complete separation of 5 vs 5: U = 0; normal approximation with continuity correction:
+    # z = (12.5 - 0.5) / sqrt(5*5*11/12) = 2.5067, two-sided p = 0.01219.
+    u, p = mann_whitney_u([1, 2, 3, 4, 5], [6, 7, 8, 9, 10])
+    assert u == 0.0
+    assert p == pytest.approx(0.01219, abs=1e-4)
+
+
+def test_mann_whitney_with_ties_and_identical_samples() -> None:
+    assert mann_whitney_u([1.0, 1.0, 1.0], [1.0, 1.0, 1.0]) == (4.5, 1.0)
+    u, p = mann_whitney_u([1, 2, 2, 3], [2, 3, 3, 4])
+    assert u == 3.0  # ranks of a: 1, 3, 3, 6 (three tied 2s share rank 3) -> 13 - 10
+    assert 0.05 < p < 1.0
+
+
+def test_twice_slower_case_is_a_real_regression() -> None:
+    base = results([case("fast", 0.010, seed=1), case("steady", 0.020, seed=2)])
+    new = results([case("fast", 0.020, seed=3), case("steady", 0.020, seed=4)])
+    cmp = compare_results(base, new, threshold=0.05)
+    rows = {r.id: r for r in cmp.rows}
+    assert rows["fast"].verdict == "slower" and rows["fast"].real
+    assert rows["fast"].ratio == pytest.approx(2.0, rel=0.03)
+    assert rows["steady"].verdict == "same"
+    assert [r.id for r in cmp.regressions] == ["fast"]
+    assert "Mann-Whitney" in cmp.method and "CI" in cmp.method
+
+
+def test_equal_runs_show_no_real_difference() -> None:
+    base = results([case(f"c{i}", 0.01 * (i + 1), seed=i) for i in range(5)])
+    new = results([case(f"c{i}", 0.01 * (i + 1), seed=100 + i) for i in range(5)])
+    cmp = compare_results(base, new)
+    assert [r.verdict for r in cmp.rows] == ["same"] * 5
+    assert not cmp.regressions
+
+
+def test_faster_and_missing_cases() -> None:
+    base = results([case("a", 0.02), case("gone", 0.01)])
+    new = results([case("a", 0.01, seed=5), case("added", 0.01)])
+    rows = {r.id: r for r in compare_results(base, new).rows}
+    assert rows["a"].verdict == "faster"
+    assert rows["gone"].verdict == "missing" and rows["added"].verdict == "missing"
+
+
+def test_small_real_change_within_threshold_is_same() -> None:
+    base = results([case("a", 0.0100, n=200, spread=0.001)])
+    new = results([case("a", 0.0102, n=200, spread=0.001, seed=9)])
+    row = compare_results(base, new, threshold=0.05).rows[0]
+    assert row.real and row.verdict == "same"
+
+
+def _write_pair(tmp_path: Path, slow_factor: float) -> tuple[Path, Path]:
+    base, new = tmp_path / "base.json", tmp_path / "new.json"
+    write_results(results([case("a", 0.01)]), base)
+    write_results(results([case("a", 0.01 * slow_factor, seed=7)]), new)
+    return base, new
+
+
+def test_cli_exit_codes(tmp_path: Path) -> None:
+    base, new = _write_pair(tmp_path, 2.0)
+    plain = subprocess.run([RNNBENCH, "compare", base, new], capture_output=True, text=True)
+    assert plain.returncode == 0 and "slower" in plain.stdout and "Mann-Whitney" in plain.stdout
+    failing = subprocess.run([RNNBENCH, "compare", base, new, "--fail-on-regression", "--json"],
+                             capture_output=True, text=True)
+    assert failing.returncode == 1
+    assert json.loads(failing.stdout)["regressions"] == ["a"]
+    same = subprocess.run([RNNBENCH, "compare", base, base, "--fail-on-regression"],
+                          capture_output=True, text=True)
+    assert same.returncode == 0
+
+
+def test_cli_rejects_garbage_in_one_line(tmp_path: Path) -> None:
+    base, _ = _write_pair(tmp_path, 1.0)
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("{not json")
+    proc = subprocess.run([RNNBENCH, "compare", base, garbage], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "garbage.json" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    bad_threshold = subprocess.run([RNNBENCH, "compare", base, base, "--threshold", "lots"],
+                                   capture_output=True, text=True)
+    assert bad_threshold.returncode == 2 and "--threshold" in bad_threshold.stderr

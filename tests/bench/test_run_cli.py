@@ -1,0 +1,183 @@
+"""`rnnbench run` end to end, in a subprocess as a user runs it, on tiny custom grids."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.results import load_results
+
+RNNBENCH = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "rnnbench"
+
+TINY = """
+[settings]
+budget_s = 0.1
+threads = 1
+
+[[batching]]
+dist = ["names", "no-such-distribution"]
+cell = "gru"
+mode = "inference"
+strategy = ["padded", "packed", "bucketed", "bucketed+packed", "ideal"]
+batch = 8
+hidden = 16
+n = 32
+
+[[kernels]]
+cell = "lstm"
+impl = ["torch", "loop"]
+mode = ["inference", "training"]
+hidden = 16
+batch = 2
+seq_len = 4
+"""
+
+
+def _run(args: list, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([RNNBENCH, "run", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess,
+                                                                  Path, Path]:
+    folder = tmp_path_factory.mktemp("run")
+    config = folder / "tiny.toml"
+    config.write_text(TINY)
+    export = folder / "pb.json"
+    proc = _run(["--config", config, "--device", "cpu", "--out", folder / "out", "--json",
+                 "--export", "pytest-benchmark", export])
+    return proc, folder, export
+
+
+def test_tiny_run_writes_a_valid_results_file(tiny_run) -> None:
+    proc, folder, _ = tiny_run
+    summary = json.loads(proc.stdout)
+    doc = load_results(Path(summary["results"]))
+    assert doc["status"] == "complete"
+    assert doc["settings"]["threads"] == 1
+    assert doc["facts"] and "checks" in doc["doctor"]
+    by_status = {}
+    for case in doc["cases"]:
+        by_status.setdefault(case["status"], []).append(case)
+    # 5 strategies on names + 4 kernel cases + the matmul peak; the unknown distribution fails
+    # four times (ideal plans its own lengths from the same distribution and fails too).
+    assert len(by_status["ok"]) == 10
+    assert all("no-such-distribution" in c["id"] for c in by_status["failed"])
+    assert all("unknown length distribution" in c["error"] for c in by_status["failed"])
+    assert proc.returncode == 1  # some cases failed; the run still went on to the end
+    assert sorted(summary["failed"]) == sorted(c["id"] for c in by_status["failed"])
+
+
+def test_tiny_run_metrics_and_checks(tiny_run) -> None:
+    proc, _, _ = tiny_run
+    doc = load_results(Path(json.loads(proc.stdout)["results"]))
+    ok = {c["id"]: c for c in doc["cases"] if c["status"] == "ok"}
+    batching = [c for c in ok.values() if c["workload"] == "batching"]
+    for case in batching:
+        stats, metrics = case["stats"], case["metrics"]
+        assert stats["n"] == len(stats["samples_s"]) >= 3
+        assert stats["ci95_s"][0] <= stats["median_s"] <= stats["ci95_s"][1]
+        assert metrics["tokens_per_s"] > 0 and 0 < metrics["padding_efficiency"] <= 1
+        assert "speedup_vs_padded" in metrics and "fraction_of_ideal" in metrics
+        assert metrics["peak_memory_bytes"] > 0
+        if case["params"]["strategy"] != "ideal":
+            assert case["checks"]["verified"] and case["checks"]["max_abs_diff"] <= 1e-4
+    kernels = [c for c in ok.values() if c["workload"] == "kernels"]
+    assert len(kernels) == 4
+    for case in kernels:
+        assert 0 < case["metrics"]["peak_fraction"] < 1
+
+
+def test_export_reads_in_pytest_benchmark(tiny_run) -> None:
+    from pytest_benchmark.storage.file import FileStorage
+
+    _, folder, export = tiny_run
+
+    class Log:
+        def warning(self, text: str) -> None:
+            raise AssertionError(text)
+
+        info = warning
+
+    storage = FileStorage(folder, logger=Log())
+    benchmarks = list(storage.load_benchmarks(str(export)))
+    assert len(benchmarks) == 10
+    assert all(b["median"] > 0 and b["rounds"] >= 3 for b in benchmarks)
+    compare = subprocess.run([RNNBENCH.parent / "pytest-benchmark", "compare", export],
+                             capture_output=True, text=True, timeout=60)
+    assert compare.returncode == 0 and "kernels/cpu/fp32" in compare.stdout
+
+
+def test_interrupt_keeps_finished_cases(tmp_path: Path) -> None:
+    config = tmp_path / "long.toml"
+    config.write_text("[settings]\nbudget_s = 0.3\nthreads = 1\n[[kernels]]\ncell = 'gru'\n"
+                      "impl = 'torch'\nmode = 'inference'\nhidden = 16\nbatch = 2\n"
+                      "seq_len = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]\n")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([RNNBENCH, "run", "--config", config, "--out", out],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    finished = 0
+    while time.monotonic() < deadline and finished < 2 and proc.poll() is None:
+        time.sleep(0.2)
+        files = list(out.glob("*/results.json"))
+        if files:
+            finished = len(json.loads(files[0].read_text())["cases"])
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    doc = load_results(next(out.glob("*/results.json")))
+    assert doc["status"] == "interrupted"
+    assert 2 <= len(doc["cases"]) < 16
+    assert all(c["status"] == "ok" for c in doc["cases"])
+    assert not list(out.glob("*/.results.json.*"))  # no temp file left behind
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--suite", "nope"], "unknown suite"),
+    (["--cells", "lstm,tree"], "--cells"),
+    (["--dtype", "fp8"], "--dtype"),
+    (["--device", "tpu"], "--device"),
+    (["--suite", "train"], "needs --data"),
+    (["--config", "/no/such.toml"], "no such file"),
+    (["--export", "csv", "x.csv"], "--export"),
+])
+def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
+    proc = _run([*args, "--out", tmp_path], timeout=60)
+    assert proc.returncode == 2
+    assert message in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_garbage_config_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[[kernels]]\ncell = 'lstm'\nwidth = 3\n")
+    proc = _run(["--config", config, "--out", tmp_path / "out"], timeout=60)
+    assert proc.returncode == 2 and "unknown parameter(s) width" in proc.stderr
+    config.write_text("this is = = not toml")
+    proc = _run(["--config", config, "--out", tmp_path / "out"], timeout=60)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+
+
+@pytest.mark.gpu
+def test_cuda_run_times_with_events_and_records_gpu_memory(tmp_path: Path) -> None:
+    config = tmp_path / "gpu.toml"
+    config.write_text("[settings]\nbudget_s = 0.2\n[[kernels]]\ncell = 'lstm'\nimpl = 'torch'\n"
+                      "mode = 'inference'\nhidden = 256\nbatch = 64\nseq_len = 32\n"
+                      "dtype = ['fp32', 'bf16']\n")
+    proc = _run(["--config", config, "--device", "cuda", "--out", tmp_path, "--json"])
+    doc = load_results(Path(json.loads(proc.stdout)["results"]))
+    assert proc.returncode == 0, proc.stderr
+    kernels = [c for c in doc["cases"] if c["workload"] == "kernels"]
+    assert {c["dtype"] for c in kernels} == {"fp32", "bf16"}
+    for case in kernels:
+        assert case["metrics"]["peak_memory_kind"] == "cuda max_memory_allocated"
+        assert case["metrics"]["peak_memory_bytes"] > 0
+        assert case["metrics"]["peak_fraction"] > 0

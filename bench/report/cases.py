@@ -11,7 +11,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bench.report.fields import case_metric, case_ok, case_param, case_stat, dig, rate_interval
+from bench.report.fields import (
+    case_metric,
+    case_ok,
+    case_param,
+    case_stat,
+    dig,
+    number,
+    rate_interval,
+)
 
 # Parameters that distinguish the alternatives compared within one group, not the group itself.
 VARIANT_KEYS = {"strategy", "variant"}
@@ -99,3 +107,23 @@ def fastest(cases: Iterable[dict]) -> dict | None:
 
 def settings_dict(key: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     return dict(key)
+
+
+def epoch_seconds(case: Mapping) -> float | None:
+    """Median wall time of one training epoch (the train workload's step)."""
+    return case_metric(case, "time_per_epoch_s") or case_stat(case, "median_s")
+
+
+def accuracy_curve(case: Mapping) -> list[tuple[float, float]]:
+    """(wall seconds, test accuracy) after each epoch, at the median epoch time."""
+    curve = dig(case, "metrics", "accuracy_curve", default=[])
+    per_epoch = epoch_seconds(case)
+    if not isinstance(curve, list) or per_epoch is None:
+        return []
+    return [(per_epoch * (k + 1), a) for k, value in enumerate(curve)
+            if (a := number(value)) is not None]
+
+
+def time_to_target(case: Mapping) -> float | None:
+    """Seconds of training until the target accuracy was first reached; None if never."""
+    return case_metric(case, "time_to_accuracy_s") or case_metric(case, "time_to_target_s")

@@ -13,7 +13,7 @@ from typing import Any
 
 import altair as alt
 
-from bench.report.cases import speed, strategy, suite_cases
+from bench.report.cases import accuracy_curve, epoch_seconds, speed, strategy, suite_cases
 from bench.report.fields import (
     case_ci,
     case_metric,
@@ -175,15 +175,15 @@ def train_chart(results: Mapping) -> Chart | None:
     rows = []
     for case in suite_cases(results, "train"):
         series = _label(case, ["model", "strategy", "device"]) or text(dig(case, "id"))
-        curve = dig(case, "metrics", "curve", default=[])
-        points = [(number(dig(p, "wall_s")), number(dig(p, "accuracy")))
-                  for p in curve if isinstance(p, Mapping)] if isinstance(curve, list) else []
-        final = (number(case_metric(case, "wall_s") or case_stat(case, "median_s")),
-                 case_metric(case, "final_accuracy"))
-        for wall, accuracy in points or [final]:
-            if wall is not None and accuracy is not None:
-                rows.append({"series": series, "wall_s": wall, "accuracy": accuracy,
-                             "time": fmt_seconds(wall), "acc": fmt_percent(accuracy)})
+        points = accuracy_curve(case)
+        if not points:
+            final = (epoch_seconds(case), case_metric(case, "final_accuracy"))
+            epochs = number(case_metric(case, "epochs")) or 1
+            points = [(final[0] * epochs, final[1])] if None not in final else []
+        for epoch, (wall, accuracy) in enumerate(points, start=1):
+            rows.append({"series": series, "wall_s": wall, "accuracy": accuracy,
+                         "epoch": epoch, "time": fmt_seconds(wall),
+                         "acc": fmt_percent(accuracy)})
     if not rows:
         return None
     chart = alt.Chart(alt.Data(values=rows)).mark_line(point=True).encode(
@@ -191,8 +191,8 @@ def train_chart(results: Mapping) -> Chart | None:
         y=alt.Y("accuracy:Q", title="test accuracy", axis=alt.Axis(format="%")),
         color=alt.Color("series:N", title="model · strategy"),
         tooltip=[alt.Tooltip("series:N", title="model · strategy"),
-                 alt.Tooltip("time:N", title="wall time"), alt.Tooltip("acc:N",
-                                                                       title="accuracy")],
+                 alt.Tooltip("epoch:Q"), alt.Tooltip("time:N", title="wall time"),
+                 alt.Tooltip("acc:N", title="test accuracy")],
     ).properties(width=2 * PANEL_WIDTH, height=240)
     return Chart("train", "Test accuracy against wall time", _finish(chart))
 
@@ -218,8 +218,11 @@ def comparison_chart(rows: list[dict[str, Any]]) -> Chart | None:
                         scale=alt.Scale(domain=["faster", "same", "slower"],
                                         range=["#2a9d3a", "#888888", "#d3302f"])),
         tooltip=[alt.Tooltip("id:N", title="case"), alt.Tooltip("pair:N", title="runs"),
-                 alt.Tooltip("ratio:Q", format=".3f"), alt.Tooltip("verdict:N"),
-                 alt.Tooltip("real:N", title="real difference")],
+                 alt.Tooltip("base:N", title="base median"),
+                 alt.Tooltip("new:N", title="new median"),
+                 alt.Tooltip("ratio:Q", title="new / base", format=".3f"),
+                 alt.Tooltip("verdict:N"), alt.Tooltip("real:N", title="real difference"),
+                 alt.Tooltip("p:N", title="p (rank test)")],
     ).properties(width=2 * PANEL_WIDTH, height=alt.Step(16))
     return Chart("comparison", "Time ratio per case (right of 1: slower)", _finish(chart),
                  headline=True)

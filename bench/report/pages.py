@@ -207,7 +207,10 @@ def _comparison_table(comparison: Any, table_id: str) -> tuple[Table, list[dict[
             Cell(DASH if p is None else f"{p:.3g}", p),
         ])
         points.append({"id": text(_row_value(row, "id")), "ratio": ratio, "verdict": verdict,
-                       "real": "yes" if real else "no"})
+                       "real": "yes" if real else "no",
+                       "base": fmt_seconds(_row_value(row, "base_median_s")),
+                       "new": fmt_seconds(_row_value(row, "new_median_s")),
+                       "p": DASH if p is None else f"{p:.3g}"})
     return table, points
 
 

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.report.cases import (
+    epoch_seconds,
     group_by,
     setting_items,
     speed,
     speedup,
     strategy,
     suite_cases,
+    time_to_target,
 )
 from bench.report.fields import (
     DASH,
@@ -187,15 +189,18 @@ def train_table(results: Mapping) -> Table | None:
     if not cases:
         return None
     params, constants = param_columns(cases, always=("model",))
-    table = Table("train-table", _labels(params) + ["time to target", "target accuracy",
-                                           "final accuracy", "total wall time"],
-                  [False] * len(params) + [True] * 4, constants=constants)
+    table = Table("train-table", _labels(params) + ["time to target", "epochs to target",
+                                                    "target accuracy", "final accuracy",
+                                                    "epochs", "time per epoch"],
+                  [False] * len(params) + [True] * 6, constants=constants)
     for case in cases:
         table.rows.append([_param_cell(case, k) for k in params] + [
-            num_cell(case_metric(case, "time_to_target_s"), fmt_seconds),
+            num_cell(time_to_target(case), fmt_seconds),
+            num_cell(case_metric(case, "epochs_to_target"), text),
             num_cell(case_metric(case, "target_accuracy"), fmt_percent),
             num_cell(case_metric(case, "final_accuracy"), fmt_percent),
-            num_cell(case_metric(case, "wall_s") or case_stat(case, "median_s"), fmt_seconds),
+            num_cell(case_metric(case, "epochs"), text),
+            num_cell(epoch_seconds(case), fmt_seconds),
         ])
     return table
 

@@ -68,3 +68,19 @@ def test_missing_fields_give_fewer_findings_not_errors() -> None:
     assert [f.sentence for f in findings] == [
         "0 of 0 measured cases met the noise target (95% CI of the median within the target); "
         "3 cases did not complete (failed or skipped; listed below)."]
+
+
+def test_train_finding_picks_the_first_to_reach_the_target() -> None:
+    findings = compute_findings(builders.results(cases=builders.train_cases()))
+    # accuracy passes 70% after epoch 5; bucketed epochs take 1 s, padded 2 s
+    assert findings[0].sentence == "gru with bucketed reaches 70% test accuracy first, after 5 s " \
+                                   "of training."
+
+
+def test_train_finding_says_when_no_model_reached_the_target() -> None:
+    cases = builders.train_cases()
+    for c in cases:
+        c["metrics"].update(time_to_accuracy_s=None, epochs_to_target=None, target_accuracy=0.9)
+    findings = compute_findings(builders.results(cases=cases))
+    assert findings[0].sentence == "No model reached 90% test accuracy; the best final accuracy " \
+                                   "was 75% (gru with padded)."

@@ -22,8 +22,9 @@ def doctor_command(profile: str | None, root: Path, json_out: bool, html: Path |
         raise UserError(str(exc), 2) from exc
     if not Path(root).is_dir():
         raise UserError(f"--root {root} is not a folder", 2)
-    if gpu_tests:
-        print("rnnbench doctor: probing the machine and running GPU tests…", file=sys.stderr)
+    if gpu_tests:  # the GPU computations take seconds: say what is going on
+        print("rnnbench doctor: probing this machine, GPU tests included (--no-gpu-tests skips "
+              "them)…", file=sys.stderr)
     facts = gather_facts(root=root, gpu_tests=gpu_tests,
                          extra_packages=tuple(chosen.packages) if chosen else ())
     checks = run_checks(facts, chosen)
@@ -31,7 +32,10 @@ def doctor_command(profile: str | None, root: Path, json_out: bool, html: Path |
     if html is not None:
         from bench.report import render_doctor
 
-        render_doctor(document, html)
+        try:
+            render_doctor(document, html)
+        except OSError as exc:
+            raise UserError(f"cannot write {html}: {exc.strerror or exc}", 2) from exc
     if json_out:
         print(json.dumps(document, indent=2))
     else:

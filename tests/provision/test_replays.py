@@ -154,3 +154,21 @@ def test_root_that_is_not_a_folder_is_a_usage_error(rnnbench, tmp_path):
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2 and "is not a folder" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_verbose_adds_detail_and_html_page_is_written(replay, tmp_path):
+    page = tmp_path / "doctor.html"
+    code, text = replay("fedora39-nouveau", "-v", "--html", str(page), json_out=False)
+    assert code == 1
+    assert "    Built for: sm_50 sm_60 sm_70 sm_75 sm_80 sm_86 sm_90" in text.splitlines()
+    html = page.read_text()
+    assert "nvidia.nouveau" in html and "modprobe.blacklist=nouveau" in html
+
+
+def test_unwritable_html_is_a_one_line_error(rnnbench, tmp_path):
+    target = tmp_path / "missing-folder" / "x" / "doctor.html"
+    target.parent.parent.write_text("a file where a folder should be")
+    done = subprocess.run([*rnnbench, "doctor", "--no-gpu-tests", "--html", str(target)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("rnnbench: error: cannot write")

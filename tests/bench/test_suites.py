@@ -1,0 +1,75 @@
+"""Suites: presets and config files expand to the cases a user expects, filters apply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.suites import PRESETS, SuiteError, parse_list, plan
+
+
+def test_quick_suite_is_small_and_peaks_come_first() -> None:
+    cases = plan("quick", ["cpu"], None, None, None, with_train=False).cases
+    assert len(cases) <= 15
+    assert cases[0].workload == "matmul"
+    assert len({c.id for c in cases}) == len(cases)
+    assert {c.workload for c in cases} == {"matmul", "batching", "kernels"}
+    with_data = plan("quick", ["cpu"], None, None, None, with_train=True).cases
+    assert [c.workload for c in with_data].count("train") == 1
+
+
+def test_ids_name_every_parameter() -> None:
+    case = next(c for c in plan("batching", ["cpu"], None, None, None, False).cases
+                if c.params["strategy"] == "bucketed")
+    for key in ("dist", "cell", "mode", "batch", "hidden", "layers", "n"):
+        assert f"{key}={case.params[key]}" in case.id
+    assert case.id.startswith("batching/cpu/fp32/")
+
+
+def test_filters() -> None:
+    cases = plan("kernels", ["cpu", "cuda"], ["gru"], ["bf16"], None, False).cases
+    kernels = [c for c in cases if c.workload == "kernels"]
+    assert kernels and all(c.params["cell"] == "gru" and c.dtype == "bf16" for c in kernels)
+    peaks = [c for c in cases if c.workload == "matmul"]
+    assert {(c.device, c.dtype) for c in peaks} == {("cpu", "bf16"), ("cuda", "bf16")}
+    cuda_fp32 = plan("kernels", ["cuda"], None, None, None, False).cases
+    assert {c.params["tf32"] for c in cuda_fp32 if c.workload == "matmul"
+            and c.dtype == "fp32"} == {False, True}
+
+
+def test_presets_all_expand() -> None:
+    for name in PRESETS:
+        assert plan(name, ["cpu"], None, None, None, with_train=True).cases
+
+
+def test_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "mine.toml"
+    config.write_text("[settings]\nbudget_s = 0.5\n[[batching]]\ndist = 'names'\n"
+                      "cell = ['gru', 'lstm']\nmode = 'inference'\nstrategy = 'padded'\n")
+    p = plan("quick", ["cpu"], None, None, config, False)
+    assert p.name == "mine" and p.settings == {"budget_s": 0.5}
+    assert [c.params["cell"] for c in p.cases] == ["gru", "lstm"]
+    assert p.cases[0].params["batch"] == 64  # defaults fill what the grid leaves out
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[[kernels]]\ncell = 'tree'\n", "cell='tree'"),
+    ("[[batching]]\nwidth = 3\n", "unknown parameter(s) width"),
+    ("[grid]\n", "unknown table(s) grid"),
+    ("kernels = 3\n", "array of tables"),
+    ("= broken", "--config"),
+])
+def test_bad_configs(tmp_path: Path, text: str, message: str) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    with pytest.raises(SuiteError, match=None) as info:
+        plan("quick", ["cpu"], None, None, config, False)
+    assert message in str(info.value)
+
+
+def test_parse_list() -> None:
+    assert parse_list("GRU, lstm", ("rnn", "gru", "lstm"), "--cells") == ["gru", "lstm"]
+    assert parse_list(None, ("a",), "--x") is None
+    with pytest.raises(SuiteError, match="--cells"):
+        parse_list("gru,tree", ("rnn", "gru", "lstm"), "--cells")

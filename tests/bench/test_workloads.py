@@ -1,0 +1,88 @@
+"""Workloads: the batching variants compute the same function, and the work-done formulas."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from bench.flops import matmul_flops, rnn_flops_per_token
+from bench.workloads import VerificationError
+from bench.workloads.batching import (
+    STRATEGIES,
+    _plan,
+    _verify,
+    add_relative_metrics,
+    build_batching,
+    ideal_lengths,
+    random_batches,
+)
+from rnnkit.data.synthetic import synthetic_sequences
+from rnnkit.models.classifier import CharClassifier
+
+
+def test_ideal_batches_are_equal_length_with_the_same_token_count() -> None:
+    seqs = synthetic_sequences("sentences", 100, 30, seed=3)
+    ideal, batches = _plan("ideal", seqs, 16, seed=3)
+    assert [len(b) for b in batches] == [16] * 6 + [4]
+    for batch in batches:
+        assert len({len(ideal[i]) for i in batch}) == 1
+    real = sum(len(s) for s in seqs)
+    assert abs(sum(len(s) for s in ideal) - real) < 16
+
+
+def test_ideal_lengths_spread_the_remainder() -> None:
+    assert ideal_lengths([1, 2, 3, 4, 5, 6, 7, 9], [4, 4]) == [5, 4]  # 37 tokens: 20 + 16
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_every_strategy_is_verified_before_timing(strategy: str) -> None:
+    prepared = build_batching({"dist": "names", "cell": "lstm", "strategy": strategy,
+                               "mode": "inference", "batch": 8, "hidden": 16, "n": 40},
+                              "cpu", "fp32", seed=1)
+    if strategy == "ideal":
+        assert prepared.checks["verified"] is False
+    else:
+        assert prepared.checks["verified"] is True
+        assert prepared.checks["max_abs_diff"] <= prepared.checks["tolerance"]
+    prepared.step()
+    metrics = prepared.metrics(0.5)
+    assert metrics["time_per_epoch_s"] == 0.5
+    assert metrics["tokens_per_s"] == pytest.approx(metrics["real_tokens"] / 0.5)
+    expected_efficiency = 1.0 if strategy.endswith("packed") or strategy == "ideal" else None
+    if expected_efficiency:
+        assert metrics["padding_efficiency"] == 1.0
+    else:
+        assert 0 < metrics["padding_efficiency"] < 1
+
+
+def test_variants_that_disagree_fail_loudly() -> None:
+    # Inter-layer dropout left on (a model not put in eval mode) makes every pass differ.
+    torch.manual_seed(0)
+    model = CharClassifier(30, 5, cell="gru", hidden_size=16, num_layers=2, dropout=0.5)
+    model.train()
+    seqs = synthetic_sequences("names", 24, 30, seed=0)
+    batches = random_batches(24, 8, seed=5)
+    with pytest.raises(VerificationError, match="variants disagree"):
+        _verify(model, seqs, "bucketed", batches, 8, 0, "cpu", "fp32")
+
+
+def test_relative_metrics_pair_cases_that_differ_only_in_strategy() -> None:
+    def case(strategy: str, rate: float, hidden: int = 8) -> dict:
+        return {"workload": "batching", "status": "ok", "device": "cpu", "dtype": "fp32",
+                "params": {"strategy": strategy, "hidden": hidden},
+                "metrics": {"tokens_per_s": rate}}
+
+    cases = [case("padded", 100.0), case("bucketed", 250.0), case("ideal", 300.0),
+             case("bucketed", 999.0, hidden=16)]
+    add_relative_metrics(cases)
+    assert cases[1]["metrics"]["speedup_vs_padded"] == 2.5
+    assert cases[1]["metrics"]["fraction_of_ideal"] == pytest.approx(250 / 300)
+    assert "speedup_vs_padded" not in cases[3]["metrics"]
+
+
+def test_flop_formula() -> None:
+    # LSTM (G=4), I=32, H=64, 2 layers: 2*4*64*(32+64) + 2*4*64*(64+64)
+    assert rnn_flops_per_token("lstm", 32, 64, 2) == 49152 + 65536
+    assert rnn_flops_per_token("gru", 10, 10, 1, training=True) == 3 * 2 * 3 * 10 * 20
+    assert rnn_flops_per_token("rnn", 4, 4) == 2 * 4 * 8
+    assert matmul_flops(10) == 2000

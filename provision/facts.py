@@ -262,7 +262,7 @@ def gather_facts(root: Path = Path("/"), gpu_tests: bool = False,
     facts.cuda = cuda.probe_cuda(root)
     facts.torch = torchinfo.probe_torch(root)
     if gpu_tests and live:
-        facts.gpu_work = gpu_work.run_gpu_work(facts.driver.gpus)
+        facts.gpu_work = gpu_work.run_gpu_work()
     else:
         why = "turned off (--no-gpu-tests)" if not gpu_tests else "not run on a replayed machine"
         facts.gpu_work = GpuWorkFacts(ran=False, reason=why)

@@ -10,13 +10,14 @@ import time
 from typing import Any
 
 from provision import tables
-from provision.facts import GpuInfo, GpuWorkFacts, GpuWorkResult
+from provision.facts import GpuWorkFacts, GpuWorkResult
 
 COPY_MIB = 64
 MATMUL_N = 4096
 
 
-def run_gpu_work(driver_gpus: list[GpuInfo]) -> GpuWorkFacts:
+def run_gpu_work() -> GpuWorkFacts:
+    """Correctness, bandwidth and throughput figures for every CUDA device torch sees."""
     try:
         import torch
     except ImportError:

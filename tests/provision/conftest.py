@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +51,3 @@ def replay():
 @pytest.fixture
 def rnnbench() -> list[str]:
     return rnnbench_argv()
-
-
-def bash_available() -> bool:
-    return shutil.which("bash") is not None and Path("/bin/bash").exists()

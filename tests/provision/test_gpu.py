@@ -15,7 +15,7 @@ pytestmark = pytest.mark.gpu
 def test_computations_agree_with_cpu_and_report_figures():
     import torch
 
-    work = gpu_work.run_gpu_work([])
+    work = gpu_work.run_gpu_work()
     assert work.ran and len(work.results) == torch.cuda.device_count()
     for result in work.results:
         assert result.error is None

@@ -245,6 +245,7 @@ def gather_facts(root: Path = Path("/"), gpu_tests: bool = False,
     they would describe this machine rather than the recorded one. `extra_packages` are distro
     packages (a profile's list) whose installed version is looked up too.
     """
+    # Imported here: the probes build these dataclasses, so they import this module first.
     from provision.probes import cuda, gpu_work, nvidia, system, torchinfo
 
     started = time.perf_counter()

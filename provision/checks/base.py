@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from provision import tables
 from provision.facts import Facts
 from provision.profile import Profile
 
@@ -41,8 +42,6 @@ def has_nvidia_gpu(facts: Facts) -> bool:
 
 def gpu_capability(facts: Facts) -> str | None:
     """The first GPU's compute capability: torch's word, then the driver's, then the table."""
-    from provision import tables
-
     for device in facts.torch.devices:
         if device.capability:
             return device.capability

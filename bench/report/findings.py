@@ -82,54 +82,60 @@ def _where(case: Mapping, with_distribution: bool = True, with_cell: bool = True
     return " ".join(parts) + (f" on {device}" if device else "")
 
 
+def _invert(ratio: Ratio) -> Ratio:
+    if ratio.lo is None or ratio.hi is None:
+        return Ratio(1 / ratio.value)
+    return Ratio(1 / ratio.value, 1 / ratio.hi, 1 / ratio.lo)
+
+
+def _batching_sentence(ratio: Ratio, best: Mapping, seen: list[float]) -> str:
+    """The sentence for one distribution: `best` is the fastest strategy other than padded."""
+    name, where = strategy(best), _where(best)
+    if _overlaps_one(ratio):
+        return (f"No batching strategy is clearly faster than padded for {where}: the best "
+                f"alternative, {name}, runs at {fmt_times(ratio)} padded's speed, an interval "
+                f"that includes 1.")
+    if ratio.value < 1:
+        return (f"padded batching is the fastest for {where}: {fmt_times(_invert(ratio))} faster "
+                f"than the best alternative, {name}.")
+    sentence = f"{name} batching is {fmt_times(ratio)} faster than padded for {where}"
+    low, high = f"{min(seen):.1f}", f"{max(seen):.1f}"
+    if len(seen) > 1:
+        spread = f"by {low}–{high}×" if low != high else f"by about {high}× in each"
+        sentence += (f"; across {len(seen)} cell/mode/device combinations the best strategy "
+                     f"beats padded {spread}")
+    ideal = case_metric(best, "fraction_of_ideal")
+    if ideal is not None:
+        sentence += f", reaching {fmt_percent(ideal)} of the ideal equal-length batches"
+    return sentence + "."
+
+
 def batching_findings(results: Mapping) -> list[Finding]:
     """Per length distribution: the best strategy against padded, where it gains the most."""
-    best_by_dist: dict[str, tuple[Ratio, dict, list[float]]] = {}
+    best_by_dist: dict[str, tuple[Ratio, dict]] = {}
+    seen: dict[str, list[float]] = {}
     for group in group_by(suite_cases(results, "batching"), ["strategy", "variant"]).values():
-        by_name = {strategy(c): c for c in group}
-        padded = by_name.get("padded")
-        real = [c for name, c in by_name.items() if name not in {None, "ideal"}]
-        best = fastest(real)
-        if padded is None or best is None:
-            continue
-        ratio = speedup(best, padded)
+        padded = next((c for c in group if strategy(c) == "padded"), None)
+        best = fastest([c for c in group if strategy(c) not in {None, "padded", "ideal"}])
+        ratio = speedup(best, padded) if padded is not None and best is not None else None
         if ratio is None:
             continue
         dist = _word(case_param(best, "distribution"), "?")
-        previous = best_by_dist.get(dist)
-        seen = (previous[2] if previous else []) + [ratio.value]
-        if previous is None or ratio.value > previous[0].value:
-            best_by_dist[dist] = (ratio, best, seen)
-        else:
-            best_by_dist[dist] = (previous[0], previous[1], seen)
-    findings = []
+        seen.setdefault(dist, []).append(ratio.value)
+        if dist not in best_by_dist or ratio.value > best_by_dist[dist][0].value:
+            best_by_dist[dist] = (ratio, best)
     # strongest effect first: the index of runs shows the first finding as the run's headline
     ranked = sorted(best_by_dist.items(), key=lambda item: -item[1][0].value)
-    for dist, (ratio, best, seen) in ranked:
-        name = strategy(best)
-        if name == "padded":
-            findings.append(Finding(
-                f"padded batching is already the fastest strategy for {_where(best)}.",
-                f"padded fastest ({dist})"))
-            continue
-        if _overlaps_one(ratio):
-            sentence = (f"{name} batching is not clearly faster than padded for {_where(best)}: "
-                        f"{fmt_times(ratio)}, an interval that includes 1")
-        else:
-            sentence = (f"{name} batching is {fmt_times(ratio)} faster than padded for "
-                        f"{_where(best)}")
-        low, high = f"{min(seen):.1f}", f"{max(seen):.1f}"
-        if len(seen) > 1:
-            spread = f"by {low}–{high}×" if low != high else f"by about {high}× in each"
-            sentence += (f"; across {len(seen)} cell/mode/device combinations the best strategy "
-                         f"beats padded {spread}")
-        ideal = case_metric(best, "fraction_of_ideal")
-        if ideal is not None:
-            sentence += f", reaching {fmt_percent(ideal)} of the ideal equal-length batches"
-        findings.append(Finding(sentence + ".",
-                                f"{name} {_short_times(ratio)} padded ({dist}, "
-                                f"{_word(case_param(best, 'cell')).upper()}, "
-                                f"{_word(case_param(best, 'device'))})"))
+    findings = []
+    for dist, (ratio, best) in ranked:
+        clear_win = not _overlaps_one(ratio) and ratio.value > 1
+        head = f"{strategy(best)} {_short_times(ratio)} padded" if clear_win else (
+            "no clear winner over padded" if _overlaps_one(ratio) else "padded fastest")
+        where = ", ".join(_word(case_param(best, k)).upper() if k == "cell" else
+                          _word(case_param(best, k)) for k in ("cell", "device")
+                          if case_param(best, k) is not None)
+        findings.append(Finding(_batching_sentence(ratio, best, seen[dist]),
+                                f"{head} ({dist}{', ' + where if where else ''})"))
     return findings
 
 
@@ -165,6 +171,11 @@ def cell_finding(results: Mapping) -> Finding | None:
                 f"{' (' + config + ')' if config else ''}: {fmt_times(head[1])} the speed of "
                 f"{head[0]}")
     sentence += "".join(f" and {_short_times(r)} that of {n}" for n, r in ratios[1:])
+    closest = ratios[-1]
+    if _overlaps_one(closest[1]):
+        sentence += (f"; its lead over {closest[0]} is within the noise "
+                     f"({fmt_times(closest[1])})")
+        return Finding(sentence + ".", f"{cell} ≈ {closest[0]} fastest cells")
     return Finding(sentence + ".", f"{cell} fastest cell, {_short_times(head[1])} {head[0]}")
 
 

@@ -84,3 +84,27 @@ def test_train_finding_says_when_no_model_reached_the_target() -> None:
     findings = compute_findings(builders.results(cases=cases))
     assert findings[0].sentence == "No model reached 90% test accuracy; the best final accuracy " \
                                    "was 75% (gru with padded)."
+
+
+def _batching_only(times: dict[str, float], spread: float = 0.01) -> dict:
+    cases = [builders.case("batching", {"cell": "lstm", "dist": "names", "strategy": name,
+                                        "mode": "inference"}, t,
+                           {"tokens_per_s": builders.TOKENS / t}, spread=spread, seed=i)
+             for i, (name, t) in enumerate(times.items())]
+    return builders.results(cases=cases)
+
+
+def test_padded_fastest_is_said_plainly() -> None:
+    doc = _batching_only({"padded": 0.1, "packed": 0.3, "bucketed": 0.2})
+    sentence = compute_findings(doc)[0].sentence
+    assert sentence.startswith("padded batching is the fastest for name-length LSTM inference "
+                               "on cpu: 2.0")
+    assert "than the best alternative, bucketed." in sentence
+
+
+def test_a_difference_inside_the_noise_is_not_called_a_win() -> None:
+    doc = _batching_only({"padded": 0.10, "bucketed": 0.09}, spread=0.5)
+    finding = compute_findings(doc)[0]
+    assert finding.sentence.startswith("No batching strategy is clearly faster than padded")
+    assert "an interval that includes 1" in finding.sentence
+    assert finding.short == "no clear winner over padded (names, LSTM, cpu)"

@@ -86,9 +86,11 @@ def _final_states(model: CharClassifier, seqs: list[torch.Tensor], batches: list
     return out
 
 
-# The reference states of the last group of cases: the strategies of one group share their
-# sequences and weights, so the reference epoch is computed once, not once per strategy.
+# Reference states of the latest groups of cases: the strategies (and both modes) of one group
+# share sequences and weights, so each reference epoch is computed once, not once per case.
+# Two entries: the padded strategy's reference (packed) and everyone else's (padded).
 _reference_cache: dict[tuple, torch.Tensor] = {}
+_REFERENCES_KEPT = 2
 
 
 def _reference_states(model: CharClassifier, seqs: list[torch.Tensor], packed: bool,
@@ -97,7 +99,8 @@ def _reference_states(model: CharClassifier, seqs: list[torch.Tensor], packed: b
     key = (len(seqs), sum(int(s.sum()) for s in seqs), weights, packed, batch_size, seed,
            device, dtype)
     if key not in _reference_cache:
-        _reference_cache.clear()
+        while len(_reference_cache) >= _REFERENCES_KEPT:
+            _reference_cache.pop(next(iter(_reference_cache)))
         batches = random_batches(len(seqs), batch_size, seed)
         _reference_cache[key] = _final_states(model, seqs, batches, packed, device, dtype)
     return _reference_cache[key]

@@ -48,9 +48,21 @@ def _label(case: Mapping, keys: list[str]) -> str:
     return " · ".join(str(case_param(case, k)) for k in keys if case_param(case, k) is not None)
 
 
+# One grey for axes and labels that reads on white paper, a light page and a dark page alike,
+# so charts need no separate dark theme (which would print light text on white paper).
+INK = "#7a7f87"
+
+
 def _finish(chart: alt.TopLevelMixin) -> dict:
-    # A transparent background lets the page's light or dark colours show through.
-    return chart.configure(background="transparent").configure_view(stroke=None).to_dict()
+    """Shared look: transparent background (the page's colours show through), neutral ink."""
+    return (chart.configure(background="transparent")
+            .configure_view(stroke=None)
+            .configure_axis(labelColor=INK, titleColor=INK, domainColor=INK, tickColor=INK,
+                            gridColor=INK, gridOpacity=0.25)
+            .configure_legend(labelColor=INK, titleColor=INK)
+            .configure_header(labelColor=INK, titleColor=INK)
+            .configure_title(color=INK)
+            .to_dict())
 
 
 def batching_chart(results: Mapping) -> Chart | None:

@@ -91,6 +91,11 @@ def param_columns(cases: list[dict], always: tuple[str, ...] = ()) -> tuple[list
     return columns, constants
 
 
+def _numeric_params(cases: list[dict], params: list[str]) -> list[bool]:
+    """Parameter columns holding only numbers sort as numbers (64 before 128)."""
+    return [all(number(case_param(c, k)) is not None for c in cases) for k in params]
+
+
 def _labels(params: list[str]) -> list[str]:
     return [PARAM_LABELS.get(k, k) for k in params]
 
@@ -154,7 +159,7 @@ def batching_table(results: Mapping) -> Table | None:
     padded = {key: next((c for c in group if strategy(c) == "padded"), None)
               for key, group in group_by(cases, variants).items()}
     table = Table("batching-table", _labels(params) + BATCHING_COLUMNS + TIMING_COLUMNS,
-                  [False] * len(params) + [True] * 5 + [False, True, True, True, False],
+                  _numeric_params(cases, params) + [True] * 5 + [False, True, True, True, False],
                   constants=constants)
     for case in cases:
         table.rows.append([_param_cell(case, k) for k in params] + _speed_cells(case) + [
@@ -173,7 +178,7 @@ def kernels_table(results: Mapping) -> Table | None:
     params, constants = param_columns(cases, always=("cell",))
     table = Table("kernels-table", _labels(params) + ["tokens/s", "95% CI tokens/s", "FLOP/s",
                                              "fraction of peak", "peak memory"] + TIMING_COLUMNS,
-                  [False] * len(params) + [True] * 5 + [True, True, True, False],
+                  _numeric_params(cases, params) + [True] * 5 + [True, True, True, False],
                   constants=constants)
     for case in cases:
         table.rows.append([_param_cell(case, k) for k in params] + _speed_cells(case) + [
@@ -192,7 +197,7 @@ def train_table(results: Mapping) -> Table | None:
     table = Table("train-table", _labels(params) + ["time to target", "epochs to target",
                                                     "target accuracy", "final accuracy",
                                                     "epochs", "time per epoch"],
-                  [False] * len(params) + [True] * 6, constants=constants)
+                  _numeric_params(cases, params) + [True] * 6, constants=constants)
     for case in cases:
         table.rows.append([_param_cell(case, k) for k in params] + [
             num_cell(time_to_target(case), fmt_seconds),

@@ -43,8 +43,9 @@
     var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
     document.querySelectorAll("[data-chart]").forEach(function (holder) {
       var spec = JSON.parse(document.getElementById(holder.getAttribute("data-chart")).textContent);
+      // Chart colours are neutral (they read on screen in both schemes and on paper); only the
+      // tooltip follows the scheme.
       var options = {actions: false, renderer: "svg", tooltip: {theme: dark ? "dark" : "light"}};
-      if (dark) options.theme = "dark";
       vegaEmbed(holder, spec, options).catch(function (error) {
         holder.textContent = "This chart could not be drawn: " + error;
         console.error(error);

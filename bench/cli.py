@@ -102,8 +102,9 @@ def compare(
 @app.command()
 def report(
     results: list[Path] = typer.Argument(..., help="One results file, or several to compare."),
-    output: Path = typer.Option(None, "-o", "--output", help="HTML file to write "
-                                "(default: next to the first results file)."),
+    output: Path = typer.Option(None, "-o", "--output", help="HTML file to write (default: "
+                                "next to the first results file, as <name>.html for one file "
+                                "and comparison.html for several)."),
 ) -> None:
     """Render results as a self-contained HTML page (several files: a comparison)."""
     from bench.commands.report import report_command

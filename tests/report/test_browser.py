@@ -170,3 +170,18 @@ def test_a_real_run_and_its_index_render(browser: object, real_run: Path) -> Non
             visit.screenshot(name)
         finally:
             visit.close()
+
+
+def test_hostile_text_in_a_chart_tooltip_stays_text(browser: object,
+                                                    rendered: dict[str, Path]) -> None:
+    visit = Visit(browser, rendered["run-hostile"])
+    try:
+        # panels sort by label and '<' sorts first, so the first bar is in the hostile panel
+        visit.page.locator("#chart-0 path[role='graphics-symbol']").first.hover()
+        tooltip = visit.page.locator("#vg-tooltip-element")
+        tooltip.wait_for(state="visible", timeout=5_000)
+        assert builders.HOSTILE in tooltip.inner_text()
+        assert tooltip.locator("b, script").count() == 0
+        assert visit.page.evaluate("typeof window.__pwned") == "undefined"
+    finally:
+        visit.close()

@@ -7,6 +7,7 @@ accuracy, per-class accuracy and the confusion matrix on the test split.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Iterable, Sequence
@@ -142,6 +143,7 @@ class EpochStats:
     loss: float  # mean training loss per example
     examples: int
     seconds: float  # training only; evaluation is timed separately
+    diverged_at: int | None = None  # first step whose loss was not finite (tutorial loop)
 
 
 def train_epoch(model: nn.Module, batches: Sequence[Batch], optimizer, packed: bool = False,
@@ -183,10 +185,16 @@ def train_tutorial(model: TutorialRNN, examples: Sequence[tuple[torch.Tensor, in
     classes = sorted(by_class)
     targets = {label: torch.tensor([label]) for label in classes}
     start = time.perf_counter()
-    total_loss = 0.0
-    for _ in range(steps):
+    total_loss, diverged_at = 0.0, None
+    for step in range(1, steps + 1):
         label = rng.choice(classes)
-        total_loss += manual_sgd_step(model, rng.choice(by_class[label]), targets[label], lr)
+        loss = manual_sgd_step(model, rng.choice(by_class[label]), targets[label], lr)
+        total_loss += loss
+        # The tutorial's hidden state is linear in the previous one and nothing clips the
+        # gradient, so some seeds blow up to inf/NaN; record when, rather than hide it.
+        if diverged_at is None and not math.isfinite(loss):
+            diverged_at = step
         if progress is not None:
             progress.update()
-    return EpochStats(total_loss / max(steps, 1), steps, time.perf_counter() - start)
+    return EpochStats(total_loss / max(steps, 1), steps, time.perf_counter() - start,
+                      diverged_at)

@@ -45,3 +45,12 @@ def test_tutorial_loop_learns_an_easy_split():
     assert stats.examples == 300
     assert evaluate_tutorial(model, examples, 2).accuracy == 1.0 or first == 1.0
     assert evaluate_tutorial(model, examples, 2).accuracy == 1.0
+
+
+def test_divergence_is_recorded_not_hidden():
+    torch.manual_seed(0)
+    examples = [(name_to_tensor("abcdefghijklmnop"), 0), (name_to_tensor("zyxwvutsrqponm"), 1)]
+    calm = train_tutorial(TutorialRNN(2, hidden_size=8), examples, 50, random.Random(0))
+    assert calm.diverged_at is None
+    wild = train_tutorial(TutorialRNN(2, hidden_size=8), examples, 50, random.Random(0), lr=50.0)
+    assert wild.diverged_at is not None and 1 <= wild.diverged_at <= 50

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from bench.report.fields import (
     case_metric,
@@ -101,12 +100,13 @@ def speedup(fast: Mapping, slow: Mapping) -> Ratio | None:
 
 
 def fastest(cases: Iterable[dict]) -> dict | None:
-    ranked = [(speed(c)[0], i, c) for i, c in enumerate(cases) if speed(c) is not None]
-    return max(ranked, key=lambda t: (t[0], -t[1]))[2] if ranked else None
-
-
-def settings_dict(key: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    return dict(key)
+    """The case with the highest speed; on a tie, the first one."""
+    best, best_speed = None, None
+    for case in cases:
+        measured = speed(case)
+        if measured is not None and (best_speed is None or measured[0] > best_speed):
+            best, best_speed = case, measured[0]
+    return best
 
 
 def epoch_seconds(case: Mapping) -> float | None:

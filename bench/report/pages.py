@@ -14,6 +14,7 @@ from typing import Any
 
 from bench.report.cases import suite_cases
 from bench.report.charts import Chart, comparison_chart, run_charts
+from bench.report.environment import checks_table, facts_table, settings_pairs
 from bench.report.fields import (
     DASH,
     case_ok,
@@ -32,11 +33,8 @@ from bench.report.tables import (
     Cell,
     Table,
     batching_table,
-    checks_table,
-    facts_table,
     failed_table,
     kernels_table,
-    settings_pairs,
     text_cell,
     train_table,
 )

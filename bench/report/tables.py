@@ -121,7 +121,7 @@ def _speed_cells(case: Mapping) -> list[Cell]:
     tokens = case_metric(case, "tokens_per_s")
     bounds = measured[1] if measured and tokens else None
     return [num_cell(tokens, lambda x: fmt_si(x, "tok/s")),
-            Cell(fmt_interval(bounds, lambda x: fmt_si(x)), bounds[0] if bounds else None)]
+            Cell(fmt_interval(bounds, fmt_si), bounds[0] if bounds else None)]
 
 
 BATCHING_COLUMNS = ["tokens/s", "95% CI tokens/s", "speed-up vs padded", "fraction of ideal",
@@ -220,61 +220,3 @@ def failed_table(results: Mapping) -> Table | None:
                            text_cell(dig(case, "status", default="no measurement"), "bad"),
                            text_cell(dig(case, "error"))])
     return table
-
-
-STATUS_ORDER = {"fail": 0, "warn": 1, "pass": 2, "skip": 3}
-
-
-def checks_table(checks: Any, table_id: str = "checks-table") -> Table:
-    """The doctor's checklist, problems first."""
-    table = Table(table_id, ["status", "check", "summary", "detail", "fix"], [False] * 5)
-    rows = [c for c in checks if isinstance(c, dict)] if isinstance(checks, list) else []
-    rows.sort(key=lambda c: STATUS_ORDER.get(str(c.get("status")), 4))
-    for check in rows:
-        status = str(check.get("status", "?"))
-        table.rows.append([Cell(status, STATUS_ORDER.get(status, 4), f"status-{status}"),
-                           text_cell(check.get("id")), text_cell(check.get("summary")),
-                           text_cell(check.get("detail")), text_cell(check.get("fix"), "code")])
-    return table
-
-
-def flatten(doc: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """Nested facts as ('gpus.0.name', 'GeForce GTX 1050') pairs, in document order."""
-    if isinstance(doc, Mapping):
-        pairs = []
-        for key, value in doc.items():
-            pairs += flatten(value, f"{prefix}.{key}" if prefix else str(key))
-        return pairs or ([(prefix, "{}")] if prefix else [])
-    if isinstance(doc, list) and doc and any(isinstance(v, Mapping | list) for v in doc):
-        pairs = []
-        for i, value in enumerate(doc):
-            pairs += flatten(value, f"{prefix}.{i}")
-        return pairs
-    return [(prefix, text(doc))]
-
-
-def facts_table(facts_list: list[Any], labels: list[str], table_id: str = "facts-table") -> Table:
-    """Facts of one or more machines side by side; rows that differ are marked."""
-    flat = [dict(flatten(f)) for f in facts_list]
-    keys: list[str] = []
-    for pairs in flat:
-        keys += [k for k in pairs if k not in keys]
-    table = Table(table_id, ["fact"] + labels, [False] * (1 + len(labels)))
-    for key in keys:
-        values = [pairs.get(key, DASH) for pairs in flat]
-        css = "differs" if len(flat) > 1 and len(set(values)) > 1 else ""
-        table.rows.append([text_cell(key, css)] + [text_cell(v, css) for v in values])
-    return table
-
-
-def settings_pairs(results: Mapping) -> list[tuple[str, str]]:
-    """Run settings and provenance as label/value pairs for the environment section."""
-    settings = dig(results, "settings", default={})
-    pairs = flatten(settings) if isinstance(settings, Mapping) else []
-    command = dig(results, "command")
-    if isinstance(command, list):
-        command = " ".join(str(part) for part in command)
-    return pairs + [("command", text(command)),
-                    ("rnnbench version", text(dig(results, "rnnbench_version"))),
-                    ("schema", text(dig(results, "schema"))),
-                    ("created", text(dig(results, "created")))]

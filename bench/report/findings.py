@@ -50,7 +50,9 @@ def _decimals(*values: float) -> int:
 
 
 def _short_times(ratio: Ratio) -> str:
-    return f"{ratio.value:.1f}×" if ratio.value < 10 else f"{ratio.value:.0f}×"
+    """Two decimals near 1, where one would print 1.02× as 1.0×; fewer for big ratios."""
+    value = ratio.value
+    return f"{value:.2f}×" if value < 2 else f"{value:.1f}×" if value < 10 else f"{value:.0f}×"
 
 
 def fmt_times(ratio: Ratio) -> str:

@@ -49,6 +49,8 @@ def vega_bundle() -> Markup:
     try:
         code = cache.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
+        code = ""
+    if "window.vegaEmbed" not in code:  # missing, or not a bundle: build it again
         import vl_convert
 
         code = vl_convert.javascript_bundle()

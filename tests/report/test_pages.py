@@ -138,3 +138,19 @@ def test_index_lists_an_unreadable_run_instead_of_failing(tmp_path: Path) -> Non
     assert problem.startswith(str(tmp_path / "cut" / "results.json") + ": ")
     assert 'href="cut/results.json"' in html
     assert "good/results.json" in html  # no page rendered there yet: link the data
+
+
+def test_a_broken_bundle_cache_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.report import render
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cache = render._bundle_cache()
+    cache.parent.mkdir(parents=True)
+    cache.write_text("not a bundle", encoding="utf-8")
+    render.vega_bundle.cache_clear()
+    try:
+        bundle = render.vega_bundle()
+    finally:
+        render.vega_bundle.cache_clear()
+    assert "window.vegaEmbed" in bundle and "</script" not in bundle.lower()
+    assert cache.read_text(encoding="utf-8").endswith(str(bundle)[-200:])

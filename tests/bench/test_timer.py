@@ -82,7 +82,7 @@ def test_median_agrees_with_torch_utils_benchmark(name: str) -> None:
         # 1 ms one. So torch's Timer times blocks of our size here, interleaved with ours, and
         # the closest of a few attempts counts: a burst of load hits one attempt, not all.
         ratios = []
-        for _ in range(4):
+        for _ in range(8):
             ours = Timer(fn, budget_s=0.2, min_samples=10**9).measure()
             blocks = [theirs_timer.timeit(ours.calls_per_block).median for _ in range(ours.n)]
             ratios.append(ours.median_s / statistics.median(blocks))

@@ -104,7 +104,10 @@ def _compare_case(case_id: str, base: dict, new: dict, threshold: float) -> Row:
         verdict = "faster"
     else:
         verdict = "same"
-    return Row(case_id, b_med, n_med, ratio, real, verdict, overlap, p)
+    beyond = ratio > 1.0 + threshold or ratio < 1.0 / (1.0 + threshold)
+    note = "beyond the threshold but not significant: too few or too noisy samples" \
+        if beyond and not real else ""
+    return Row(case_id, b_med, n_med, ratio, real, verdict, overlap, p, note)
 
 
 def compare_results(base: dict, new: dict, threshold: float = 0.05) -> Comparison:

@@ -15,8 +15,10 @@ from bench.results import ResultsError, load_results
 FACT_LINES = (
     ("OS", ("os", "pretty_name")),
     ("CPU", ("cpu", "model")),
-    ("GPU", ("gpus", 0, "name")),
+    ("CPU cores", ("cpu", "physical_cores")),
+    ("GPU", ("pci_gpus", 0, "name")),
     ("driver", ("driver", "version")),
+    ("CUDA toolkit", ("cuda", "nvcc_version")),
     ("torch", ("torch", "version")),
     ("torch CUDA", ("torch", "cuda")),
     ("Python", ("python", "version")),

@@ -183,32 +183,35 @@ def _row_value(row: Any, key: str) -> Any:
     return row.get(key) if isinstance(row, Mapping) else getattr(row, key, None)
 
 
+VERDICT_ORDER = {"slower": 0, "faster": 1, "missing": 2, "same": 3}
+
+
 def _comparison_table(comparison: Any, table_id: str) -> tuple[Table, list[dict[str, Any]]]:
-    table = Table(table_id, ["case", "base median", "new median", "new / base", "real difference",
-                             "verdict", "p (rank test)"],
-                  [False, True, True, True, False, False, True])
+    """Case by case, regressions first; the verdict sits next to the case it judges."""
+    table = Table(table_id, ["case", "verdict", "new / base", "real difference", "base median",
+                             "new median", "p (rank test)"],
+                  [False, False, True, False, True, True, True])
     points = []
-    for row in comparison.rows:
+    rows = sorted(comparison.rows,
+                  key=lambda r: VERDICT_ORDER.get(str(_row_value(r, "verdict")), 4))
+    for row in rows:
         verdict, real = str(_row_value(row, "verdict")), bool(_row_value(row, "real"))
         css = f"verdict-{verdict}" + (" regression" if verdict == "slower" else "")
         ratio = number(_row_value(row, "ratio"))
         p = number(_row_value(row, "p_value"))
+        base, new = _row_value(row, "base_median_s"), _row_value(row, "new_median_s")
         table.rows.append([
-            text_cell(_row_value(row, "id")),
-            Cell(fmt_seconds(_row_value(row, "base_median_s")),
-                 number(_row_value(row, "base_median_s"))),
-            Cell(fmt_seconds(_row_value(row, "new_median_s")),
-                 number(_row_value(row, "new_median_s"))),
+            text_cell(_row_value(row, "id"), "wrap"),
+            Cell(verdict, VERDICT_ORDER.get(verdict, 4), css),
             Cell(DASH if ratio is None else f"{ratio:.3f}", ratio),
             Cell("yes" if real else "no", "yes" if real else "no"),
-            Cell(verdict, verdict, css),
+            Cell(fmt_seconds(base), number(base)),
+            Cell(fmt_seconds(new), number(new)),
             Cell(DASH if p is None else f"{p:.3g}", p),
         ])
         points.append({"id": text(_row_value(row, "id")), "ratio": ratio, "verdict": verdict,
-                       "real": "yes" if real else "no",
-                       "base": fmt_seconds(_row_value(row, "base_median_s")),
-                       "new": fmt_seconds(_row_value(row, "new_median_s")),
-                       "p": DASH if p is None else f"{p:.3g}"})
+                       "real": "yes" if real else "no", "base": fmt_seconds(base),
+                       "new": fmt_seconds(new), "p": DASH if p is None else f"{p:.3g}"})
     return table, points
 
 

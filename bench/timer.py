@@ -178,7 +178,7 @@ class Timer:
 
     # -- phases -------------------------------------------------------------------------------
     def _warm_up(self, deadline: float) -> tuple[int, float]:
-        """Call until the step stops getting faster; return (calls made, last single-call time).
+        """Call until the step stops getting faster; return (calls made, typical call time).
 
         First calls pay for lazy init, allocator growth and cuDNN algorithm search. The step
         counts as settled once two calls in a row are no more than 5% faster than the best

@@ -108,3 +108,13 @@ def test_a_difference_inside_the_noise_is_not_called_a_win() -> None:
     assert finding.sentence.startswith("No batching strategy is clearly faster than padded")
     assert "an interval that includes 1" in finding.sentence
     assert finding.short == "no clear winner over padded (names, LSTM, cpu)"
+
+
+def test_gpu_against_cpu_on_the_same_settings() -> None:
+    cases = [builders.case("kernels", {"cell": "lstm", "impl": "torch", "mode": "training",
+                                       "hidden": 512, "device": device}, t,
+                           {"tokens_per_s": 1000 / t})
+             for device, t in (("cpu", 0.8), ("cuda", 0.02))]
+    sentences = [f.sentence for f in compute_findings(builders.results(cases=cases))]
+    assert "The GPU is up to 40" in " ".join(sentences)
+    assert any(s.endswith("faster than the CPU (LSTM training).") for s in sentences)

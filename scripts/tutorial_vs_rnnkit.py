@@ -65,7 +65,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--threads", type=int, default=None,
                    help="torch threads for both models (default: torch's choice)")
-    p.add_argument("--eval-every", type=int, default=20, help="batches between evaluations")
+    p.add_argument("--eval-every", type=int, default=5, help="batches between evaluations")
     return p.parse_args(argv)
 
 

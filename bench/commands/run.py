@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from datetime import datetime, timezone
@@ -12,6 +13,7 @@ import typer
 
 from bench import __version__
 from bench.commands import UserError
+from bench.results import write_results
 from bench.suites import ALL_DTYPES, CELLS, SuiteError, parse_list, plan
 
 DEFAULT_TARGET = 0.02
@@ -48,6 +50,13 @@ def _machine_state() -> tuple[dict, dict]:
     except Exception as exc:  # the benchmark is still worth running without them
         reason = f"{type(exc).__name__}: {exc}"
         return {"error": reason}, {"profile": None, "checks": [], "error": reason}
+
+
+def _load_average() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:  # not available on this platform
+        return None
 
 
 def _run_dir(out: Path, suite: str) -> Path:
@@ -128,6 +137,14 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
                                                   "tf32_cudnn")}
         case.params.update({"data": str(data)} if case.workload == "train" else {})
 
+    load = _load_average()
+    settings["load_average_1min_at_start"] = load
+    if load is not None and load >= 0.5:
+        # Other work competing for the cores skews timings (badly so for multi-threaded torch,
+        # whose threads wait on each other), so say so where the user sees it.
+        print(f"rnnbench: warning: the machine is busy (load average {load:.1f} on "
+              f"{os.cpu_count()} CPUs); timings will be noisy and slower than on a quiet "
+              "machine", file=sys.stderr)
     print(f"rnnbench: {len(the_plan.cases)} cases, suite {the_plan.name}; gathering machine "
           "facts ...", file=sys.stderr)
     facts, doctor = _machine_state()
@@ -141,6 +158,8 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
     doc = run_cases(the_plan.cases, doc, results_path, seed, budget_s, target,
                     Progress(len(the_plan.cases), budget_s))
     wall = time.perf_counter() - started
+    doc["settings"]["load_average_1min_at_end"] = _load_average()
+    write_results(doc, results_path)
     html = _render_report(doc, run_dir, out)
     if export_path is not None:
         from bench.export import export_pytest_benchmark

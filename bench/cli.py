@@ -72,13 +72,15 @@ def run(
     json_out: bool = typer.Option(False, "--json", help="Print the results JSON path and a "
                                   "summary as JSON."),
     seed: int = typer.Option(0, "--seed", help="Seed for data, weights and batch order."),
+    threads: int = typer.Option(None, "--threads", min=1, help="torch CPU threads (default: "
+                                "the suite's setting: 1 for quick and batching, else torch's)."),
 ) -> None:
     """Benchmark batching strategies and RNN kernels here; write results.json and an HTML report."""
     from bench.commands.run import run_command
 
     raise typer.Exit(run_command(suite=suite, device=device, cells=cells, dtype=dtype,
                                  config=config, data=data, out=out, export=export,
-                                 json_out=json_out, seed=seed))
+                                 json_out=json_out, seed=seed, threads=threads))
 
 
 # --------------------------------------------------------------------------- compare

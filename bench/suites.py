@@ -62,9 +62,13 @@ MATMUL_N = {"cpu": 1024, "cuda": 8192}
 
 _BATCHING = {"cell": list(CELLS), "mode": ["inference", "training"], "strategy": list(STRATEGIES),
              "batch": 64, "hidden": 256}
+# The quick and batching presets time one CPU thread (override with --threads): the batching
+# strategies' ratios barely depend on it, and a multi-threaded torch step is wrecked by any other
+# work on the machine (its threads wait for each other), one thread only slowed down by it.
+# torch.utils.benchmark.Timer defaults to one thread for the same reason.
 PRESETS: dict[str, dict] = {
     "quick": {
-        "settings": {"budget_s": 1.0},
+        "settings": {"budget_s": 1.0, "threads": 1},
         "batching": [{"dist": "names", "n": 2048, "cell": "lstm", "mode": "inference",
                       "strategy": ["padded", "packed", "bucketed", "ideal"]},
                      {"dist": "sentences", "n": 1024, "cell": "lstm", "mode": "inference",
@@ -76,7 +80,7 @@ PRESETS: dict[str, dict] = {
         "train": [{"model": "lstm", "strategy": "bucketed", "max_epochs": 3}],
     },
     "batching": {
-        "settings": {"budget_s": 3.0},
+        "settings": {"budget_s": 3.0, "threads": 1},
         # Epochs long enough that bucketing's last, longest batch no longer dominates: with
         # 4096 sentences bucketed pads 8-12% (seed-dependent), with 8192 it pads 4-6%.
         # Training on 8192 padded sentences takes minutes per case, so it runs on 2048.

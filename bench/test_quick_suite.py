@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from bench.runner import present_devices
+from bench.runner import fix_settings, present_devices
 from bench.suites import plan
 from bench.workloads import build
 
 SEED = 0
-CASES = plan("quick", present_devices(), None, None, None, with_train=False).cases
+PLAN = plan("quick", present_devices(), None, None, None, with_train=False)
+CASES = PLAN.cases
+fix_settings(PLAN.settings.get("threads"))  # the same threads as `rnnbench run --suite quick`
 # Matmul peaks measured earlier in the session feed the kernels' peak fractions, as in a run.
 _context: dict = {"peaks": {}}
 

@@ -105,7 +105,8 @@ def _headlines(doc: dict) -> list[str]:
 
 def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
                 config: Path | None, data: Path | None, out: Path,
-                export: tuple[str | None, Path | None], json_out: bool, seed: int) -> int:
+                export: tuple[str | None, Path | None], json_out: bool, seed: int,
+                threads: int | None = None) -> int:
     """Run a suite; exit 0 when every case ran, 1 when some failed, 130 when interrupted."""
     export_format, export_path = export if export else (None, None)
     if export_format is not None and export_format not in EXPORT_FORMATS:
@@ -127,7 +128,8 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
     from bench.runner import Progress, fix_settings, run_cases
 
     options = the_plan.settings
-    settings = fix_settings(options.get("threads"), bool(options.get("cudnn_benchmark", False)))
+    settings = fix_settings(threads or options.get("threads"),
+                            bool(options.get("cudnn_benchmark", False)))
     budget_s = float(options.get("budget_s", 1.0))
     target = float(options.get("target", DEFAULT_TARGET))
     settings |= {"budget_s": budget_s, "target": target, "seed": seed, "suite": the_plan.name,

@@ -13,11 +13,13 @@ import typer
 
 from bench import __version__
 from bench.commands import UserError
-from bench.results import write_results
+from bench.results import SCHEMA, write_results
 from bench.suites import ALL_DTYPES, CELLS, SuiteError, parse_list, plan
 
 DEFAULT_TARGET = 0.02
 EXPORT_FORMATS = ("pytest-benchmark",)
+# Run settings copied into each case, so a case read on its own still says how it was timed.
+CASE_SETTINGS = ("threads", "cudnn_benchmark", "tf32_matmul", "tf32_cudnn")
 
 
 def _devices(text: str) -> list[str]:
@@ -103,12 +105,8 @@ def _headlines(doc: dict) -> list[str]:
     return lines
 
 
-def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
-                config: Path | None, data: Path | None, out: Path,
-                export: tuple[str | None, Path | None], json_out: bool, seed: int,
-                threads: int | None = None) -> int:
-    """Run a suite; exit 0 when every case ran, 1 when some failed, 130 when interrupted."""
-    export_format, export_path = export if export else (None, None)
+def _check_inputs(suite: str, config: Path | None, data: Path | None,
+                  export_format: str | None) -> None:
     if export_format is not None and export_format not in EXPORT_FORMATS:
         raise UserError(f"--export: unknown format {export_format!r} "
                         f"(known: {', '.join(EXPORT_FORMATS)})", 2)
@@ -116,6 +114,43 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
         raise UserError(f"--data {data}: not a folder (expected the names corpus folder)", 2)
     if suite == "train" and data is None and config is None:
         raise UserError("--suite train needs --data FOLDER (the names corpus)", 2)
+
+
+def _warn_if_busy() -> float | None:
+    load = _load_average()
+    if load is not None and load >= 0.5:
+        # Other work competing for the cores skews timings (badly so for multi-threaded torch,
+        # whose threads wait on each other), so say so where the user sees it.
+        print(f"rnnbench: warning: the machine is busy (load average {load:.1f} on "
+              f"{os.cpu_count()} CPUs); timings will be noisy and slower than on a quiet "
+              "machine", file=sys.stderr)
+    return load
+
+
+def _print_summary(doc: dict, results_path: Path, html: Path | None, wall: float,
+                   json_out: bool) -> None:
+    failed = [c["id"] for c in doc["cases"] if c["status"] == "failed"]
+    if json_out:
+        typer.echo(json.dumps({"results": str(results_path), "report": str(html) if html else None,
+                               "status": doc["status"], "cases": len(doc["cases"]),
+                               "failed": failed, "wall_s": wall}))
+        return
+    for line in _headlines(doc):
+        typer.echo(line)
+    typer.echo(f"\n{len(doc['cases'])} cases ({len(failed)} failed) in {wall:.0f} s, "
+               f"{doc['status']}")
+    typer.echo(f"results: {results_path}")
+    if html:
+        typer.echo(f"report:  {html}")
+
+
+def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
+                config: Path | None, data: Path | None, out: Path,
+                export: tuple[str | None, Path | None], json_out: bool, seed: int,
+                threads: int | None = None) -> int:
+    """Run a suite; exit 0 when every case ran, 1 when some failed, 130 when interrupted."""
+    export_format, export_path = export if export else (None, None)
+    _check_inputs(suite, config, data, export_format)
     try:
         the_plan = plan(suite, _devices(device), parse_list(cells, CELLS, "--cells"),
                         parse_list(dtype, ALL_DTYPES, "--dtype"), config,
@@ -133,26 +168,19 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
     budget_s = float(options.get("budget_s", 1.0))
     target = float(options.get("target", DEFAULT_TARGET))
     settings |= {"budget_s": budget_s, "target": target, "seed": seed, "suite": the_plan.name,
-                 "data": str(data) if data else None}
+                 "data": str(data) if data else None,
+                 "load_average_1min_at_start": _warn_if_busy()}
     for case in the_plan.cases:
-        case.settings = {k: settings[k] for k in ("threads", "cudnn_benchmark", "tf32_matmul",
-                                                  "tf32_cudnn")}
-        case.params.update({"data": str(data)} if case.workload == "train" else {})
+        case.settings = {k: settings[k] for k in CASE_SETTINGS}
+        if case.workload == "train":
+            case.params["data"] = str(data)
 
-    load = _load_average()
-    settings["load_average_1min_at_start"] = load
-    if load is not None and load >= 0.5:
-        # Other work competing for the cores skews timings (badly so for multi-threaded torch,
-        # whose threads wait on each other), so say so where the user sees it.
-        print(f"rnnbench: warning: the machine is busy (load average {load:.1f} on "
-              f"{os.cpu_count()} CPUs); timings will be noisy and slower than on a quiet "
-              "machine", file=sys.stderr)
     print(f"rnnbench: {len(the_plan.cases)} cases, suite {the_plan.name}; gathering machine "
           "facts ...", file=sys.stderr)
     facts, doctor = _machine_state()
     run_dir = _run_dir(out, the_plan.name)
     results_path = run_dir / "results.json"
-    doc = {"schema": "rnnbench.results/1", "created": datetime.now(timezone.utc).isoformat(),
+    doc = {"schema": SCHEMA, "created": datetime.now(timezone.utc).isoformat(),
            "rnnbench_version": __version__, "command": ["rnnbench", *sys.argv[1:]],
            "run_id": run_dir.name, "status": "running", "facts": facts, "doctor": doctor,
            "settings": settings, "cases": []}
@@ -167,20 +195,7 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
         from bench.export import export_pytest_benchmark
 
         export_pytest_benchmark(doc, Path(export_path))
-
-    failed = [c for c in doc["cases"] if c["status"] == "failed"]
-    if json_out:
-        typer.echo(json.dumps({"results": str(results_path), "report": str(html) if html else None,
-                               "status": doc["status"], "cases": len(doc["cases"]),
-                               "failed": [c["id"] for c in failed], "wall_s": wall}))
-    else:
-        for line in _headlines(doc):
-            typer.echo(line)
-        typer.echo(f"\n{len(doc['cases'])} cases ({len(failed)} failed) in {wall:.0f} s, "
-                   f"{doc['status']}")
-        typer.echo(f"results: {results_path}")
-        if html:
-            typer.echo(f"report:  {html}")
+    _print_summary(doc, results_path, html, wall, json_out)
     if doc["status"] == "interrupted":
         return 130
-    return 1 if failed else 0
+    return 1 if any(c["status"] == "failed" for c in doc["cases"]) else 0

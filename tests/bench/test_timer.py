@@ -99,3 +99,15 @@ def test_quantiles_match_statistics_module() -> None:
     m = Measurement(samples, 1, 1, 0.02, 1.0)
     q1, _, q3 = statistics.quantiles(samples, n=4, method="inclusive")
     assert m.iqr_s == pytest.approx(q3 - q1)
+
+
+@pytest.mark.gpu
+def test_cuda_timer_agrees_with_torch_utils_benchmark() -> None:
+    # CUDA events around blocks of launches, against torch's Timer (which synchronises).
+    a = torch.randn(2048, 2048, device="cuda")
+    lstm = torch.nn.LSTM(256, 256, batch_first=True).cuda()
+    x = torch.randn(64, 32, 256, device="cuda")
+    for fn in (lambda: a @ a, lambda: lstm(x)):
+        ours = Timer(fn, device="cuda", budget_s=0.5).measure()
+        theirs = benchmark.Timer("fn()", globals={"fn": fn}).blocked_autorange(min_run_time=0.5)
+        assert ours.median_s == pytest.approx(theirs.median, rel=0.05)

@@ -129,7 +129,7 @@ def run_rnnkit(train, test_batches, n_classes: int, vocab_size: int,
             if k % args.eval_every and k != len(batches):
                 continue
             accuracy = evaluate(model, test_batches, n_classes).accuracy
-            curve.append((round(trained_s, 3), round(accuracy, 4)))
+            curve.append((trained_s, accuracy))
             best = max(best, accuracy)
             for name, target in targets.items():
                 if reached[name] is None and accuracy >= target:

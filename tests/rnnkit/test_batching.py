@@ -121,3 +121,14 @@ def test_works_as_a_dataloader_batch_sampler():
         assert labels.shape == lengths.shape
         seen += len(lengths)
     assert seen == 200
+
+
+def test_bucketing_on_the_real_names_corpus(names_dir):
+    from rnnkit.data.names import load_names
+
+    lengths = [len(name) for name, _ in load_names(names_dir).pairs]
+    by_count = [[lengths[i] for i in b] for b in BucketBatchSampler(lengths, batch_size=64)]
+    by_tokens = [[lengths[i] for i in b] for b in BucketBatchSampler(lengths, max_tokens=512)]
+    assert padding_efficiency(by_count) >= 0.9
+    assert padding_efficiency(by_tokens) >= 0.9
+    assert all(len(b) * max(b) <= 512 for b in by_tokens)

@@ -119,7 +119,7 @@ def report(
 def train_names(
     data: Path = typer.Option(None, "--data", help="Folder of <Language>.txt files."),
     model: str = typer.Option("gru", "--model", help="tutorial | rnn | gru | lstm"),
-    epochs: int = typer.Option(5, "--epochs", min=1, help="Passes over the training split."),
+    epochs: int = typer.Option(5, "--epochs", help="Passes over the training split (>= 1)."),
     batching: str = typer.Option("bucketed", "--batching", help="padded | packed | bucketed"),
     seed: int = typer.Option(0, "--seed"),
     json_out: bool = typer.Option(False, "--json", help="Print per-epoch figures as JSON."),

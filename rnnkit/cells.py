@@ -137,7 +137,8 @@ class LoopRNN(nn.Module):
         )
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None,
-                hx: torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None = None):
+                hx: torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor | tuple[torch.Tensor, torch.Tensor]]:
         batch, steps, _ = x.shape
         if lengths is None:
             lengths = torch.full((batch,), steps, dtype=torch.int64)

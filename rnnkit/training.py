@@ -128,7 +128,7 @@ class ManualSGD:
                 p.add_(p.grad, alpha=-self.lr)
 
 
-def make_optimizer(model: nn.Module, name: str, lr: float):
+def make_optimizer(model: nn.Module, name: str, lr: float) -> ManualSGD | torch.optim.Optimizer:
     if name == "manual":
         return ManualSGD(model.parameters(), lr)
     if name == "sgd":
@@ -146,7 +146,8 @@ class EpochStats:
     diverged_at: int | None = None  # first step whose loss was not finite (tutorial loop)
 
 
-def train_epoch(model: nn.Module, batches: Sequence[Batch], optimizer, packed: bool = False,
+def train_epoch(model: nn.Module, batches: Sequence[Batch],
+                optimizer: ManualSGD | torch.optim.Optimizer, packed: bool = False,
                 progress: Progress | None = None, clip: float | None = None) -> EpochStats:
     """One pass of cross-entropy training over prepared batches."""
     model.train()

@@ -28,7 +28,7 @@ def nietzsche_file() -> Path:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `gpu` run for real where CUDA works and are skipped (with a reason) elsewhere."""
+    """Tests marked `gpu` run for real where CUDA works; elsewhere they skip with a reason."""
     try:
         import torch
 

@@ -7,9 +7,9 @@ then os.replace), so a reader never sees half a file, even when a run is interru
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from bench.files import write_atomic
 
 SCHEMA = "rnnbench.results/1"
 REQUIRED_KEYS = ("schema", "created", "rnnbench_version", "command", "facts", "settings", "cases")
@@ -23,17 +23,8 @@ class ResultsError(Exception):
 
 def write_results(doc: dict, path: Path) -> None:
     """Write `doc` as JSON to `path` atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=1, allow_nan=False, default=str)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = json.dumps(doc, indent=1, allow_nan=False, default=str) + "\n"
+    write_atomic(path, text)
 
 
 def load_results(path: Path) -> dict:

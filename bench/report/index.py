@@ -9,11 +9,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from bench.files import write_atomic
 from bench.report.fields import case_ok, dig, fmt_when, text
 from bench.report.findings import compute_findings
 from bench.report.machine import doctor_verdict, machine_line
 from bench.report.pages import suite_name
-from bench.report.render import render_page, write_atomic
+from bench.report.render import render_page
 from bench.report.tables import Cell, Table, text_cell
 
 RESULTS_NAME = "results.json"

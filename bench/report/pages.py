@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.files import write_atomic
 from bench.report.cases import suite_cases
 from bench.report.charts import Chart, comparison_chart, run_charts
 from bench.report.environment import checks_table, facts_table, settings_pairs
@@ -28,7 +29,7 @@ from bench.report.fields import (
 )
 from bench.report.findings import compute_findings
 from bench.report.machine import doctor_verdict, machine_line
-from bench.report.render import render_page, write_atomic, write_svg
+from bench.report.render import render_page, write_svg
 from bench.report.tables import (
     Cell,
     Table,

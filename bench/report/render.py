@@ -10,13 +10,14 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
+
+from bench.files import write_atomic
 
 TEMPLATES = Path(__file__).parent / "templates"
 _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
@@ -77,23 +78,6 @@ def render_page(template: str, context: dict[str, Any], uses_charts: bool) -> st
     """Render one page; the chart libraries are included only on pages that draw charts."""
     bundle = vega_bundle() if uses_charts else Markup("")
     return environment().get_template(template).render(vega_bundle=bundle, **context)
-
-
-def write_atomic(path: Path, content: str | bytes) -> Path:
-    """Write via a temporary file in the same folder and os.replace: never half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a report is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def write_svg(spec: dict, path: Path) -> Path:

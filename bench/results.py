@@ -41,7 +41,9 @@ def load_results(path: Path) -> dict:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        hint = "truncated" if exc.pos >= len(text.rstrip()) - 1 else "not valid JSON"
+        # A cut-off file fails at its end, or inside a string that never closes.
+        cut = exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string")
+        hint = "truncated" if cut else "not valid JSON"
         raise ResultsError(f"{path}: {hint} (line {exc.lineno}, column {exc.colno})") from None
     validate(doc, str(path))
     return doc

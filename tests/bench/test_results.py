@@ -33,6 +33,7 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
     ("", "empty file"),
     ("\x00\x01 garbage", "not valid JSON"),
     ('{"schema": "rnnbench.results/1", "cases": [', "truncated"),
+    ('{"schema": "rnnbench.results/1", "comm', "truncated"),  # cut inside a string
     ('{"schema": "rnnbench.doctor/1"}', "expected 'rnnbench.results/1'"),
     ("[1, 2]", "top level is not an object"),
     ('{"schema": "rnnbench.results/1"}', "missing created"),

@@ -6,7 +6,7 @@ except the grammar around the numbers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from bench.report.cases import (
@@ -181,20 +181,30 @@ def cell_finding(results: Mapping) -> Finding | None:
     return Finding(sentence + ".", f"{cell} fastest cell, {_short_times(head[1])} {head[0]}")
 
 
+def _largest_speedup(groups: Iterable[list[Mapping]], is_fast: Callable[[Mapping], bool],
+                     is_slow: Callable[[Mapping], bool]) -> tuple[Ratio, Mapping] | None:
+    """Over groups of cases that share settings, the largest speed-up of the first case passing
+    `is_fast` over the first passing `is_slow`, with that fast case; None when no group has both.
+    """
+    pairs = []
+    for group in groups:
+        fast = [c for c in group if is_fast(c)]
+        slow = [c for c in group if is_slow(c)]
+        if fast and slow and (ratio := speedup(fast[0], slow[0])):
+            pairs.append((ratio, fast[0]))
+    return max(pairs, key=lambda p: p[0].value) if pairs else None
+
+
 def device_finding(results: Mapping) -> Finding | None:
     """CPU against GPU on the same settings, where the gap is largest."""
-    pairs = []
-    for suite in ("kernels", "batching"):
-        for group in group_by(suite_cases(results, suite), ["device"]).values():
-            gpu = [c for c in group if str(case_param(c, "device")).startswith("cuda")]
-            cpu = [c for c in group if case_param(c, "device") == "cpu"]
-            if gpu and cpu:
-                ratio = speedup(gpu[0], cpu[0])
-                if ratio:
-                    pairs.append((ratio, gpu[0]))
-    if not pairs:
+    groups = [group for suite in ("kernels", "batching")
+              for group in group_by(suite_cases(results, suite), ["device"]).values()]
+    best = _largest_speedup(groups,
+                            lambda c: str(case_param(c, "device")).startswith("cuda"),
+                            lambda c: case_param(c, "device") == "cpu")
+    if best is None:
         return None
-    ratio, case = max(pairs, key=lambda p: p[0].value)
+    ratio, case = best
     what = _where(case).rsplit(" on ", 1)[0]
     if ratio.value >= 1:
         return Finding(f"The GPU is up to {fmt_times(ratio)} faster than the CPU ({what}).",
@@ -205,17 +215,12 @@ def device_finding(results: Mapping) -> Finding | None:
 
 def impl_finding(results: Mapping) -> Finding | None:
     """The library kernel against rnnkit's hand-written loop, on the same settings."""
-    pairs = []
-    for group in group_by(suite_cases(results, "kernels"), ["impl"]).values():
-        library = [c for c in group if case_param(c, "impl") == "torch"]
-        loop = [c for c in group if case_param(c, "impl") == "loop"]
-        if library and loop:
-            ratio = speedup(library[0], loop[0])
-            if ratio:
-                pairs.append((ratio, library[0]))
-    if not pairs:
+    best = _largest_speedup(group_by(suite_cases(results, "kernels"), ["impl"]).values(),
+                            lambda c: case_param(c, "impl") == "torch",
+                            lambda c: case_param(c, "impl") == "loop")
+    if best is None:
         return None
-    ratio, case = max(pairs, key=lambda p: p[0].value)
+    ratio, case = best
     kernel = "cuDNN" if str(case_param(case, "device")).startswith("cuda") else "torch"
     return Finding(f"The {kernel} kernel is {fmt_times(ratio)} faster than rnnkit's hand-written "
                    f"loop for {_where(case, with_distribution=False)}.",

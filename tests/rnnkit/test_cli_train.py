@@ -18,13 +18,8 @@ def _train(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def small_corpus(names_dir, tmp_path_factory):
-    """Three languages, 80 names each, cut from the real corpus: quick to train on."""
-    folder = tmp_path_factory.mktemp("names")
-    for language in ("Japanese", "Polish", "Scottish"):
-        lines = (names_dir / f"{language}.txt").read_text(encoding="utf-8").splitlines()[:80]
-        (folder / f"{language}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return folder
+def small_corpus(small_names_corpus):
+    return small_names_corpus(80)
 
 
 @pytest.mark.parametrize("model, batching", [("gru", "packed"), ("tutorial", "bucketed")])

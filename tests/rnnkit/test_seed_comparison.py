@@ -11,12 +11,8 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "tutorial_vs_rnnkit.p
 
 
 @pytest.fixture(scope="module")
-def small_corpus(names_dir, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("names")
-    for language in ("Japanese", "Polish", "Scottish"):
-        lines = (names_dir / f"{language}.txt").read_text(encoding="utf-8").splitlines()[:60]
-        (folder / f"{language}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return folder
+def small_corpus(small_names_corpus):
+    return small_names_corpus(60)
 
 
 def _run(*args):

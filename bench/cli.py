@@ -123,12 +123,15 @@ def train_names(
     batching: str = typer.Option("bucketed", "--batching", help="padded | packed | bucketed"),
     seed: int = typer.Option(0, "--seed"),
     json_out: bool = typer.Option(False, "--json", help="Print per-epoch figures as JSON."),
+    threads: int = typer.Option(None, "--threads", min=1, help="torch CPU threads (default: "
+                                "torch's choice, usually one per core)."),
 ) -> None:
     """Train a name classifier and print wall time, names/s and test accuracy per epoch."""
     from bench.commands.train import train_names_command
 
     raise typer.Exit(train_names_command(data=data, model=model, epochs=epochs,
-                                         batching=batching, seed=seed, json_out=json_out))
+                                         batching=batching, seed=seed, json_out=json_out,
+                                         threads=threads))
 
 
 # --------------------------------------------------------------------------- data

@@ -44,10 +44,20 @@ class Comparison:
     def regressions(self) -> list[Row]:
         return [r for r in self.rows if r.verdict == "slower"]
 
+    @property
+    def agreement(self) -> tuple[int, int]:
+        """(cases whose medians are within the threshold of each other, cases in both runs):
+        how reproducible the runs are, significance aside."""
+        matched = [r for r in self.rows if r.ratio is not None]
+        within = sum(1 / (1 + self.threshold) <= r.ratio <= 1 + self.threshold for r in matched)
+        return within, len(matched)
+
     def to_dict(self) -> dict:
+        within, matched = self.agreement
         return {"method": self.method, "threshold": self.threshold,
                 "rows": [asdict(r) for r in self.rows],
-                "regressions": [r.id for r in self.regressions]}
+                "regressions": [r.id for r in self.regressions],
+                "agreement": {"within_threshold": within, "matched": matched}}
 
 
 def mann_whitney_u(a: list[float], b: list[float]) -> tuple[float, float]:

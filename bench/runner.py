@@ -18,9 +18,10 @@ from typing import TextIO
 import torch
 
 from bench.results import write_results
+from bench.rounds import MIN_ROUNDS, Slot, sample_in_rounds
 from bench.suites import Case
-from bench.timer import Timer
-from bench.workloads import build
+from bench.timer import Measurement, Timer
+from bench.workloads import Prepared, build
 from bench.workloads.batching import add_relative_metrics
 
 
@@ -80,7 +81,8 @@ class Progress:
     """One line per case on stderr: a bar, the case, elapsed time and an estimate of what is left.
 
     The estimate is the mean wall time of the finished cases times the cases left (before the
-    first case finishes, each case's time budget stands in for it).
+    first case finishes, each case's time budget stands in for it). An interleaved group prints
+    a line per case it prepares, then a line per round with the rounds' own estimate.
     """
 
     total: int
@@ -98,6 +100,17 @@ class Progress:
         bar = "#" * filled + "." * (width - filled)
         print(f"[{bar}] {self.done + 1}/{self.total} {case.id}  "
               f"elapsed {_clock(elapsed)}, ETA {_clock(left)}", file=self.stream, flush=True)
+
+    def preparing(self, case: Case, index: int, group: int) -> None:
+        elapsed = time.perf_counter() - self.started
+        print(f"    preparing {index}/{group} for interleaved timing: {case.id}  "
+              f"elapsed {_clock(elapsed)}", file=self.stream, flush=True)
+
+    def round(self, number: int, sampling: int, group: int, seconds_left: float) -> None:
+        elapsed = time.perf_counter() - self.started
+        print(f"    round {number}: {sampling} of {group} interleaved cases still sampling  "
+              f"elapsed {_clock(elapsed)}, ETA of the rounds {_clock(seconds_left)}",
+              file=self.stream, flush=True)
 
     def finish(self, record: dict) -> None:
         self.done += 1
@@ -123,22 +136,40 @@ def run_case(case: Case, seed: int, budget_s: float, target: float, context: dic
     record = _case_record(case)
     try:
         _reset_peak_memory(case.device)
-        prepared = build(case.workload, case.params, case.device, case.dtype, seed, context)
-        record["checks"] = prepared.checks
-        options = {"target": target, "budget_s": budget_s} | prepared.timing
-        timer = Timer(prepared.step, device=case.device, label=case.id, **options)
+        prepared, timer = _build(case, record, seed, budget_s, target, context)
         measurement = timer.measure()
-        record["stats"] = measurement.to_stats()
-        record["metrics"] = prepared.metrics(measurement.median_s) | _peak_memory(case.device)
+        _record_measurement(record, measurement, prepared)
+        record["metrics"] |= _peak_memory(case.device)
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # any failure of one case is recorded and the run goes on
-        record.update(status="failed", error=_reason(exc), stats=None, metrics={})
+        _record_failure(record, exc)
     finally:
-        gc.collect()
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
+        _release_memory()
     return record
+
+
+def _build(case: Case, record: dict, seed: int, budget_s: float, target: float,
+           context: dict) -> tuple[Prepared, Timer]:
+    prepared = build(case.workload, case.params, case.device, case.dtype, seed, context)
+    record["checks"] = prepared.checks
+    options = {"target": target, "budget_s": budget_s} | prepared.timing
+    return prepared, Timer(prepared.step, device=case.device, label=case.id, **options)
+
+
+def _record_measurement(record: dict, measurement: Measurement, prepared: Prepared) -> None:
+    record["stats"] = measurement.to_stats() | {"schedule": "sequential", "visits": 1}
+    record["metrics"] = prepared.metrics(measurement.median_s)
+
+
+def _record_failure(record: dict, exc: BaseException) -> None:
+    record.update(status="failed", error=_reason(exc), stats=None, metrics={})
+
+
+def _release_memory() -> None:
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def _reason(exc: BaseException) -> str:
@@ -148,9 +179,17 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
 
 
+# Workloads whose cases are timed in interleaved rounds (bench/rounds.py) rather than one after
+# another: their steps are whole epochs, so a visit costs nothing extra, and comparing their
+# cases with each other is the point of the suite.
+INTERLEAVED_WORKLOADS = ("batching",)
+
+
 def run_cases(cases: list[Case], doc: dict, path: Path, seed: int, budget_s: float,
-              target: float, progress: Progress | None = None) -> dict:
-    """Run every case, rewriting `path` after each; on Ctrl-C mark the run interrupted and stop.
+              target: float, progress: Progress | None = None,
+              rounds: int = MIN_ROUNDS) -> dict:
+    """Run every case, rewriting `path` as cases finish; on Ctrl-C mark the run interrupted and
+    stop, keeping what was measured so far.
 
     Returns the final document; `doc["status"]` is "complete" or "interrupted".
     """
@@ -158,16 +197,18 @@ def run_cases(cases: list[Case], doc: dict, path: Path, seed: int, budget_s: flo
     doc["status"] = "running"
     write_results(doc, path)
     try:
-        for case in cases:
+        for group in _groups(cases):
+            if group[0].workload in INTERLEAVED_WORKLOADS:
+                _run_interleaved(group, doc, path, seed, budget_s, target, context, progress,
+                                 rounds)
+                continue
+            case = group[0]
             if progress:
                 progress.start(case)
             record = run_case(case, seed, budget_s, target, context)
             if record["workload"] == "matmul" and record["status"] == "ok":
-                metrics = record["metrics"]
-                context["peaks"][metrics["peak_key"]] = metrics["flops_per_s"]
-            doc["cases"].append(record)
-            add_relative_metrics(doc["cases"])
-            write_results(doc, path)
+                keep_peak(context["peaks"], record["metrics"])
+            _publish(doc, path, record)
             if progress:
                 progress.finish(record)
     except KeyboardInterrupt:
@@ -177,3 +218,120 @@ def run_cases(cases: list[Case], doc: dict, path: Path, seed: int, budget_s: flo
     doc["status"] = "complete"
     write_results(doc, path)
     return doc
+
+
+def keep_peak(peaks: dict, metrics: dict) -> None:
+    """The peak of a device, dtype and TF32 state is the fastest matmul size measured for it."""
+    key = metrics["peak_key"]
+    peaks[key] = max(peaks.get(key, 0.0), metrics["flops_per_s"])
+
+
+def _groups(cases: list[Case]) -> list[list[Case]]:
+    """Consecutive cases of an interleaved workload form one group; any other case is alone."""
+    groups: list[list[Case]] = []
+    for case in cases:
+        joins = (groups and case.workload in INTERLEAVED_WORKLOADS
+                 and groups[-1][0].workload == case.workload)
+        if joins:
+            groups[-1].append(case)
+        else:
+            groups.append([case])
+    return groups
+
+
+def _publish(doc: dict, path: Path, *records: dict) -> None:
+    """Add records not yet in the document, refresh the relative metrics, and write it out."""
+    for record in records:
+        if not any(r is record for r in doc["cases"]):
+            doc["cases"].append(record)
+    add_relative_metrics(doc["cases"])
+    write_results(doc, path)
+
+
+@dataclass
+class _Entry:
+    """A case of an interleaved group: its record, its place in the rotation, its workload."""
+
+    record: dict
+    slot: Slot | None  # None when the case failed before it could be sampled
+    prepared: Prepared | None
+    memory: dict
+
+
+def _run_interleaved(cases: list[Case], doc: dict, path: Path, seed: int, budget_s: float,
+                     target: float, context: dict, progress: Progress | None,
+                     rounds: int) -> None:
+    """Build and warm up every case of the group, then sample them in rounds."""
+    entries: list[_Entry] = []
+    try:
+        for index, case in enumerate(cases, 1):
+            if progress:
+                progress.preparing(case, index, len(cases))
+            entry = _prepare_entry(case, seed, budget_s, target, context)
+            if entry.slot is None:  # it failed to build or warm up
+                _publish(doc, path, entry.record)
+                if progress:
+                    progress.finish(entry.record)
+                continue
+            entries.append(entry)
+
+        def after_round(number: int, sampling: list[Slot], seconds_left: float) -> None:
+            _publish(doc, path, *_refresh(entries))
+            if progress:
+                progress.round(number, len(sampling), len(entries), seconds_left)
+
+        sample_in_rounds([e.slot for e in entries], seed, rounds, after_round)
+        _publish(doc, path, *_refresh(entries))
+        if progress:
+            for entry in entries:
+                progress.finish(entry.record)
+    except KeyboardInterrupt:
+        _publish(doc, path, *_refresh(entries))  # keep every sample taken so far
+        raise
+    finally:
+        entries.clear()
+        _release_memory()
+
+
+def _prepare_entry(case: Case, seed: int, budget_s: float, target: float,
+                   context: dict) -> _Entry:
+    record = _case_record(case)
+    try:
+        before = _allocated(case.device)
+        _reset_peak_memory(case.device)
+        prepared, timer = _build(case, record, seed, budget_s, target, context)
+        measurement = timer.prepare()
+        # The case's peak is read now, over its build and warm-up: once the group is sampled in
+        # rounds, the process's peak belongs to all of its cases at once.
+        memory = _peak_memory(case.device)
+        if case.device.startswith("cuda"):
+            memory["peak_memory_bytes"] -= before
+            memory["peak_memory_kind"] += " above what earlier cases hold"
+        memory["peak_memory_kind"] += " (build and warm-up)"
+        return _Entry(record, Slot(timer, measurement), prepared, memory)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # recorded; the group goes on without it
+        _record_failure(record, exc)
+        _release_memory()
+        return _Entry(record, None, None, {})
+
+
+def _allocated(device: str) -> int:
+    return torch.cuda.memory_allocated(device) if device.startswith("cuda") else 0
+
+
+def _refresh(entries: list[_Entry]) -> list[dict]:
+    """Bring each entry's record up to date with its samples; return the records that have any."""
+    ready = []
+    for entry in entries:
+        if entry.slot.error is not None:
+            if entry.record["status"] != "failed":
+                _record_failure(entry.record, entry.slot.error)
+            ready.append(entry.record)
+        elif entry.slot.measurement.n:
+            _record_measurement(entry.record, entry.slot.measurement, entry.prepared)
+            entry.record["stats"] |= {"schedule": "interleaved", "visits": entry.slot.visits}
+            entry.record["metrics"] |= entry.memory
+            ready.append(entry.record)
+    return ready

@@ -149,6 +149,7 @@ class Timer:
     max_samples: int = 2000
     warmup_fraction: float = 0.3
     label: str = ""
+    call_s: float = field(init=False, default=0.0)  # typical call time, known after prepare()
     _clock: Callable[[int], float] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -200,18 +201,39 @@ class Timer:
         block = self._clock(calls)
         return max(1, math.ceil(calls * 1.2 * MIN_BLOCK_S / max(block, 1e-9)))
 
-    def measure(self) -> Measurement:
-        """Warm up, then sample until the CI target is met or the budget is spent."""
+    def prepare(self) -> Measurement:
+        """Warm up and choose the block size; return an empty Measurement to sample into.
+
+        Sets `call_s`, the typical time of one call after warm-up, which tells a scheduler how
+        many samples fit in a slot of time.
+        """
         started = time.perf_counter()
         warmup_calls, single = self._warm_up(started + self.warmup_fraction * self.budget_s)
         calls = self._calls_per_block(single)
+        self.call_s = single
         m = Measurement([], calls, warmup_calls, self.target, self.budget_s, self.label)
+        m.elapsed_s = time.perf_counter() - started
+        return m
+
+    def sample(self, m: Measurement, blocks: int = 1) -> None:
+        """Time `blocks` more blocks of calls into `m`."""
+        started = time.perf_counter()
+        for _ in range(blocks):
+            m.samples_s.append(self._clock(m.calls_per_block) / m.calls_per_block)
+        m.elapsed_s += time.perf_counter() - started
+
+    def satisfied(self, m: Measurement) -> bool:
+        """Enough samples, and the CI of the median within the target."""
+        return m.n >= self.min_samples and m.n % 2 == 0 and m.target_met
+
+    def measure(self) -> Measurement:
+        """Warm up, then sample until the CI target is met or the budget is spent."""
+        m = self.prepare()
         sampling_deadline = time.perf_counter() + self.budget_s
         while m.n < self.max_samples:
-            m.samples_s.append(self._clock(calls) / calls)
-            if m.n >= self.min_samples and m.n % 2 == 0 and m.target_met:
+            self.sample(m)
+            if self.satisfied(m):
                 break
             if time.perf_counter() >= sampling_deadline and m.n >= min(3, self.min_samples):
                 break
-        m.elapsed_s = time.perf_counter() - started
         return m

@@ -74,6 +74,10 @@ def _print_table(cmp: Comparison, base: Path, new: Path) -> None:
               for v in ("slower", "faster", "same", "missing")}
     typer.echo(f"\nmethod: {cmp.method}; threshold {cmp.threshold:.1%}")
     typer.echo(", ".join(f"{n} {v}" for v, n in counts.items()))
+    within, matched = cmp.agreement
+    if matched:
+        typer.echo(f"agreement: the medians of {within} of {matched} matched cases "
+                   f"({within / matched:.0%}) are within {cmp.threshold:.1%} of each other")
 
 
 def compare_command(base: Path, new: Path, threshold: str, fail_on_regression: bool,

@@ -160,6 +160,7 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
     if not the_plan.cases:
         raise UserError("nothing to run: the suite and filters select no case", 2)
 
+    from bench.rounds import MIN_ROUNDS
     from bench.runner import Progress, fix_settings, run_cases
 
     options = the_plan.settings
@@ -167,7 +168,9 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
                             bool(options.get("cudnn_benchmark", False)))
     budget_s = float(options.get("budget_s", 1.0))
     target = float(options.get("target", DEFAULT_TARGET))
-    settings |= {"budget_s": budget_s, "target": target, "seed": seed, "suite": the_plan.name,
+    rounds = int(options.get("rounds", MIN_ROUNDS))
+    settings |= {"budget_s": budget_s, "target": target, "rounds": rounds, "seed": seed,
+                 "suite": the_plan.name,
                  "data": str(data) if data else None,
                  "load_average_1min_at_start": _warn_if_busy()}
     for case in the_plan.cases:
@@ -186,7 +189,7 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
            "settings": settings, "cases": []}
     started = time.perf_counter()
     doc = run_cases(the_plan.cases, doc, results_path, seed, budget_s, target,
-                    Progress(len(the_plan.cases), budget_s))
+                    Progress(len(the_plan.cases), budget_s), rounds=rounds)
     wall = time.perf_counter() - started
     doc["settings"]["load_average_1min_at_end"] = _load_average()
     write_results(doc, results_path)

@@ -16,8 +16,12 @@ HIDDEN, EMBED, LEARNING_RATE, BATCH_SIZE = 256, 64, 0.005, 64
 
 
 def train_names_command(data: Path | None, model: str, epochs: int, batching: str, seed: int,
-                        json_out: bool) -> int:
+                        json_out: bool, threads: int | None = None) -> int:
     _check_arguments(data, model, epochs, batching)
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)
     from rnnkit.data.errors import CorpusError
     from rnnkit.data.names import load_names, train_test_split
 
@@ -47,6 +51,7 @@ def train_names_command(data: Path | None, model: str, epochs: int, batching: st
                   f"{row['loss']:>7.3f} {row['test_accuracy']:>9.3f}", flush=True)
     if json_out:
         print(json.dumps({"model": model, "batching": run.batching, "seed": seed,
+                          "threads": torch.get_num_threads(),
                           "train_names": len(train_pairs), "test_names": len(test_pairs),
                           "skipped_lines": corpus.skipped, "epochs": rows,
                           "final": evaluation.to_dict(corpus.languages)}, indent=2))

@@ -120,17 +120,26 @@ def method_notes(results: Mapping) -> list[str]:
 
 
 def peak_notes(results: Mapping) -> list[str]:
-    """The matmul peaks that kernels are measured against, one sentence each."""
-    notes = []
+    """The matmul peaks that kernels are measured against: one sentence per device, dtype and
+    TF32 state, naming the sizes tried and the fastest, which is the peak."""
+    groups: dict[tuple, list[Mapping]] = {}
     for case in suite_cases(results, "matmul"):
-        flops = dig(case, "metrics", "flops_per_s")
-        settings = ", ".join(text(v) for v in (dig(case, "device"), dig(case, "dtype")) if v)
         tf32 = dig(case, "metrics", "tf32", default=dig(case, "params", "tf32"))
-        size = dig(case, "params", "n")
-        notes.append(f"Matmul peak measured in this run ({settings}"
-                     f"{f', n={size}' if size else ''}"
-                     f"{', TF32 ' + ('on' if tf32 else 'off') if tf32 is not None else ''}): "
-                     f"{fmt_si(flops, 'FLOP/s')}; the fractions of peak are relative to it.")
+        groups.setdefault((dig(case, "device"), dig(case, "dtype"), tf32), []).append(case)
+    notes = []
+    for (device, dtype, tf32), cases in groups.items():
+        settings = ", ".join(text(v) for v in (device, dtype) if v)
+        if tf32 is not None:
+            settings += ", TF32 " + ("on" if tf32 else "off")
+        rated = [(number(dig(c, "metrics", "flops_per_s")), dig(c, "params", "n")) for c in cases]
+        rated = [(flops, n) for flops, n in rated if flops is not None]
+        if not rated:
+            continue
+        best, best_n = max(rated, key=lambda r: r[0])
+        sizes = ", ".join(f"n={n}: {fmt_si(flops, 'FLOP/s')}" for flops, n in rated)
+        notes.append(f"Matmul peak measured in this run ({settings}): {fmt_si(best, 'FLOP/s')} "
+                     f"at n={best_n}, the fastest of {sizes}; the fractions of peak are "
+                     "relative to it.")
     return notes
 
 

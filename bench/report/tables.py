@@ -144,10 +144,11 @@ def _verified_cell(case: Mapping) -> Cell:
     verified = dig(case, "checks", "verified")
     if verified is None:
         return text_cell(None)
+    # One line per row: a wrapped reason made the unverified (ideal) rows twice as tall.
     if not verified:
-        return text_cell(f"not checked: {text(dig(case, 'checks', 'why'))}")
+        return text_cell(f"not checked: {text(dig(case, 'checks', 'why'))}", "nowrap")
     diff = number(dig(case, "checks", "max_abs_diff"))
-    return text_cell("yes" + (f" (max diff {diff:.1e})" if diff is not None else ""))
+    return text_cell("yes" + (f" (max diff {diff:.1e})" if diff is not None else ""), "nowrap")
 
 
 def batching_table(results: Mapping) -> Table | None:

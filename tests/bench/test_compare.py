@@ -66,6 +66,16 @@ def test_small_real_change_within_threshold_is_same() -> None:
     assert row.real and row.verdict == "same"
 
 
+def test_agreement_counts_medians_within_the_threshold_either_way() -> None:
+    base = results([case("same", 0.0100), case("up4", 0.0100), case("down6", 0.0100),
+                    case("gone", 0.0100)])
+    new = results([case("same", 0.0100, seed=5), case("up4", 0.0104, seed=6),
+                   case("down6", 0.0094, seed=7)])
+    cmp = compare_results(base, new, threshold=0.05)
+    assert cmp.agreement == (2, 3)  # "gone" is in one run only and is not counted
+    assert cmp.to_dict()["agreement"] == {"within_threshold": 2, "matched": 3}
+
+
 def _write_pair(tmp_path: Path, slow_factor: float) -> tuple[Path, Path]:
     base, new = tmp_path / "base.json", tmp_path / "new.json"
     write_results(results([case("a", 0.01)]), base)
@@ -77,6 +87,7 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     base, new = _write_pair(tmp_path, 2.0)
     plain = subprocess.run([RNNBENCH, "compare", base, new], capture_output=True, text=True)
     assert plain.returncode == 0 and "slower" in plain.stdout and "Mann-Whitney" in plain.stdout
+    assert "agreement: the medians of 0 of 1 matched cases (0%)" in plain.stdout
     failing = subprocess.run([RNNBENCH, "compare", base, new, "--fail-on-regression", "--json"],
                              capture_output=True, text=True)
     assert failing.returncode == 1

@@ -65,9 +65,10 @@ def test_tiny_run_writes_a_valid_results_file(tiny_run) -> None:
     by_status = {}
     for case in doc["cases"]:
         by_status.setdefault(case["status"], []).append(case)
-    # 5 strategies on names + 4 kernel cases + the matmul peak; the unknown distribution fails
-    # four times (ideal plans its own lengths from the same distribution and fails too).
-    assert len(by_status["ok"]) == 10
+    # 5 strategies on names + 4 kernel cases + the matmul peak at 3 sizes; the unknown
+    # distribution fails five times (ideal plans its lengths from the same distribution).
+    assert len(by_status["ok"]) == 12
+    assert len(by_status["failed"]) == 5
     assert all("no-such-distribution" in c["id"] for c in by_status["failed"])
     assert all("unknown length distribution" in c["error"] for c in by_status["failed"])
     assert proc.returncode == 1  # some cases failed; the run still went on to the end
@@ -86,10 +87,13 @@ def test_tiny_run_metrics_and_checks(tiny_run) -> None:
         assert metrics["tokens_per_s"] > 0 and 0 < metrics["padding_efficiency"] <= 1
         assert "speedup_vs_padded" in metrics and "fraction_of_ideal" in metrics
         assert metrics["peak_memory_bytes"] > 0
+        # The strategies are timed in interleaved rounds (bench/rounds.py), the rest in turn.
+        assert stats["schedule"] == "interleaved" and stats["visits"] >= 6
         if case["params"]["strategy"] != "ideal":
             assert case["checks"]["verified"] and case["checks"]["max_abs_diff"] <= 1e-4
     kernels = [c for c in ok.values() if c["workload"] == "kernels"]
     assert len(kernels) == 4
+    assert all(c["stats"]["schedule"] == "sequential" for c in kernels)
     for case in kernels:
         assert 0 < case["metrics"]["peak_fraction"] < 1
 
@@ -107,7 +111,7 @@ def test_export_reads_in_pytest_benchmark(tiny_run) -> None:
 
     storage = FileStorage(folder, logger=Log())
     benchmarks = list(storage.load_benchmarks(str(export)))
-    assert len(benchmarks) == 10
+    assert len(benchmarks) == 12
     assert all(b["median"] > 0 and b["rounds"] >= 3 for b in benchmarks)
     compare = subprocess.run([RNNBENCH.parent / "pytest-benchmark", "compare", export],
                              capture_output=True, text=True, timeout=60)
@@ -138,6 +142,36 @@ def test_interrupt_keeps_finished_cases(tmp_path: Path) -> None:
     assert 2 <= len(doc["cases"]) < 16
     assert all(c["status"] == "ok" for c in doc["cases"])
     assert not list(out.glob("*/.results.json.*"))  # no temp file left behind
+
+
+def test_interrupt_during_interleaved_rounds_keeps_the_samples_taken(tmp_path: Path) -> None:
+    config = tmp_path / "rounds.toml"
+    # Each case spends its 20 s budget over 6 rounds: the rounds would take 40 s.
+    config.write_text("[settings]\nbudget_s = 20\nthreads = 1\n"
+                      "[[batching]]\ndist = 'names'\ncell = 'rnn'\nmode = 'inference'\n"
+                      "strategy = ['padded', 'bucketed']\nbatch = 8\nhidden = 16\nn = 64\n")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([RNNBENCH, "run", "--config", config, "--out", out],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    published = 0
+    while time.monotonic() < deadline and published < 2 and proc.poll() is None:
+        time.sleep(0.2)
+        files = list(out.glob("*/results.json"))
+        if files:
+            published = len(json.loads(files[0].read_text())["cases"])
+    proc.send_signal(signal.SIGINT)  # well inside the 40 s the two cases may sample for
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "round 1:" in stderr
+    doc = load_results(next(out.glob("*/results.json")))
+    assert doc["status"] == "interrupted"
+    assert len(doc["cases"]) == 2
+    for case in doc["cases"]:
+        assert case["status"] == "ok" and case["stats"]["n"] >= 1
+        assert case["stats"]["schedule"] == "interleaved"
+    bucketed = next(c for c in doc["cases"] if c["params"]["strategy"] == "bucketed")
+    assert bucketed["metrics"]["speedup_vs_padded"] > 0
 
 
 @pytest.mark.parametrize(("args", "message"), [

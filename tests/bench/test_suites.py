@@ -59,6 +59,14 @@ def test_config_file(tmp_path: Path) -> None:
     ("[grid]\n", "unknown table(s) grid"),
     ("kernels = 3\n", "array of tables"),
     ("= broken", "--config"),
+    ("[settings]\nbudget_s = 'abc'\n", "budget_s = 'abc' must be a number of seconds > 0"),
+    ("[settings]\nbudget_s = 0\n", "budget_s = 0 must be"),
+    ("[settings]\ntarget = 2\n", "target = 2 must be a fraction"),
+    ("[settings]\nthreads = 1.5\n", "threads = 1.5 must be a whole number"),
+    ("[settings]\nrounds = 3\n", "rounds = 3 must be a whole number >= 6"),
+    ("[settings]\ncudnn_benchmark = 1\n", "cudnn_benchmark = 1 must be true or false"),
+    ("[settings]\nbudget = 3\n", "unknown setting 'budget'"),
+    ("settings = 3\n", "[settings] must be a table"),
 ])
 def test_bad_configs(tmp_path: Path, text: str, message: str) -> None:
     config = tmp_path / "bad.toml"

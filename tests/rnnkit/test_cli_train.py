@@ -37,6 +37,15 @@ def test_json_has_one_row_per_epoch_and_a_confusion_matrix(small_corpus, model, 
     assert doc["final"]["labels"] == ["Japanese", "Polish", "Scottish"]
 
 
+def test_threads_option_sets_torch_threads(small_corpus):
+    result = _train("--data", str(small_corpus), "--model", "gru", "--epochs", "1",
+                    "--threads", "2", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["threads"] == 2  # OMP_NUM_THREADS=1 is overridden
+    bad = _train("--data", str(small_corpus), "--threads", "0")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
 def test_table_output(small_corpus):
     result = _train("--data", str(small_corpus), "--model", "lstm", "--epochs", "1")
     assert result.returncode == 0, result.stderr

@@ -1,0 +1,81 @@
+"""Interleaved sampling: a group of cases timed in rounds, so slow drift hits them all alike.
+
+On a shared or virtual machine the speed of the same code drifts (by about 10% over tens of
+minutes on the 2-core VM this was built on, on top of a few percent from one second to the
+next). Timed one after another, each case sees a different stretch of that drift: one case's
+median lands in a fast minute and its neighbour's in a slow one. Timed in rounds (every case
+gets a short visit per round, in a fresh random order each round), every case's samples are
+spread over the whole group's time, so each median averages the same mix of fast and slow
+minutes, and ratios between cases (bucketed vs padded) compare like with like. What rounds
+cannot remove is a machine that is slower in one run than in the next.
+
+Each case is warmed up once when it is built. The group then runs `rounds` rounds; in each, every
+case takes as many blocks as fit in a 1/rounds share of its budget (at least one), so a case
+spends about its budget in all, spread over the whole group's time. A case whose step raises
+leaves the rotation; the others go on.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bench.timer import MIN_SAMPLES, Measurement, Timer
+
+# Enough visits that the distribution-free CI of the median exists even for a case that takes
+# only one sample per visit (a step of several seconds).
+MIN_ROUNDS = MIN_SAMPLES
+
+
+@dataclass
+class Slot:
+    """One case in the rotation: its timer, the measurement so far, and how it was visited."""
+
+    timer: Timer
+    measurement: Measurement
+    visits: int = 0
+    error: BaseException | None = None
+
+    def blocks_per_visit(self, rounds: int) -> int:
+        """As many blocks as fit in a 1/rounds share of the case's budget (and of its sample
+        cap, so that no single visit can use them all up), at least one."""
+        m = self.measurement
+        block_s = (statistics.median(m.samples_s) * m.calls_per_block if m.samples_s
+                   else self.timer.call_s * m.calls_per_block)
+        share = self.timer.budget_s / rounds
+        cap = max(1, self.timer.max_samples // rounds)
+        return max(1, min(cap, self.timer.max_samples - m.n, int(share / max(block_s, 1e-9))))
+
+
+def sample_in_rounds(slots: list[Slot], seed: int, rounds: int = MIN_ROUNDS,
+                     after_round: Callable[[int, list[Slot], float], None] | None = None) -> None:
+    """Visit every slot once per round, in a fresh random order each round, for `rounds` rounds.
+
+    A slot whose step raises is given its `error` and leaves the rotation; the others go on.
+    `after_round(round_number, slots_still_in_rotation, estimated_seconds_left)` is called
+    after each round.
+    """
+    rng = random.Random(seed)
+    active = [s for s in slots if s.error is None]
+    for number in range(1, rounds + 1):
+        if not active:
+            break
+        started = time.perf_counter()
+        order = active[:]
+        rng.shuffle(order)
+        for slot in order:
+            try:
+                slot.timer.sample(slot.measurement, slot.blocks_per_visit(rounds))
+            except KeyboardInterrupt:
+                raise
+            except Exception as exc:  # one failing case must not stop the others
+                slot.error = exc
+            slot.visits += 1
+        active = [s for s in active if s.error is None]
+        if number == rounds:
+            active = []
+        if after_round:
+            after_round(number, active, (rounds - number) * (time.perf_counter() - started))

@@ -21,7 +21,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bench.timer import MIN_SAMPLES, Measurement, Timer
 
@@ -30,7 +30,7 @@ from bench.timer import MIN_SAMPLES, Measurement, Timer
 MIN_ROUNDS = MIN_SAMPLES
 
 
-@dataclass
+@dataclass(eq=False)  # a slot is one case: compared by identity, never by its samples
 class Slot:
     """One case in the rotation: its timer, the measurement so far, and how it was visited."""
 
@@ -38,6 +38,16 @@ class Slot:
     measurement: Measurement
     visits: int = 0
     error: BaseException | None = None
+    samples_per_visit: list[int] = field(default_factory=list)
+
+    def visit_medians(self) -> list[float]:
+        """The median of each visit's samples, in visit order: the case's speed round by round."""
+        medians, start = [], 0
+        for count in self.samples_per_visit:
+            if count:
+                medians.append(statistics.median(self.measurement.samples_s[start:start + count]))
+            start += count
+        return medians
 
     def blocks_per_visit(self, rounds: int) -> int:
         """As many blocks as fit in a 1/rounds share of the case's budget (and of its sample
@@ -67,6 +77,7 @@ def sample_in_rounds(slots: list[Slot], seed: int, rounds: int = MIN_ROUNDS,
         order = active[:]
         rng.shuffle(order)
         for slot in order:
+            before = slot.measurement.n
             try:
                 slot.timer.sample(slot.measurement, slot.blocks_per_visit(rounds))
             except KeyboardInterrupt:
@@ -74,6 +85,7 @@ def sample_in_rounds(slots: list[Slot], seed: int, rounds: int = MIN_ROUNDS,
             except Exception as exc:  # one failing case must not stop the others
                 slot.error = exc
             slot.visits += 1
+            slot.samples_per_visit.append(slot.measurement.n - before)
         active = [s for s in active if s.error is None]
         if number == rounds:
             active = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -275,12 +276,17 @@ def _run_interleaved(cases: list[Case], doc: dict, path: Path, seed: int, budget
                 continue
             entries.append(entry)
 
+        references = _reference_slots(cases, seed, rounds)
+
         def after_round(number: int, sampling: list[Slot], seconds_left: float) -> None:
+            doc["references"] = [_reference_record(d, slot) for d, slot in references.items()]
             _publish(doc, path, *_refresh(entries))
             if progress:
-                progress.round(number, len(sampling), len(entries), seconds_left)
+                cases_sampling = sum(1 for e in entries if e.slot in sampling)
+                progress.round(number, cases_sampling, len(entries), seconds_left)
 
-        sample_in_rounds([e.slot for e in entries], seed, rounds, after_round)
+        sample_in_rounds([e.slot for e in entries] + list(references.values()), seed, rounds,
+                         after_round)
         _publish(doc, path, *_refresh(entries))
         if progress:
             for entry in entries:
@@ -291,6 +297,38 @@ def _run_interleaved(cases: list[Case], doc: dict, path: Path, seed: int, budget
     finally:
         entries.clear()
         _release_memory()
+
+
+# A fixed matmul timed in every round beside the cases, per device: how much the machine's own
+# speed moved during the rounds, and (in `rnnbench compare`) between two runs. Small enough to
+# cost a tenth of a second per round.
+REFERENCE_N = {"cpu": 256, "cuda": 4096}
+REFERENCE_VISIT_S = 0.1
+
+
+def _reference_slots(cases: list[Case], seed: int, rounds: int) -> dict[str, Slot]:
+    slots = {}
+    for device in dict.fromkeys(c.device for c in cases):
+        params = {"n": REFERENCE_N[device.split(":")[0]], "tf32": False}
+        try:
+            prepared = build("matmul", params, device, "fp32", seed, {})
+            timer = Timer(prepared.step, device=device, budget_s=REFERENCE_VISIT_S * rounds,
+                          label=f"reference matmul on {device}")
+            slots[device] = Slot(timer, timer.prepare())
+        except Exception:  # the reference is a help, never a reason to stop the run
+            continue
+    return slots
+
+
+def _reference_record(device: str, slot: Slot) -> dict:
+    """The `references` entry of the results file for one device."""
+    per_round = slot.visit_medians()
+    samples = slot.measurement.samples_s
+    return {"device": device, "workload": "matmul", "dtype": "fp32",
+            "params": {"n": REFERENCE_N[device.split(":")[0]], "tf32": False},
+            "median_s": statistics.median(samples) if samples else None,
+            "per_round_median_s": per_round,
+            "spread": max(per_round) / min(per_round) - 1 if per_round else None}
 
 
 def _prepare_entry(case: Case, seed: int, budget_s: float, target: float,

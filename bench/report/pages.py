@@ -116,6 +116,29 @@ def method_notes(results: Mapping) -> list[str]:
                      f"(their intervals are wider): {shown}.")
     elif measured:
         notes.append("Every measured case reached the noise target.")
+    return notes + _rounds_notes(results, measured)
+
+
+def _rounds_notes(results: Mapping, measured: list[Mapping]) -> list[str]:
+    """How interleaved cases were sampled, and how far the machine's own speed moved."""
+    interleaved = [c for c in measured if dig(c, "stats", "schedule") == "interleaved"]
+    if not interleaved:
+        return []
+    rounds = number(dig(results, "settings", "rounds"))
+    notes = [f"The {len(interleaved)} batching cases were timed in "
+             f"{f'{rounds:g} ' if rounds else ''}interleaved rounds: each round visits every case "
+             "once, in a fresh random order, so all of their samples span the same minutes and "
+             "drift in the machine's speed hits every strategy alike."]
+    for ref in dig(results, "references", default=[]) or []:
+        per_round = [v for v in dig(ref, "per_round_median_s", default=[]) or []
+                     if number(v) is not None]
+        if len(per_round) < 2:
+            continue
+        spread = max(per_round) / min(per_round) - 1
+        notes.append(f"A reference fp32 matmul (n={text(dig(ref, 'params', 'n'))}, "
+                     f"{text(dig(ref, 'device'))}) timed in every round took "
+                     f"{fmt_seconds(min(per_round))} to {fmt_seconds(max(per_round))} per call: "
+                     f"the machine's own speed moved by {fmt_percent(spread)} during the run.")
     return notes
 
 

@@ -47,6 +47,12 @@ def test_a_cheap_case_takes_more_samples_per_visit_than_a_slow_one() -> None:
     assert cheap.visits == slow.visits == MIN_ROUNDS
     assert cheap.measurement.n > 3 * slow.measurement.n
     assert slow.measurement.n >= MIN_ROUNDS
+    # Each visit's samples are kept apart, so the case's speed can be read round by round.
+    for slot, seconds in ((cheap, 0.001), (slow, 0.02)):
+        assert sum(slot.samples_per_visit) == slot.measurement.n
+        medians = slot.visit_medians()
+        assert len(medians) == MIN_ROUNDS
+        assert all(seconds <= m < seconds + 0.01 for m in medians)  # sleep never returns early
 
 
 def test_every_case_is_visited_once_per_round_for_the_rounds_asked() -> None:

@@ -94,6 +94,14 @@ def test_tiny_run_metrics_and_checks(tiny_run) -> None:
     kernels = [c for c in ok.values() if c["workload"] == "kernels"]
     assert len(kernels) == 4
     assert all(c["stats"]["schedule"] == "sequential" for c in kernels)
+    # The reference matmul timed beside the batching cases in every round.
+    [reference] = doc["references"]
+    assert reference["device"] == "cpu" and reference["params"]["n"] == 256
+    rounds = doc["settings"]["rounds"]
+    assert len(reference["per_round_median_s"]) == rounds == 6
+    lo, hi = min(reference["per_round_median_s"]), max(reference["per_round_median_s"])
+    assert 0 < lo <= reference["median_s"] <= hi
+    assert reference["spread"] == pytest.approx(hi / lo - 1)
     for case in kernels:
         assert 0 < case["metrics"]["peak_fraction"] < 1
 

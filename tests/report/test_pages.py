@@ -67,6 +67,24 @@ def test_missing_fields_show_as_dashes(tmp_path: Path) -> None:
     assert "The doctor&#39;s checklist is not in this file." in html
 
 
+def test_method_notes_say_how_interleaved_cases_were_timed_and_how_the_machine_moved(
+        tmp_path: Path) -> None:
+    doc = builders.results(builders.batching_cases())
+    for case in doc["cases"]:
+        case["stats"]["schedule"] = "interleaved"
+    doc["settings"]["rounds"] = 6
+    doc["references"] = [{"device": "cpu", "params": {"n": 256}, "median_s": 0.00042,
+                          "per_round_median_s": [0.0004, 0.00042, 0.00044]}]
+    html = render_run_report(doc, tmp_path / "r.html").read_text(encoding="utf-8")
+    count = len(doc["cases"])
+    assert f"The {count} batching cases were timed in 6 interleaved rounds" in html
+    assert "took 400 µs to 440 µs per call" in html
+    assert "moved by 10% during the run" in html
+    plain = builders.results(builders.batching_cases())
+    html = render_run_report(plain, tmp_path / "p.html").read_text(encoding="utf-8")
+    assert "interleaved rounds" not in html  # sequential cases get no such sentence
+
+
 def test_a_failed_render_leaves_the_previous_file_whole(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     out = render_run_report(builders.results(), tmp_path / "r.html")

@@ -39,9 +39,9 @@ class Comparison:
     method: str = METHOD
     base_facts: dict = field(default_factory=dict)
     new_facts: dict = field(default_factory=dict)
-    # The reference matmul timed in every round of each run, per device: (device, n, base
-    # median, new median). A ratio far from 1 here says the machine itself changed speed.
-    references: list[tuple[str, int, float, float]] = field(default_factory=list)
+    # The reference workload timed in every round of each run, per device: (device, label,
+    # base median, new median). A ratio far from 1 says the machine itself changed speed.
+    references: list[tuple[str, str, float, float]] = field(default_factory=list)
 
     @property
     def regressions(self) -> list[Row]:
@@ -61,8 +61,9 @@ class Comparison:
                 "rows": [asdict(r) for r in self.rows],
                 "regressions": [r.id for r in self.regressions],
                 "agreement": {"within_threshold": within, "matched": matched},
-                "references": [{"device": d, "n": n, "base_median_s": b, "new_median_s": m,
-                                "ratio": m / b} for d, n, b, m in self.references]}
+                "references": [{"device": d, "label": label, "base_median_s": b,
+                                "new_median_s": m, "ratio": m / b}
+                               for d, label, b, m in self.references]}
 
 
 def mann_whitney_u(a: list[float], b: list[float]) -> tuple[float, float]:
@@ -144,13 +145,13 @@ def compare_results(base: dict, new: dict, threshold: float = 0.05) -> Compariso
                       new_facts=new.get("facts") or {}, references=_references(base, new))
 
 
-def _references(base: dict, new: dict) -> list[tuple[str, int, float, float]]:
-    """Pair the two runs' reference matmuls of the same device and size."""
-    def medians(doc: dict) -> dict[tuple[str, int], float]:
+def _references(base: dict, new: dict) -> list[tuple[str, str, float, float]]:
+    """Pair the two runs' reference workloads of the same device and description."""
+    def medians(doc: dict) -> dict[tuple[str, str], float]:
         out = {}
         for ref in doc.get("references") or []:
             try:
-                key = (str(ref["device"]), int(ref["params"]["n"]))
+                key = (str(ref["device"]), str(ref["label"]))
                 median = float(ref["median_s"])
             except (KeyError, TypeError, ValueError):
                 continue  # an older or partial file: no reference to show
@@ -159,5 +160,5 @@ def _references(base: dict, new: dict) -> list[tuple[str, int, float, float]]:
         return out
 
     b, n = medians(base), medians(new)
-    return [(device, size, b[(device, size)], n[(device, size)])
-            for device, size in b if (device, size) in n]
+    return [(device, label, b[(device, label)], n[(device, label)])
+            for device, label in b if (device, label) in n]

@@ -299,21 +299,24 @@ def _run_interleaved(cases: list[Case], doc: dict, path: Path, seed: int, budget
         _release_memory()
 
 
-# A fixed matmul timed in every round beside the cases, per device: how much the machine's own
-# speed moved during the rounds, and (in `rnnbench compare`) between two runs. Small enough to
-# cost a tenth of a second per round.
-REFERENCE_N = {"cpu": 256, "cuda": 4096}
-REFERENCE_VISIT_S = 0.1
+# A small fixed workload timed in every round beside the cases, per device: how much the
+# machine's own speed moved during the rounds, and (in `rnnbench compare`) between two runs. It
+# is a short batching epoch rather than a matmul, because a matmul that fits in cache missed a
+# 5% shift that every batching case showed between two runs. About a quarter second per round.
+REFERENCE_PARAMS = {"dist": "names", "n": 256, "cell": "lstm", "mode": "inference",
+                    "strategy": "padded", "batch": 64, "hidden": 256}
+REFERENCE_LABEL = ("one LSTM inference epoch over 256 names-length sequences "
+                   "(padded batches of 64, hidden 256, fp32)")
+REFERENCE_VISIT_S = 0.25
 
 
 def _reference_slots(cases: list[Case], seed: int, rounds: int) -> dict[str, Slot]:
     slots = {}
     for device in dict.fromkeys(c.device for c in cases):
-        params = {"n": REFERENCE_N[device.split(":")[0]], "tf32": False}
         try:
-            prepared = build("matmul", params, device, "fp32", seed, {})
+            prepared = build("batching", REFERENCE_PARAMS, device, "fp32", seed, {})
             timer = Timer(prepared.step, device=device, budget_s=REFERENCE_VISIT_S * rounds,
-                          label=f"reference matmul on {device}")
+                          label=f"reference on {device}")
             slots[device] = Slot(timer, timer.prepare())
         except Exception:  # the reference is a help, never a reason to stop the run
             continue
@@ -324,8 +327,8 @@ def _reference_record(device: str, slot: Slot) -> dict:
     """The `references` entry of the results file for one device."""
     per_round = slot.visit_medians()
     samples = slot.measurement.samples_s
-    return {"device": device, "workload": "matmul", "dtype": "fp32",
-            "params": {"n": REFERENCE_N[device.split(":")[0]], "tf32": False},
+    return {"device": device, "label": REFERENCE_LABEL, "workload": "batching", "dtype": "fp32",
+            "params": dict(REFERENCE_PARAMS),
             "median_s": statistics.median(samples) if samples else None,
             "per_round_median_s": per_round,
             "spread": max(per_round) / min(per_round) - 1 if per_round else None}
@@ -369,7 +372,8 @@ def _refresh(entries: list[_Entry]) -> list[dict]:
             ready.append(entry.record)
         elif entry.slot.measurement.n:
             _record_measurement(entry.record, entry.slot.measurement, entry.prepared)
-            entry.record["stats"] |= {"schedule": "interleaved", "visits": entry.slot.visits}
+            entry.record["stats"] |= {"schedule": "interleaved", "visits": entry.slot.visits,
+                                      "samples_per_visit": list(entry.slot.samples_per_visit)}
             entry.record["metrics"] |= entry.memory
             ready.append(entry.record)
     return ready

@@ -74,9 +74,9 @@ def _print_table(cmp: Comparison, base: Path, new: Path) -> None:
               for v in ("slower", "faster", "same", "missing")}
     typer.echo(f"\nmethod: {cmp.method}; threshold {cmp.threshold:.1%}")
     typer.echo(", ".join(f"{n} {v}" for v, n in counts.items()))
-    for device, size, base_s, new_s in cmp.references:
-        typer.echo(f"machine reference (fp32 matmul n={size} on {device}, timed in every round "
-                   f"of both runs): base {base_s * 1e3:.4g} ms, new {new_s * 1e3:.4g} ms, "
+    for device, label, base_s, new_s in cmp.references:
+        typer.echo(f"machine reference on {device} ({label}, timed in every round of both "
+                   f"runs): base {base_s * 1e3:.4g} ms, new {new_s * 1e3:.4g} ms, "
                    f"ratio {new_s / base_s:.3f}; the machine itself ran "
                    f"{abs(new_s / base_s - 1):.1%} {'slower' if new_s > base_s else 'faster'} "
                    "in the new run")

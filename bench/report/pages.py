@@ -135,9 +135,9 @@ def _rounds_notes(results: Mapping, measured: list[Mapping]) -> list[str]:
         if len(per_round) < 2:
             continue
         spread = max(per_round) / min(per_round) - 1
-        notes.append(f"A reference fp32 matmul (n={text(dig(ref, 'params', 'n'))}, "
-                     f"{text(dig(ref, 'device'))}) timed in every round took "
-                     f"{fmt_seconds(min(per_round))} to {fmt_seconds(max(per_round))} per call: "
+        notes.append(f"A reference workload on {text(dig(ref, 'device'))} "
+                     f"({text(dig(ref, 'label'))}), timed in every round, took "
+                     f"{fmt_seconds(min(per_round))} to {fmt_seconds(max(per_round))} per step: "
                      f"the machine's own speed moved by {fmt_percent(spread)} during the run.")
     return notes
 

@@ -76,16 +76,16 @@ def test_agreement_counts_medians_within_the_threshold_either_way() -> None:
     assert cmp.to_dict()["agreement"] == {"within_threshold": 2, "matched": 3}
 
 
-def test_reference_matmuls_of_both_runs_are_paired_by_device_and_size() -> None:
+def test_reference_workloads_of_both_runs_are_paired_by_device_and_label() -> None:
     base = results([case("a", 0.01)])
     new = results([case("a", 0.011, seed=3)])
-    base["references"] = [{"device": "cpu", "params": {"n": 256}, "median_s": 0.0004},
-                          {"device": "cuda", "params": {"n": 4096}, "median_s": 0.002}]
-    new["references"] = [{"device": "cpu", "params": {"n": 256}, "median_s": 0.00044},
-                         {"device": "cpu", "params": {"n": 512}, "median_s": 0.003},
-                         {"device": "cpu", "params": "garbled", "median_s": 1.0}]
+    base["references"] = [{"device": "cpu", "label": "epoch", "median_s": 0.0004},
+                          {"device": "cuda", "label": "epoch", "median_s": 0.002}]
+    new["references"] = [{"device": "cpu", "label": "epoch", "median_s": 0.00044},
+                         {"device": "cpu", "label": "another workload", "median_s": 0.003},
+                         {"device": "cpu", "median_s": 1.0}]
     cmp = compare_results(base, new)
-    assert cmp.references == [("cpu", 256, 0.0004, 0.00044)]
+    assert cmp.references == [("cpu", "epoch", 0.0004, 0.00044)]
     [ref] = cmp.to_dict()["references"]
     assert ref["ratio"] == pytest.approx(1.1)
     assert compare_results(results([case("a", 0.01)]), new).references == []
@@ -116,11 +116,11 @@ def test_cli_names_a_change_in_the_machine_itself(tmp_path: Path) -> None:
     base, new = tmp_path / "base.json", tmp_path / "new.json"
     for path, seconds in ((base, 0.0004), (new, 0.00044)):
         doc = results([case("a", 0.01)])
-        doc["references"] = [{"device": "cpu", "params": {"n": 256}, "median_s": seconds}]
+        doc["references"] = [{"device": "cpu", "label": "one small epoch", "median_s": seconds}]
         write_results(doc, path)
     shown = subprocess.run([RNNBENCH, "compare", base, new], capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
-    assert "machine reference (fp32 matmul n=256 on cpu" in shown.stdout
+    assert "machine reference on cpu (one small epoch, timed in every round" in shown.stdout
     assert "ratio 1.100; the machine itself ran 10.0% slower in the new run" in shown.stdout
 
 

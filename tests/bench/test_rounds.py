@@ -102,3 +102,4 @@ def test_the_order_within_rounds_changes_from_round_to_round(seed: int) -> None:
         i += 4
     assert all(sorted(r) == list(names) for r in firsts)
     assert len(seen) > 1  # a fixed order would let drift line up with the same position
+

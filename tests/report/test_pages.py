@@ -73,12 +73,13 @@ def test_method_notes_say_how_interleaved_cases_were_timed_and_how_the_machine_m
     for case in doc["cases"]:
         case["stats"]["schedule"] = "interleaved"
     doc["settings"]["rounds"] = 6
-    doc["references"] = [{"device": "cpu", "params": {"n": 256}, "median_s": 0.00042,
+    doc["references"] = [{"device": "cpu", "label": "a small epoch", "median_s": 0.00042,
                           "per_round_median_s": [0.0004, 0.00042, 0.00044]}]
     html = render_run_report(doc, tmp_path / "r.html").read_text(encoding="utf-8")
     count = len(doc["cases"])
     assert f"The {count} batching cases were timed in 6 interleaved rounds" in html
-    assert "took 400 µs to 440 µs per call" in html
+    assert "A reference workload on cpu (a small epoch), timed in every round" in html
+    assert "took 400 µs to 440 µs per step" in html
     assert "moved by 10% during the run" in html
     plain = builders.results(builders.batching_cases())
     html = render_run_report(plain, tmp_path / "p.html").read_text(encoding="utf-8")

@@ -40,7 +40,8 @@ class Comparison:
     base_facts: dict = field(default_factory=dict)
     new_facts: dict = field(default_factory=dict)
     # The reference workload timed in every round of each run, per device: (device, label,
-    # base median, new median). A ratio far from 1 says the machine itself changed speed.
+    # base median, new median). A ratio far from 1 hints that the machine itself changed speed;
+    # on the 2-core VM the cases moved by up to 6% differently from it, so it is not a divisor.
     references: list[tuple[str, str, float, float]] = field(default_factory=list)
 
     @property

@@ -302,7 +302,8 @@ def _run_interleaved(cases: list[Case], doc: dict, path: Path, seed: int, budget
 # A small fixed workload timed in every round beside the cases, per device: how much the
 # machine's own speed moved during the rounds, and (in `rnnbench compare`) between two runs. It
 # is a short batching epoch rather than a matmul, because a matmul that fits in cache missed a
-# 5% shift that every batching case showed between two runs. About a quarter second per round.
+# 5% shift that every batching case showed between two runs (the epoch tracks better, but cases
+# can still move a few percent differently from it). About a quarter second per round.
 REFERENCE_PARAMS = {"dist": "names", "n": 256, "cell": "lstm", "mode": "inference",
                     "strategy": "padded", "batch": 64, "hidden": 256}
 REFERENCE_LABEL = ("one LSTM inference epoch over 256 names-length sequences "

@@ -77,9 +77,10 @@ def _print_table(cmp: Comparison, base: Path, new: Path) -> None:
     for device, label, base_s, new_s in cmp.references:
         typer.echo(f"machine reference on {device} ({label}, timed in every round of both "
                    f"runs): base {base_s * 1e3:.4g} ms, new {new_s * 1e3:.4g} ms, "
-                   f"ratio {new_s / base_s:.3f}; the machine itself ran "
+                   f"ratio {new_s / base_s:.3f}: the reference ran "
                    f"{abs(new_s / base_s - 1):.1%} {'slower' if new_s > base_s else 'faster'} "
-                   "in the new run")
+                   "in the new run (a hint of the machine's own change, not a correction: "
+                   "cases can move differently)")
     within, matched = cmp.agreement
     if matched:
         typer.echo(f"agreement: the medians of {within} of {matched} matched cases "

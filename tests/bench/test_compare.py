@@ -121,7 +121,7 @@ def test_cli_names_a_change_in_the_machine_itself(tmp_path: Path) -> None:
     shown = subprocess.run([RNNBENCH, "compare", base, new], capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
     assert "machine reference on cpu (one small epoch, timed in every round" in shown.stdout
-    assert "ratio 1.100; the machine itself ran 10.0% slower in the new run" in shown.stdout
+    assert "ratio 1.100: the reference ran 10.0% slower in the new run" in shown.stdout
 
 
 def test_cli_rejects_garbage_in_one_line(tmp_path: Path) -> None:

@@ -128,27 +128,34 @@ def test_export_reads_in_pytest_benchmark(tiny_run) -> None:
     assert compare.returncode == 0 and "kernels/cpu/fp32" in compare.stdout
 
 
-def test_interrupt_keeps_finished_cases(tmp_path: Path) -> None:
-    config = tmp_path / "long.toml"
-    config.write_text("[settings]\nbudget_s = 0.3\nthreads = 1\n[[kernels]]\ncell = 'gru'\n"
-                      "impl = 'torch'\nmode = 'inference'\nhidden = 16\nbatch = 2\n"
-                      "seq_len = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]\n")
-    out = tmp_path / "out"
+def _interrupt_once_cases_appear(config: Path, out: Path, count: int) -> tuple[str, dict]:
+    """Run the config, press Ctrl-C once the results file holds `count` cases, and return the
+    run's stderr and its results, after checking it stopped as an interrupted run should."""
     proc = subprocess.Popen([RNNBENCH, "run", "--config", config, "--out", out],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 90
-    finished = 0
-    while time.monotonic() < deadline and finished < 2 and proc.poll() is None:
+    written = 0
+    while time.monotonic() < deadline and written < count and proc.poll() is None:
         time.sleep(0.2)
         files = list(out.glob("*/results.json"))
         if files:
-            finished = len(json.loads(files[0].read_text())["cases"])
+            written = len(json.loads(files[0].read_text())["cases"])
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr
     doc = load_results(next(out.glob("*/results.json")))
     assert doc["status"] == "interrupted"
+    return stderr, doc
+
+
+def test_interrupt_keeps_finished_cases(tmp_path: Path) -> None:
+    config = tmp_path / "long.toml"
+    config.write_text("[settings]\nbudget_s = 0.3\nthreads = 1\n[[kernels]]\ncell = 'gru'\n"
+                      "impl = 'torch'\nmode = 'inference'\nhidden = 16\nbatch = 2\n"
+                      "seq_len = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]\n")
+    out = tmp_path / "out"
+    _, doc = _interrupt_once_cases_appear(config, out, 2)
     assert 2 <= len(doc["cases"]) < 16
     assert all(c["status"] == "ok" for c in doc["cases"])
     assert not list(out.glob("*/.results.json.*"))  # no temp file left behind
@@ -160,22 +167,9 @@ def test_interrupt_during_interleaved_rounds_keeps_the_samples_taken(tmp_path: P
     config.write_text("[settings]\nbudget_s = 20\nthreads = 1\n"
                       "[[batching]]\ndist = 'names'\ncell = 'rnn'\nmode = 'inference'\n"
                       "strategy = ['padded', 'bucketed']\nbatch = 8\nhidden = 16\nn = 64\n")
-    out = tmp_path / "out"
-    proc = subprocess.Popen([RNNBENCH, "run", "--config", config, "--out", out],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 90
-    published = 0
-    while time.monotonic() < deadline and published < 2 and proc.poll() is None:
-        time.sleep(0.2)
-        files = list(out.glob("*/results.json"))
-        if files:
-            published = len(json.loads(files[0].read_text())["cases"])
-    proc.send_signal(signal.SIGINT)  # well inside the 40 s the two cases may sample for
-    _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
-    assert "Traceback" not in stderr and "round 1:" in stderr
-    doc = load_results(next(out.glob("*/results.json")))
-    assert doc["status"] == "interrupted"
+    # The interrupt comes after round 1, well inside the 40 s the two cases may sample for.
+    stderr, doc = _interrupt_once_cases_appear(config, tmp_path / "out", 2)
+    assert "round 1:" in stderr
     assert len(doc["cases"]) == 2
     for case in doc["cases"]:
         assert case["status"] == "ok" and case["stats"]["n"] >= 1

@@ -138,7 +138,8 @@ def _rounds_notes(results: Mapping, measured: list[Mapping]) -> list[str]:
         notes.append(f"A reference workload on {text(dig(ref, 'device'))} "
                      f"({text(dig(ref, 'label'))}), timed in every round, took "
                      f"{fmt_seconds(min(per_round))} to {fmt_seconds(max(per_round))} per step: "
-                     f"the machine's own speed moved by {fmt_percent(spread)} during the run.")
+                     f"its speed moved by {fmt_percent(spread)} during the run, a rough gauge "
+                     "of the machine's own drift (cases can move differently).")
     return notes
 
 

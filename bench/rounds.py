@@ -91,4 +91,3 @@ def sample_in_rounds(slots: list[Slot], seed: int, rounds: int = MIN_ROUNDS,
             active = []
         if after_round:
             after_round(number, active, (rounds - number) * (time.perf_counter() - started))
-

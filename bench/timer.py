@@ -222,17 +222,13 @@ class Timer:
             m.samples_s.append(self._clock(m.calls_per_block) / m.calls_per_block)
         m.elapsed_s += time.perf_counter() - started
 
-    def satisfied(self, m: Measurement) -> bool:
-        """Enough samples, and the CI of the median within the target."""
-        return m.n >= self.min_samples and m.n % 2 == 0 and m.target_met
-
     def measure(self) -> Measurement:
         """Warm up, then sample until the CI target is met or the budget is spent."""
         m = self.prepare()
         sampling_deadline = time.perf_counter() + self.budget_s
         while m.n < self.max_samples:
             self.sample(m)
-            if self.satisfied(m):
+            if m.n >= self.min_samples and m.n % 2 == 0 and m.target_met:
                 break
             if time.perf_counter() >= sampling_deadline and m.n >= min(3, self.min_samples):
                 break

@@ -1,4 +1,4 @@
-"""Facts: one plain, serialisable snapshot of the machine, and `gather_facts` that takes it.
+"""Facts: one plain, serialisable snapshot of the machine (`provision.gather` takes it).
 
 Every field has a default so that a Facts can be built by hand in a test and read back from an
 older results file. Unknown is `None`; why something is unknown goes into a `reason` field.
@@ -7,11 +7,8 @@ older results file. Unknown is `None`; why something is unknown goes into a `rea
 from __future__ import annotations
 
 import dataclasses
-import time
 import typing
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 SCHEMA = "rnnbench.facts/1"
@@ -235,37 +232,3 @@ def _convert(hint: Any, value: Any) -> Any:
             if dataclasses.is_dataclass(arg):
                 return from_plain(arg, value)
     return value
-
-
-def gather_facts(root: Path = Path("/"), gpu_tests: bool = False,
-                 extra_packages: tuple[str, ...] = ()) -> Facts:
-    """Probe the machine (or the replayed machine below `root`) into one Facts; never raises.
-
-    NVML and the real GPU computations are used only when `root` is "/": below any other root
-    they would describe this machine rather than the recorded one. `extra_packages` are distro
-    packages (a profile's list) whose installed version is looked up too.
-    """
-    # Imported here: the probes build these dataclasses, so they import this module first.
-    from provision.probes import cuda, gpu_work, nvidia, system, torchinfo
-
-    started = time.perf_counter()
-    root = Path(root)
-    live = root.resolve() == Path("/")
-    facts = Facts(root=str(root), gathered_at=datetime.now(timezone.utc).isoformat(
-        timespec="seconds"))
-    facts.os = system.probe_os(root)
-    facts.python = system.probe_python(live)
-    facts.perl = system.probe_perl()
-    facts.packages = system.probe_packages(facts.os.family, extra_packages)
-    facts.cpu = system.probe_cpu(root, live)
-    facts.pci_gpus = nvidia.probe_pci(root)
-    facts.driver = nvidia.probe_driver(root, live, facts.pci_gpus)
-    facts.cuda = cuda.probe_cuda(root)
-    facts.torch = torchinfo.probe_torch(root)
-    if gpu_tests and live:
-        facts.gpu_work = gpu_work.run_gpu_work()
-    else:
-        why = "turned off (--no-gpu-tests)" if not gpu_tests else "not run on a replayed machine"
-        facts.gpu_work = GpuWorkFacts(ran=False, reason=why)
-    facts.gather_seconds = round(time.perf_counter() - started, 3)
-    return facts

@@ -9,8 +9,6 @@ from provision import tables
 from provision.facts import Facts
 from provision.profile import Profile
 
-STATUSES = ("pass", "warn", "fail", "skip")
-
 
 @dataclass
 class CheckResult:

@@ -6,7 +6,6 @@ these distributions, so padding costs what it would cost on real data.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,14 +40,6 @@ class LengthDistribution:
         # clipped mass is below 0.1% for the parameters used here.
         raw = np.rint(rng.lognormal(self.mu, self.sigma, size=n))
         return np.clip(raw, self.low, self.high).astype(np.int64)
-
-    def describe(self) -> str:
-        if self.kind == "fixed":
-            return f"fixed length {self.low}"
-        if self.kind == "uniform":
-            return f"uniform integers in [{self.low}, {self.high}]"
-        return (f"rounded log-normal (mu={self.mu}, sigma={self.sigma}, median "
-                f"{math.exp(self.mu):.1f}) clipped to [{self.low}, {self.high}]")
 
 
 # `names` is fitted to the real names corpus (/work/shared/data/names, 18 files, 20,074 lines):

@@ -1,0 +1,44 @@
+"""`gather_facts`: run every probe and assemble their parts into one Facts.
+
+Kept apart from facts.py so that the probes import the dataclasses and nothing imports back.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from provision.facts import Facts, GpuWorkFacts
+from provision.probes import cuda, gpu_work, nvidia, system, torchinfo
+
+
+def gather_facts(root: Path = Path("/"), gpu_tests: bool = False,
+                 extra_packages: tuple[str, ...] = ()) -> Facts:
+    """Probe the machine (or the replayed machine below `root`) into one Facts; never raises.
+
+    NVML and the real GPU computations are used only when `root` is "/": below any other root
+    they would describe this machine rather than the recorded one. `extra_packages` are distro
+    packages (a profile's list) whose installed version is looked up too.
+    """
+    started = time.perf_counter()
+    root = Path(root)
+    live = root.resolve() == Path("/")
+    facts = Facts(root=str(root), gathered_at=datetime.now(timezone.utc).isoformat(
+        timespec="seconds"))
+    facts.os = system.probe_os(root)
+    facts.python = system.probe_python(live)
+    facts.perl = system.probe_perl()
+    facts.packages = system.probe_packages(facts.os.family, extra_packages)
+    facts.cpu = system.probe_cpu(root, live)
+    facts.pci_gpus = nvidia.probe_pci(root)
+    facts.driver = nvidia.probe_driver(root, live, facts.pci_gpus)
+    facts.cuda = cuda.probe_cuda(root)
+    facts.torch = torchinfo.probe_torch(root)
+    if gpu_tests and live:
+        facts.gpu_work = gpu_work.run_gpu_work()
+    else:
+        why = "turned off (--no-gpu-tests)" if not gpu_tests else "not run on a replayed machine"
+        facts.gpu_work = GpuWorkFacts(ran=False, reason=why)
+    facts.gather_seconds = round(time.perf_counter() - started, 3)
+    return facts

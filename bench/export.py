@@ -13,52 +13,54 @@ from pathlib import Path
 from pytest_benchmark import __version__ as pytest_benchmark_version
 from pytest_benchmark.stats import Stats
 
-from bench.results import write_results
+from bench.results import CaseResult, RunResults, write_results
 
 
-def _machine_info(doc: dict) -> dict:
-    facts = doc.get("facts") or {}
-    cpu = facts.get("cpu") if isinstance(facts.get("cpu"), dict) else {}
+def _machine_info(run: RunResults) -> dict:
+    cpu = run.facts.get("cpu") if isinstance(run.facts.get("cpu"), dict) else {}
     return {"node": platform.node(), "machine": platform.machine(),
-            "processor": (cpu or {}).get("model") or platform.processor(),
+            "processor": cpu.get("model") or platform.processor(),
             "python_implementation": platform.python_implementation(),
             "python_version": platform.python_version(),
             "system": platform.system(), "release": platform.release(),
-            "rnnbench_settings": doc.get("settings", {})}
+            "rnnbench_settings": run.settings.to_dict()}
 
 
-def _benchmark(case: dict) -> dict:
+def _benchmark(case: CaseResult) -> dict:
+    measured = case.stats
     stats = Stats()
-    for sample in case["stats"]["samples_s"]:
+    for sample in measured.samples_s:
         stats.update(sample)
-    name = case["id"]
     return {
-        "group": f"{case['workload']}/{case['device']}/{case['dtype']}",
-        "name": name,
-        "fullname": f"rnnbench::{name}",
-        "params": dict(case["params"]),
-        "param": name.split("/", 3)[-1],
-        "extra_info": {"metrics": case.get("metrics", {}),
-                       "ci95_s": case["stats"]["ci95_s"],
-                       "target_met": case["stats"]["target_met"]},
+        "group": f"{case.workload}/{case.device}/{case.dtype}",
+        "name": case.id,
+        "fullname": f"rnnbench::{case.id}",
+        "params": dict(case.params),
+        "param": case.id.split("/", 3)[-1],
+        "extra_info": {"metrics": case.metrics.to_dict(),
+                       "ci95_s": list(measured.ci95_s) if measured.ci95_s else None,
+                       "target_met": measured.target_met},
         "options": {"disable_gc": False, "timer": "bench.timer.Timer",
-                    "min_rounds": case["stats"]["n"], "max_time": case["stats"].get("budget_s"),
-                    "min_time": 0, "warmup": case["stats"].get("warmup_calls", 0) > 0},
-        "stats": stats.as_dict() | {"iterations": case["stats"].get("calls_per_block", 1),
-                                    "data": list(case["stats"]["samples_s"])},
+                    "min_rounds": measured.n, "max_time": measured.budget_s,
+                    "min_time": 0, "warmup": (measured.warmup_calls or 0) > 0},
+        "stats": stats.as_dict() | {"iterations": measured.calls_per_block or 1,
+                                    "data": list(measured.samples_s)},
     }
 
 
-def to_pytest_benchmark(doc: dict) -> dict:
-    """The pytest-benchmark document for the successful cases of a results document."""
+def to_pytest_benchmark(run: RunResults) -> dict:
+    """The pytest-benchmark document for the measured cases of a run."""
     return {
-        "machine_info": _machine_info(doc),
+        "machine_info": _machine_info(run),
         "commit_info": {},
-        "benchmarks": [_benchmark(c) for c in doc["cases"] if c.get("status") == "ok"],
-        "datetime": doc["created"],
+        "benchmarks": [_benchmark(c) for c in run.cases if c.status == "ok" and c.stats
+                       and c.stats.samples_s],
+        "datetime": run.created,
         "version": pytest_benchmark_version,
     }
 
 
-def export_pytest_benchmark(doc: dict, path: Path) -> None:
-    write_results(to_pytest_benchmark(doc), Path(path))
+def export_pytest_benchmark(run: RunResults, path: Path) -> None:
+    if isinstance(run, dict):  # TEMPORARY until the runner hands records over
+        run = RunResults.from_dict(run)
+    write_results(to_pytest_benchmark(run), Path(path))

@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from bench.commands import UserError
+from rnnbench.commands import UserError
 
 app = typer.Typer(
     name="rnnbench",
@@ -22,7 +22,7 @@ app = typer.Typer(
         "HTML report."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 data_app = typer.Typer(help="Download the real corpora (the default benchmark needs none).",
@@ -30,6 +30,22 @@ data_app = typer.Typer(help="Download the real corpora (the default benchmark ne
 train_app = typer.Typer(help="Train the rnnkit models on a real corpus.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(train_app, name="train")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from rnnbench import __version__
+
+        typer.echo(f"rnnbench {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Options that come before the command."""
 
 
 # --------------------------------------------------------------------------- doctor
@@ -50,7 +66,7 @@ def doctor(
 
     Exit 0 when nothing failed (warnings allowed), 1 when a check failed, 2 for usage errors.
     """
-    from bench.commands.doctor import doctor_command
+    from rnnbench.commands.doctor import doctor_command
 
     raise typer.Exit(doctor_command(profile=profile, root=root, json_out=json_out, html=html,
                                     verbose=verbose, gpu_tests=not no_gpu_tests))
@@ -76,7 +92,7 @@ def run(
                                 "the suite's setting: 1 for quick and batching, else torch's)."),
 ) -> None:
     """Benchmark batching strategies and RNN kernels here; write results.json and an HTML report."""
-    from bench.commands.run import run_command
+    from rnnbench.commands.run import run_command
 
     raise typer.Exit(run_command(suite=suite, device=device, cells=cells, dtype=dtype,
                                  config=config, data=data, out=out, export=export,
@@ -94,7 +110,7 @@ def compare(
     json_out: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
 ) -> None:
     """Compare two results files case by case and say which differences are real."""
-    from bench.commands.compare import compare_command
+    from rnnbench.commands.compare import compare_command
 
     raise typer.Exit(compare_command(base=base, new=new, threshold=threshold,
                                      fail_on_regression=fail_on_regression, json_out=json_out))
@@ -109,7 +125,7 @@ def report(
                                 "and comparison.html for several)."),
 ) -> None:
     """Render results as a self-contained HTML page (several files: a comparison)."""
-    from bench.commands.report import report_command
+    from rnnbench.commands.report import report_command
 
     raise typer.Exit(report_command(results=results, output=output))
 
@@ -127,7 +143,7 @@ def train_names(
                                 "torch's choice, usually one per core)."),
 ) -> None:
     """Train a name classifier and print wall time, names/s and test accuracy per epoch."""
-    from bench.commands.train import train_names_command
+    from rnnbench.commands.train import train_names_command
 
     raise typer.Exit(train_names_command(data=data, model=model, epochs=epochs,
                                          batching=batching, seed=seed, json_out=json_out,
@@ -142,7 +158,7 @@ def data_fetch(
     url: str = typer.Option(None, "--url", help="Override the download address (mirrors, tests)."),
 ) -> None:
     """Download a corpus from its public address and verify its checksum."""
-    from bench.commands.data import fetch_command
+    from rnnbench.commands.data import fetch_command
 
     raise typer.Exit(fetch_command(corpus=corpus, dest=dest, url=url))
 

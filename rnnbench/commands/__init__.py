@@ -1,7 +1,7 @@
 """Implementations of the `rnnbench` commands, one module per command.
 
 A command function takes plain arguments, prints its output and returns the exit code.
-Problems with the user's input are raised as `UserError`: `bench.cli.main` prints them as one
+Problems with the user's input are raised as `UserError`: `rnnbench.cli.main` prints them as one
 line (never a traceback) and exits with the error's code.
 """
 

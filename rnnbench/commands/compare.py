@@ -7,9 +7,9 @@ from pathlib import Path
 
 import typer
 
-from bench.commands import UserError
 from bench.compare import Comparison, compare_results
 from bench.results import ResultsError, load_results
+from rnnbench.commands import UserError
 
 # Facts shown side by side, so a comparison across machines says what differs between them.
 FACT_LINES = (

@@ -6,14 +6,14 @@ import json
 import sys
 from pathlib import Path
 
-from bench.commands import UserError
+from rnnbench.commands import UserError
 
 
 def doctor_command(profile: str | None, root: Path, json_out: bool, html: Path | None,
                    verbose: bool, gpu_tests: bool) -> int:
     """Print the doctor's verdict; exit 0 (nothing failed), 1 (a check failed), 2 (usage)."""
     from provision.doctor import ProfileError, doctor_document, exit_code, load_profile, run_checks
-    from provision.facts import gather_facts
+    from provision.gather import gather_facts
     from provision.terminal import render_checklist
 
     try:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from bench.commands import UserError
+from rnnbench.commands import UserError
 
 
 def default_output(results: list[Path]) -> Path:

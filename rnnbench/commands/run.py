@@ -6,20 +6,12 @@ import json
 import os
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import typer
 
-from bench import __version__
-from bench.commands import UserError
-from bench.results import SCHEMA, write_results
 from bench.suites import ALL_DTYPES, CELLS, SuiteError, parse_list, plan
-
-DEFAULT_TARGET = 0.02
-EXPORT_FORMATS = ("pytest-benchmark",)
-# Run settings copied into each case, so a case read on its own still says how it was timed.
-CASE_SETTINGS = ("threads", "cudnn_benchmark", "tf32_matmul", "tf32_cudnn")
+from rnnbench.commands import UserError
 
 
 def _devices(text: str) -> list[str]:
@@ -40,45 +32,11 @@ def _devices(text: str) -> list[str]:
     raise UserError(f"--device: {text!r} not understood (choose cpu, cuda or all)", 2)
 
 
-def _machine_state() -> tuple[dict, dict]:
-    """The doctor's Facts and checks (no GPU tests: they would disturb the timings)."""
-    try:
-        from provision.doctor import run_checks
-        from provision.facts import gather_facts
-
-        facts = gather_facts(gpu_tests=False)
-        checks = run_checks(facts)
-        return facts.to_dict(), {"profile": None, "checks": [c.to_dict() for c in checks]}
-    except Exception as exc:  # the benchmark is still worth running without them
-        reason = f"{type(exc).__name__}: {exc}"
-        return {"error": reason}, {"profile": None, "checks": [], "error": reason}
-
-
-def _load_average() -> float | None:
-    try:
-        return round(os.getloadavg()[0], 2)
-    except OSError:  # not available on this platform
-        return None
-
-
-def _run_dir(out: Path, suite: str) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    base = out / f"{stamp}-{suite}"
-    path, k = base, 2
-    while path.exists():
-        path, k = Path(f"{base}-{k}"), k + 1
-    return path
-
-
 def _render_report(doc: dict, run_dir: Path, out: Path) -> Path | None:
+    from bench.session import write_report
+
     try:
-        from bench.report import render_run_report, update_index
-    except ImportError:
-        return None
-    try:
-        html = render_run_report(doc, run_dir / "index.html")
-        update_index(out)
-        return Path(html) if html else run_dir / "index.html"
+        return write_report(doc, run_dir, out)
     except Exception as exc:  # the JSON is the record; a broken page must not lose it
         print(f"rnnbench: warning: HTML report not written ({type(exc).__name__}: {exc})",
               file=sys.stderr)
@@ -107,6 +65,8 @@ def _headlines(doc: dict) -> list[str]:
 
 def _check_inputs(suite: str, config: Path | None, data: Path | None,
                   export_format: str | None) -> None:
+    from bench.session import EXPORT_FORMATS
+
     if export_format is not None and export_format not in EXPORT_FORMATS:
         raise UserError(f"--export: unknown format {export_format!r} "
                         f"(known: {', '.join(EXPORT_FORMATS)})", 2)
@@ -116,15 +76,13 @@ def _check_inputs(suite: str, config: Path | None, data: Path | None,
         raise UserError("--suite train needs --data FOLDER (the names corpus)", 2)
 
 
-def _warn_if_busy() -> float | None:
-    load = _load_average()
+def _warn_if_busy(load: float | None) -> None:
     if load is not None and load >= 0.5:
         # Other work competing for the cores skews timings (badly so for multi-threaded torch,
         # whose threads wait on each other), so say so where the user sees it.
         print(f"rnnbench: warning: the machine is busy (load average {load:.1f} on "
               f"{os.cpu_count()} CPUs); timings will be noisy and slower than on a quiet "
               "machine", file=sys.stderr)
-    return load
 
 
 def _print_summary(doc: dict, results_path: Path, html: Path | None, wall: float,
@@ -160,45 +118,21 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
     if not the_plan.cases:
         raise UserError("nothing to run: the suite and filters select no case", 2)
 
-    from bench.rounds import MIN_ROUNDS
-    from bench.runner import Progress, fix_settings, run_cases
+    from bench.runner import Progress
+    from bench.session import export_results, run_session, run_settings, start_session
 
-    options = the_plan.settings
-    settings = fix_settings(threads or options.get("threads"),
-                            bool(options.get("cudnn_benchmark", False)))
-    budget_s = float(options.get("budget_s", 1.0))
-    target = float(options.get("target", DEFAULT_TARGET))
-    rounds = int(options.get("rounds", MIN_ROUNDS))
-    settings |= {"budget_s": budget_s, "target": target, "rounds": rounds, "seed": seed,
-                 "suite": the_plan.name,
-                 "data": str(data) if data else None,
-                 "load_average_1min_at_start": _warn_if_busy()}
-    for case in the_plan.cases:
-        case.settings = {k: settings[k] for k in CASE_SETTINGS}
-        if case.workload == "train":
-            case.params["data"] = str(data)
-
+    settings = run_settings(the_plan, threads, seed, data)
+    _warn_if_busy(settings["load_average_1min_at_start"])
     print(f"rnnbench: {len(the_plan.cases)} cases, suite {the_plan.name}; gathering machine "
           "facts ...", file=sys.stderr)
-    facts, doctor = _machine_state()
-    run_dir = _run_dir(out, the_plan.name)
-    results_path = run_dir / "results.json"
-    doc = {"schema": SCHEMA, "created": datetime.now(timezone.utc).isoformat(),
-           "rnnbench_version": __version__, "command": ["rnnbench", *sys.argv[1:]],
-           "run_id": run_dir.name, "status": "running", "facts": facts, "doctor": doctor,
-           "settings": settings, "cases": []}
+    session = start_session(the_plan, settings, out, ["rnnbench", *sys.argv[1:]])
     started = time.perf_counter()
-    doc = run_cases(the_plan.cases, doc, results_path, seed, budget_s, target,
-                    Progress(len(the_plan.cases), budget_s), rounds=rounds)
+    doc = run_session(session, Progress(len(the_plan.cases), settings["budget_s"]))
     wall = time.perf_counter() - started
-    doc["settings"]["load_average_1min_at_end"] = _load_average()
-    write_results(doc, results_path)
-    html = _render_report(doc, run_dir, out)
+    html = _render_report(doc, session.run_dir, out)
     if export_path is not None:
-        from bench.export import export_pytest_benchmark
-
-        export_pytest_benchmark(doc, Path(export_path))
-    _print_summary(doc, results_path, html, wall, json_out)
+        export_results(doc, export_format, Path(export_path))
+    _print_summary(doc, session.results_path, html, wall, json_out)
     if doc["status"] == "interrupted":
         return 130
     return 1 if any(c["status"] == "failed" for c in doc["cases"]) else 0

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import random
 import sys
 from pathlib import Path
 
-from bench.commands import UserError
+from rnnbench.commands import UserError
 
 MODELS = ("tutorial", "rnn", "gru", "lstm")
 BATCHINGS = ("padded", "packed", "bucketed")
@@ -32,16 +31,20 @@ def train_names_command(data: Path | None, model: str, epochs: int, batching: st
     train_pairs, test_pairs = train_test_split(corpus.pairs, 0.15, seed=seed)
     if corpus.skipped:
         print(f"skipped {corpus.skipped} blank or non-Latin lines", file=sys.stderr)
-    trainer = _TutorialTrainer if model == "tutorial" else _BatchedTrainer
-    run = trainer(corpus.languages, train_pairs, test_pairs, model, batching, seed)
+    run, shown_batching, description = _trainer(corpus.languages, train_pairs, test_pairs, model,
+                                                batching, seed)
 
     rows = []
     if not json_out:
         print(f"{model} on {len(train_pairs)} training / {len(test_pairs)} test names "
-              f"({len(corpus.languages)} languages), {run.describe()}")
+              f"({len(corpus.languages)} languages), {description}")
         print(f"{'epoch':>5} {'train s':>8} {'names/s':>9} {'loss':>7} {'test acc':>9}", flush=True)
+    from rnnkit.progress import Progress
+
     for epoch in range(1, epochs + 1):
-        stats, evaluation = run.epoch(epoch)
+        progress = Progress(len(run.train), f"epoch {epoch}")
+        stats, evaluation = run.epoch(epoch, progress)
+        progress.close()
         row = {"epoch": epoch, "train_seconds": round(stats.seconds, 3),
                "names_per_s": round(stats.examples / stats.seconds, 1),
                "loss": round(stats.loss, 4), "test_accuracy": round(evaluation.accuracy, 4)}
@@ -50,7 +53,7 @@ def train_names_command(data: Path | None, model: str, epochs: int, batching: st
             print(f"{epoch:>5} {row['train_seconds']:>8.2f} {row['names_per_s']:>9.0f} "
                   f"{row['loss']:>7.3f} {row['test_accuracy']:>9.3f}", flush=True)
     if json_out:
-        print(json.dumps({"model": model, "batching": run.batching, "seed": seed,
+        print(json.dumps({"model": model, "batching": shown_batching, "seed": seed,
                           "threads": torch.get_num_threads(),
                           "train_names": len(train_pairs), "test_names": len(test_pairs),
                           "skipped_lines": corpus.skipped, "epochs": rows,
@@ -79,75 +82,20 @@ def _print_per_class(evaluation, languages: list[str]) -> None:
         print(f"  {language:<12} {shown}")
 
 
-class _TutorialTrainer:
-    """The tutorial's model; an epoch is as many random single-name steps as training names."""
+def _trainer(languages: list[str], train_pairs: list, test_pairs: list, model: str,
+             batching: str, seed: int):
+    """The trainer for `model`, the batching to report and a one-line description of it."""
+    from rnnkit.trainers import ClassifierSettings, ClassifierTrainer, TutorialTrainer
 
-    batching = "none (one name at a time)"
+    if model == "tutorial":
+        return (TutorialTrainer(languages, train_pairs, test_pairs, seed),
+                "none (one name at a time)", "one random name per step, manual SGD lr 0.005")
+    from rnnkit.encoding import ALL_LETTERS, Vocab
 
-    def __init__(self, languages, train_pairs, test_pairs, model, batching, seed) -> None:
-        from rnnkit.models.tutorial import TutorialRNN
-        from rnnkit.training import seed_everything, tutorial_examples
-
-        seed_everything(seed)
-        labels = {language: k for k, language in enumerate(languages)}
-        self.n_classes = len(languages)
-        self.model = TutorialRNN(self.n_classes)
-        self.train = tutorial_examples(train_pairs, labels)
-        self.test = tutorial_examples(test_pairs, labels)
-        self.rng = random.Random(seed)
-
-    def describe(self) -> str:
-        return "one random name per step, manual SGD lr 0.005"
-
-    def epoch(self, number: int):
-        from rnnkit.progress import Progress
-        from rnnkit.training import evaluate_tutorial, train_tutorial
-
-        progress = Progress(len(self.train), f"epoch {number}")
-        stats = train_tutorial(self.model, self.train, len(self.train), self.rng,
-                               progress=progress)
-        progress.close()
-        return stats, evaluate_tutorial(self.model, self.test, self.n_classes)
-
-
-class _BatchedTrainer:
-    """An rnnkit CharClassifier trained with Adam on padded, packed or bucketed batches."""
-
-    def __init__(self, languages, train_pairs, test_pairs, model, batching, seed) -> None:
-        import torch
-
-        from rnnkit.encoding import ALL_LETTERS, Vocab
-        from rnnkit.models.classifier import CharClassifier
-        from rnnkit.training import encode_examples, make_batches, seed_everything
-
-        seed_everything(seed)
-        labels = {language: k for k, language in enumerate(languages)}
-        vocab = Vocab(ALL_LETTERS)
-        self.n_classes = len(languages)
-        self.batching, self.seed = batching, seed
-        self.model = CharClassifier(len(vocab), self.n_classes, cell=model, hidden_size=HIDDEN,
-                                    embed_dim=EMBED)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=LEARNING_RATE)
-        self.train = encode_examples(train_pairs, vocab, labels)
-        self.test = make_batches(encode_examples(test_pairs, vocab, labels), "bucketed", 512,
-                                 seed=0, shuffle=False)
-
-    def describe(self) -> str:
-        return (f"{self.batching} batches of {BATCH_SIZE}, hidden {HIDDEN}, "
-                f"Adam lr {LEARNING_RATE}")
-
-    def epoch(self, number: int):
-        import time
-
-        from rnnkit.progress import Progress
-        from rnnkit.training import evaluate, make_batches, train_epoch
-
-        start = time.perf_counter()
-        batches = make_batches(self.train, self.batching, BATCH_SIZE, self.seed, number)
-        collate_seconds = time.perf_counter() - start
-        progress = Progress(len(self.train), f"epoch {number}")
-        stats = train_epoch(self.model, batches, self.optimizer,
-                            packed=self.batching == "packed", progress=progress)
-        progress.close()
-        stats.seconds += collate_seconds  # making the batches is part of the training cost
-        return stats, evaluate(self.model, self.test, self.n_classes)
+    settings = ClassifierSettings(cell=model, batching=batching, batch_size=BATCH_SIZE,
+                                  hidden_size=HIDDEN, embed_dim=EMBED,
+                                  learning_rate=LEARNING_RATE, eval_batch_size=512)
+    trainer = ClassifierTrainer(languages, train_pairs, test_pairs, Vocab(ALL_LETTERS), settings,
+                                seed)
+    return (trainer, batching,
+            f"{batching} batches of {BATCH_SIZE}, hidden {HIDDEN}, Adam lr {LEARNING_RATE}")

@@ -1,1 +1,1 @@
-"""Corpora (names, text) and synthetic variable-length sequences."""
+"""Corpora (names, text), their download, and synthetic variable-length sequences."""

@@ -16,7 +16,7 @@ MACHINES = Path(__file__).parent / "machines"
 def rnnbench_argv() -> list[str]:
     """The installed console script next to this Python, as a user would run it."""
     script = Path(sys.executable).with_name("rnnbench")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bench.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "rnnbench.cli"]
 
 
 def replay_env(scenario: str, probe_timeout: float = 2.0) -> dict[str, str]:

@@ -1,7 +1,11 @@
-"""The quick suite as a pytest-benchmark suite: `pytest bench/` (not part of the `tests/` run).
+"""The quick suite as a pytest-benchmark suite, outside the test run (`testpaths` is tests/):
+
+    .venv/bin/python -m pytest benchmarks/ -p no:cacheprovider [--benchmark-json FILE.json]
 
 Same cases and workloads as `rnnbench run --suite quick`; pytest-benchmark does the timing here,
 so its own tools (`--benchmark-compare`, histograms, `--benchmark-json`) work on them directly.
+Importing this file fixes torch's thread count for the whole process (as a run does), which is
+why it lives here and not in the installed package or in tests/.
 """
 
 from __future__ import annotations

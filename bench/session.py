@@ -1,0 +1,132 @@
+"""One benchmark run around its cases: the run's settings, the machine's state, the run folder,
+and the results document that holds them, written as cases finish.
+
+`rnnbench run` parses and checks the options, then calls these in turn: `run_settings`,
+`start_session`, `run_session`, and `write_report` and `export_results` for the outputs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench import __version__
+from bench.results import SCHEMA, write_results
+from bench.rounds import MIN_ROUNDS
+from bench.runner import Progress, fix_settings, run_cases
+from bench.suites import Plan
+
+DEFAULT_TARGET = 0.02
+EXPORT_FORMATS = ("pytest-benchmark",)
+# Run settings copied into each case, so a case read on its own still says how it was timed.
+CASE_SETTINGS = ("threads", "cudnn_benchmark", "tf32_matmul", "tf32_cudnn")
+
+
+def load_average() -> float | None:
+    """The 1-minute load average, or None where the platform has none."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def run_settings(plan: Plan, threads: int | None, seed: int, data: Path | None) -> dict:
+    """Fix torch's threads and cuDNN autotuning for the run, and return the run's settings."""
+    options = plan.settings
+    settings = fix_settings(threads or options.get("threads"),
+                            bool(options.get("cudnn_benchmark", False)))
+    return settings | {"budget_s": float(options.get("budget_s", 1.0)),
+                       "target": float(options.get("target", DEFAULT_TARGET)),
+                       "rounds": int(options.get("rounds", MIN_ROUNDS)), "seed": seed,
+                       "suite": plan.name, "data": str(data) if data else None,
+                       "load_average_1min_at_start": load_average()}
+
+
+def machine_state() -> tuple[dict, dict]:
+    """The doctor's Facts and checks (no GPU tests: they would disturb the timings)."""
+    try:
+        from provision.doctor import run_checks
+        from provision.gather import gather_facts
+
+        facts = gather_facts(gpu_tests=False)
+        checks = run_checks(facts)
+        return facts.to_dict(), {"profile": None, "checks": [c.to_dict() for c in checks]}
+    except Exception as exc:  # the benchmark is still worth running without them
+        reason = f"{type(exc).__name__}: {exc}"
+        return {"error": reason}, {"profile": None, "checks": [], "error": reason}
+
+
+def run_folder(out: Path, suite: str) -> Path:
+    """A new folder name under `out`: UTC time and suite, with -2, -3 ... if it is taken."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    base = out / f"{stamp}-{suite}"
+    path, k = base, 2
+    while path.exists():
+        path, k = Path(f"{base}-{k}"), k + 1
+    return path
+
+
+@dataclass
+class Session:
+    """A run about to start or under way: its plan, folder and results document."""
+
+    plan: Plan
+    run_dir: Path
+    doc: dict
+
+    @property
+    def results_path(self) -> Path:
+        return self.run_dir / "results.json"
+
+
+def start_session(plan: Plan, settings: dict, out: Path, command: list[str]) -> Session:
+    """Stamp the run settings into each case, take the machine's state, name the run folder and
+    open the results document (nothing is written yet)."""
+    for case in plan.cases:
+        case.settings = {k: settings[k] for k in CASE_SETTINGS}
+        if case.workload == "train":
+            case.params["data"] = settings["data"]
+    facts, doctor = machine_state()
+    run_dir = run_folder(out, plan.name)
+    doc = {"schema": SCHEMA, "created": datetime.now(timezone.utc).isoformat(),
+           "rnnbench_version": __version__, "command": command, "run_id": run_dir.name,
+           "status": "running", "facts": facts, "doctor": doctor, "settings": settings,
+           "cases": []}
+    return Session(plan, run_dir, doc)
+
+
+def run_session(session: Session, progress: Progress | None = None) -> dict:
+    """Run the cases, rewriting results.json as they finish, and return the final document
+    (status "complete", or "interrupted" after Ctrl-C with the cases measured so far)."""
+    settings = session.doc["settings"]
+    doc = run_cases(session.plan.cases, session.doc, session.results_path, settings["seed"],
+                    settings["budget_s"], settings["target"], progress,
+                    rounds=settings["rounds"])
+    doc["settings"]["load_average_1min_at_end"] = load_average()
+    write_results(doc, session.results_path)
+    session.doc = doc
+    return doc
+
+
+def write_report(doc: dict, run_dir: Path, out: Path) -> Path | None:
+    """Render the run's HTML page and refresh the index of `out`; None where the report package
+    cannot be imported. Rendering errors are raised: the caller decides how loud to be."""
+    try:
+        from bench.report import render_run_report, update_index
+    except ImportError:
+        return None
+    html = render_run_report(doc, run_dir / "index.html")
+    update_index(out)
+    return Path(html) if html else run_dir / "index.html"
+
+
+def export_results(doc: dict, export_format: str, path: Path) -> None:
+    """Write the run in another tool's format (one of EXPORT_FORMATS)."""
+    if export_format != "pytest-benchmark":
+        raise ValueError(f"unknown export format {export_format!r} "
+                         f"(known: {', '.join(EXPORT_FORMATS)})")
+    from bench.export import export_pytest_benchmark
+
+    export_pytest_benchmark(doc, Path(path))

@@ -1,0 +1,5 @@
+"""`python -m rnnbench` runs the same command line as the `rnnbench` script."""
+
+from rnnbench.cli import main
+
+main()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
+from bench.stats import intervals_overlap, mann_whitney_u
+
 ALPHA = 0.05
 METHOD = (
     "real = 95% CIs of the medians (order statistics) do not overlap, or a two-sided "
@@ -67,41 +69,6 @@ class Comparison:
                                for d, label, b, m in self.references]}
 
 
-def mann_whitney_u(a: list[float], b: list[float]) -> tuple[float, float]:
-    """Two-sided Mann-Whitney U test; returns (U of `a`, p-value).
-
-    Ranks the pooled samples (ties get their average rank), then compares U with its normal
-    approximation, with the variance corrected for ties and a continuity correction of 1/2.
-    """
-    n1, n2 = len(a), len(b)
-    if n1 == 0 or n2 == 0:
-        raise ValueError("both samples need at least one value")
-    pooled = sorted([(v, 0) for v in a] + [(v, 1) for v in b])
-    ranks = [0.0] * len(pooled)
-    tie_term = 0.0  # sum of t^3 - t over groups of tied values
-    i = 0
-    while i < len(pooled):
-        j = i
-        while j + 1 < len(pooled) and pooled[j + 1][0] == pooled[i][0]:
-            j += 1
-        average_rank = (i + j + 2) / 2.0  # ranks are 1-based
-        for k in range(i, j + 1):
-            ranks[k] = average_rank
-        t = j - i + 1
-        tie_term += t**3 - t
-        i = j + 1
-    rank_sum_a = sum(r for r, (_, group) in zip(ranks, pooled, strict=True) if group == 0)
-    u_a = rank_sum_a - n1 * (n1 + 1) / 2.0
-    n = n1 + n2
-    mean_u = n1 * n2 / 2.0
-    var_u = n1 * n2 / 12.0 * ((n + 1) - tie_term / (n * (n - 1))) if n > 1 else 0.0
-    if var_u <= 0:
-        return u_a, 1.0  # every value tied: no evidence of a difference
-    z = (abs(u_a - mean_u) - 0.5) / math.sqrt(var_u)
-    p = math.erfc(max(z, 0.0) / math.sqrt(2.0))
-    return u_a, min(1.0, p)
-
-
 def _ok_cases(doc: dict) -> dict[str, dict]:
     return {c["id"]: c for c in doc.get("cases", []) if c.get("status") == "ok"}
 
@@ -112,7 +79,7 @@ def _compare_case(case_id: str, base: dict, new: dict, threshold: float) -> Row:
     ratio = n_med / b_med if b_med > 0 else math.inf
     b_lo, b_hi = b_stats["ci95_s"]
     n_lo, n_hi = n_stats["ci95_s"]
-    overlap = not (n_lo > b_hi or n_hi < b_lo)
+    overlap = intervals_overlap((b_lo, b_hi), (n_lo, n_hi))
     _, p = mann_whitney_u(b_stats["samples_s"], n_stats["samples_s"])
     real = (not overlap) or p < ALPHA
     if real and ratio > 1.0 + threshold:

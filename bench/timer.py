@@ -6,7 +6,8 @@ Very short steps are timed in blocks of calls so that reading the clock costs un
 sample. On CUDA every block is bracketed by CUDA events and synchronised before it is read, so
 an unfinished launch is never timed.
 
-The statistics live on the returned `Measurement`, in the spirit of torch.utils.benchmark.
+The statistics live on the returned `Measurement`, in the spirit of torch.utils.benchmark; the
+arithmetic behind them is bench/stats.py's.
 """
 
 from __future__ import annotations
@@ -16,56 +17,21 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import torch
+
+from bench.stats import (
+    iqr_of_sorted,
+    median_ci_of_sorted,
+    median_of_sorted,
+    relative_half_width,
+)
 
 # A block of calls must last this long, so that the clock's own cost (tens of ns on the host,
 # a few µs for a CUDA event pair) stays far below 1% of what is measured.
 MIN_BLOCK_S = 1e-3
 # The distribution-free CI of the median needs at least 6 samples to reach 95% coverage.
 MIN_SAMPLES = 6
-
-
-@lru_cache(maxsize=4096)
-def _ci_ranks(n: int, confidence: float = 0.95) -> tuple[int, int] | None:
-    """1-based ranks (j, n-j+1) of the order statistics bounding the median with >= confidence.
-
-    The number of samples below the true median is Binomial(n, 1/2), so the interval
-    [x_(j), x_(n-j+1)] covers it with probability sum_{i=j}^{n-j} C(n, i) / 2^n. Pick the
-    largest j that keeps that coverage. None when n is too small for any j to reach it.
-    """
-    if n < 1:
-        return None
-    tail = 0.0  # P(B <= j - 1), accumulated as j grows
-    best = None
-    for j in range(1, (n + 1) // 2 + 1):
-        tail += _binomial_half_pmf(n, j - 1)
-        if 1.0 - 2.0 * tail < confidence:
-            break
-        best = j
-    return (best, n - best + 1) if best is not None else None
-
-
-def _binomial_half_pmf(n: int, k: int) -> float:
-    """P(B = k) for B ~ Binomial(n, 1/2), in log space so large n does not overflow."""
-    log_p = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) - n * math.log(2)
-    return math.exp(log_p)
-
-
-def median_ci(samples: list[float], confidence: float = 0.95) -> tuple[float, float]:
-    """Distribution-free confidence interval of the median (order statistics).
-
-    With too few samples for the requested coverage it returns (min, max): honest, but wide.
-    """
-    if not samples:
-        raise ValueError("no samples")
-    ordered = sorted(samples)
-    ranks = _ci_ranks(len(ordered), confidence)
-    if ranks is None:
-        return ordered[0], ordered[-1]
-    lo, hi = ranks
-    return ordered[lo - 1], ordered[hi - 1]
 
 
 @dataclass
@@ -79,32 +45,38 @@ class Measurement:
     budget_s: float
     label: str = ""
     elapsed_s: float = 0.0  # wall time spent measuring, warm-up included
+    # Samples sorted once per new sample rather than on every statistic read. Samples are only
+    # ever appended (Timer.sample), so the same list at the same length holds the same values.
+    _ordered: list[float] = field(init=False, default_factory=list, repr=False, compare=False)
+    _ordered_from: list[float] | None = field(init=False, default=None, repr=False,
+                                              compare=False)
 
     @property
     def n(self) -> int:
         return len(self.samples_s)
 
+    def _sorted(self) -> list[float]:
+        if self._ordered_from is not self.samples_s or len(self._ordered) != len(self.samples_s):
+            self._ordered = sorted(self.samples_s)
+            self._ordered_from = self.samples_s
+        return self._ordered
+
     @property
     def median_s(self) -> float:
-        return statistics.median(self.samples_s)
+        return median_of_sorted(self._sorted())
 
     @property
     def iqr_s(self) -> float:
-        if self.n < 2:
-            return 0.0
-        q1, _, q3 = statistics.quantiles(self.samples_s, n=4, method="inclusive")
-        return q3 - q1
+        return iqr_of_sorted(self._sorted())
 
     @property
     def ci95_s(self) -> tuple[float, float]:
-        return median_ci(self.samples_s)
+        return median_ci_of_sorted(self._sorted())
 
     @property
     def ci_relative(self) -> float:
         """Largest distance from the median to an end of its CI, as a fraction of the median."""
-        lo, hi = self.ci95_s
-        med = self.median_s
-        return max(med - lo, hi - med) / med if med > 0 else math.inf
+        return relative_half_width(self.median_s, self.ci95_s)
 
     @property
     def target_met(self) -> bool:

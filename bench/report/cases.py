@@ -1,8 +1,8 @@
 """Grouping benchmark cases and comparing them with confidence intervals.
 
 The statistics of a single case (median, CI of the median) are the timer's; this module only
-combines two cases' intervals into the interval of their ratio, conservatively: the ratio's
-bounds are the quotients of opposite ends, so the interval can only be too wide, never too narrow.
+combines two cases' intervals into the interval of their ratio, conservatively
+(`bench.stats.ratio_interval`: quotients of opposite ends, too wide rather than too narrow).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from bench.report.fields import (
     number,
     rate_interval,
 )
+from bench.stats import ratio_interval
 
 # Parameters that distinguish the alternatives compared within one group, not the group itself.
 VARIANT_KEYS = {"strategy", "variant"}
@@ -96,7 +97,7 @@ def speedup(fast: Mapping, slow: Mapping) -> Ratio | None:
     value = a[0] / b[0]
     if a[1] is None or b[1] is None:
         return Ratio(value)
-    return Ratio(value, a[1][0] / b[1][1], a[1][1] / b[1][0])
+    return Ratio(value, *ratio_interval(a[1], b[1]))
 
 
 def fastest(cases: Iterable[dict]) -> dict | None:

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from bench import stats
+
 DASH = "—"
 
 
@@ -85,14 +87,11 @@ def case_ok(case: Mapping) -> bool:
 
 
 def rate_interval(case: Mapping, rate: float) -> tuple[float, float] | None:
-    """The CI of a per-second rate, carried over from the CI of the median time.
-
-    A rate is work / time, so its bounds are the rate scaled by median/ci_hi and median/ci_lo.
-    """
+    """The CI of a per-second rate, carried over from the CI of the case's median time."""
     median, ci = case_stat(case, "median_s"), case_ci(case)
     if median is None or ci is None:
         return None
-    return rate * median / ci[1], rate * median / ci[0]
+    return stats.rate_interval(rate, median, ci)
 
 
 _SI = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]

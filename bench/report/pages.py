@@ -39,6 +39,7 @@ from bench.report.tables import (
     text_cell,
     train_table,
 )
+from bench.stats import max_min_spread
 
 MAX_LISTED_CASES = 12
 
@@ -134,7 +135,7 @@ def _rounds_notes(results: Mapping, measured: list[Mapping]) -> list[str]:
                      if number(v) is not None]
         if len(per_round) < 2:
             continue
-        spread = max(per_round) / min(per_round) - 1
+        spread = max_min_spread(per_round)
         notes.append(f"A reference workload on {text(dig(ref, 'device'))} "
                      f"({text(dig(ref, 'label'))}), timed in every round, took "
                      f"{fmt_seconds(min(per_round))} to {fmt_seconds(max(per_round))} per step: "

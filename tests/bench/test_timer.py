@@ -1,4 +1,5 @@
-"""The timer: CI of the median on known samples, and agreement with torch.utils.benchmark."""
+"""The timer: statistics of a Measurement on known samples, and agreement with
+torch.utils.benchmark. The statistics themselves are tested in test_stats.py."""
 
 from __future__ import annotations
 
@@ -9,23 +10,7 @@ import pytest
 import torch
 from torch.utils import benchmark
 
-from bench.timer import Measurement, Timer, median_ci
-
-
-def test_median_ci_of_ten_samples_uses_the_2nd_and_9th_order_statistics() -> None:
-    # For n = 10, P(2 <= Binomial(10, 1/2) <= 8) = 1 - 2 * 11/1024 = 0.9785 >= 0.95, while the
-    # next narrower pair (3rd, 8th) covers only 0.8906.
-    samples = [10.0, 1.0, 9.0, 2.0, 8.0, 3.0, 7.0, 4.0, 6.0, 5.0]
-    assert median_ci(samples) == (2.0, 9.0)
-
-
-def test_median_ci_of_twenty_samples_uses_the_6th_and_15th() -> None:
-    samples = [float(v) for v in range(100, 120)]
-    assert median_ci(samples) == (105.0, 114.0)
-
-
-def test_median_ci_with_too_few_samples_is_the_whole_range() -> None:
-    assert median_ci([3.0, 1.0, 2.0, 5.0, 4.0]) == (1.0, 5.0)
+from bench.timer import Measurement, Timer
 
 
 def test_measurement_statistics_on_known_samples() -> None:
@@ -99,6 +84,17 @@ def test_quantiles_match_statistics_module() -> None:
     m = Measurement(samples, 1, 1, 0.02, 1.0)
     q1, _, q3 = statistics.quantiles(samples, n=4, method="inclusive")
     assert m.iqr_s == pytest.approx(q3 - q1)
+
+
+def test_measurement_statistics_follow_appended_samples() -> None:
+    m = Measurement([3.0, 1.0, 2.0], 1, 1, 0.02, 1.0)
+    assert m.median_s == 2.0
+    assert m._sorted() is m._sorted()  # sorted once, then reused while nothing changes
+    m.samples_s.extend([10.0, 11.0, 12.0, 13.0])  # as Timer.sample appends
+    assert m.median_s == statistics.median(m.samples_s) == 10.0
+    assert m.ci95_s == (1.0, 13.0)
+    m.samples_s = [7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0]  # a new list of the same length
+    assert (m.median_s, m.iqr_s, m.n) == (4.0, 3.0, 7)
 
 
 @pytest.mark.gpu

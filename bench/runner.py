@@ -20,10 +20,11 @@ import torch
 
 from bench.results import write_results
 from bench.rounds import MIN_ROUNDS, Slot, sample_in_rounds
+from bench.stats import max_min_spread
 from bench.suites import Case
 from bench.timer import Measurement, Timer
-from bench.workloads import Prepared, build
-from bench.workloads.batching import add_relative_metrics
+from bench.workloads import Prepared, after_cases, build, get
+from bench.workloads.matmul import keep_peak  # noqa: F401  (bench/test_quick_suite.py uses it)
 
 
 def present_devices() -> list[str]:
@@ -180,12 +181,6 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
 
 
-# Workloads whose cases are timed in interleaved rounds (bench/rounds.py) rather than one after
-# another: their steps are whole epochs, so a visit costs nothing extra, and comparing their
-# cases with each other is the point of the suite.
-INTERLEAVED_WORKLOADS = ("batching",)
-
-
 def run_cases(cases: list[Case], doc: dict, path: Path, seed: int, budget_s: float,
               target: float, progress: Progress | None = None,
               rounds: int = MIN_ROUNDS) -> dict:
@@ -199,7 +194,7 @@ def run_cases(cases: list[Case], doc: dict, path: Path, seed: int, budget_s: flo
     write_results(doc, path)
     try:
         for group in _groups(cases):
-            if group[0].workload in INTERLEAVED_WORKLOADS:
+            if get(group[0].workload).interleaved:
                 _run_interleaved(group, doc, path, seed, budget_s, target, context, progress,
                                  rounds)
                 continue
@@ -207,8 +202,7 @@ def run_cases(cases: list[Case], doc: dict, path: Path, seed: int, budget_s: flo
             if progress:
                 progress.start(case)
             record = run_case(case, seed, budget_s, target, context)
-            if record["workload"] == "matmul" and record["status"] == "ok":
-                keep_peak(context["peaks"], record["metrics"])
+            _on_result(record, context)
             _publish(doc, path, record)
             if progress:
                 progress.finish(record)
@@ -221,17 +215,18 @@ def run_cases(cases: list[Case], doc: dict, path: Path, seed: int, budget_s: flo
     return doc
 
 
-def keep_peak(peaks: dict, metrics: dict) -> None:
-    """The peak of a device, dtype and TF32 state is the fastest matmul size measured for it."""
-    key = metrics["peak_key"]
-    peaks[key] = max(peaks.get(key, 0.0), metrics["flops_per_s"])
+def _on_result(record: dict, context: dict) -> None:
+    """Let the case's workload take what later cases need from it (the matmul peaks)."""
+    hook = get(record["workload"]).on_result
+    if hook is not None and record["status"] == "ok":
+        hook(record, context)
 
 
 def _groups(cases: list[Case]) -> list[list[Case]]:
     """Consecutive cases of an interleaved workload form one group; any other case is alone."""
     groups: list[list[Case]] = []
     for case in cases:
-        joins = (groups and case.workload in INTERLEAVED_WORKLOADS
+        joins = (groups and get(case.workload).interleaved
                  and groups[-1][0].workload == case.workload)
         if joins:
             groups[-1].append(case)
@@ -245,7 +240,7 @@ def _publish(doc: dict, path: Path, *records: dict) -> None:
     for record in records:
         if not any(r is record for r in doc["cases"]):
             doc["cases"].append(record)
-    add_relative_metrics(doc["cases"])
+    after_cases(doc["cases"])
     write_results(doc, path)
 
 
@@ -287,7 +282,10 @@ def _run_interleaved(cases: list[Case], doc: dict, path: Path, seed: int, budget
 
         sample_in_rounds([e.slot for e in entries] + list(references.values()), seed, rounds,
                          after_round)
-        _publish(doc, path, *_refresh(entries))
+        finished = _refresh(entries)
+        for record in finished:
+            _on_result(record, context)
+        _publish(doc, path, *finished)
         if progress:
             for entry in entries:
                 progress.finish(entry.record)
@@ -332,7 +330,7 @@ def _reference_record(device: str, slot: Slot) -> dict:
             "params": dict(REFERENCE_PARAMS),
             "median_s": statistics.median(samples) if samples else None,
             "per_round_median_s": per_round,
-            "spread": max(per_round) / min(per_round) - 1 if per_round else None}
+            "spread": max_min_spread(per_round) if per_round else None}
 
 
 def _prepare_entry(case: Case, seed: int, budget_s: float, target: float,

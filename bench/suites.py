@@ -40,29 +40,12 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: the same parser, from PyPI
     import tomli as tomllib
 
+from bench import workloads
 from bench.timer import MIN_SAMPLES
+from bench.workloads.base import CELLS, Workload
 from bench.workloads.batching import STRATEGIES
 
-WORKLOADS = ("batching", "kernels", "train")
-CELLS = ("rnn", "gru", "lstm")
 ALL_DTYPES = ("fp32", "bf16", "fp16")
-# The order of parameters in a case id; every parameter that changes a number is in it.
-ID_KEYS = {
-    "batching": ("dist", "cell", "mode", "strategy", "batch", "hidden", "layers", "n"),
-    "kernels": ("cell", "impl", "mode", "hidden", "batch", "seq_len", "layers", "input"),
-    "matmul": ("n", "tf32"),
-    "train": ("model", "strategy", "batch", "hidden", "target_accuracy", "max_epochs"),
-}
-# Parameters with a default, so that a short config grid still names every one of them.
-DEFAULTS = {
-    "batching": {"layers": 1, "batch": 64, "hidden": 256, "n": 1024},
-    "kernels": {"layers": 1, "seq_len": 32},
-    "train": {"batch": 64, "hidden": 128, "target_accuracy": 0.7, "max_epochs": 10},
-}
-DEFAULT_DTYPES = {"cpu": ["fp32"], "cuda": ["fp32", "bf16", "fp16"]}
-# The peak is the fastest of a few sizes: one size alone can sit on a cache edge or a slow
-# kernel choice and understate what the unit does (an RNN then reads as over 100% of "peak").
-MATMUL_N = {"cpu": (512, 1024, 2048), "cuda": (4096, 8192)}
 
 _BATCHING = {"cell": list(CELLS), "mode": ["inference", "training"], "strategy": list(STRATEGIES),
              "batch": 64, "hidden": 256}
@@ -108,8 +91,8 @@ PRESETS: dict[str, dict] = {
 }
 PRESETS["full"] = {
     "settings": {"budget_s": 3.0},
-    **{w: PRESETS["batching"].get(w, []) + PRESETS["kernels"].get(w, [])
-          + PRESETS["train"].get(w, []) for w in WORKLOADS},
+    **{w.name: PRESETS["batching"].get(w.name, []) + PRESETS["kernels"].get(w.name, [])
+          + PRESETS["train"].get(w.name, []) for w in workloads.config_workloads()},
 }
 
 
@@ -128,7 +111,7 @@ class Case:
 
     @property
     def id(self) -> str:
-        keys = ID_KEYS[self.workload]
+        keys = workloads.get(self.workload).id_keys
         named = [f"{k}={self.params[k]}" for k in keys if k in self.params]
         return "/".join([self.workload, self.device, self.dtype, *named])
 
@@ -148,11 +131,12 @@ def load_config(path: Path) -> dict:
         raise SuiteError(f"--config {path}: no such file") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SuiteError(f"--config {path}: {exc}") from None
-    unknown = set(spec) - {"settings", *WORKLOADS}
+    tables = [w.name for w in workloads.config_workloads()]
+    unknown = set(spec) - {"settings", *tables}
     if unknown:
         raise SuiteError(f"--config {path}: unknown table(s) {', '.join(sorted(unknown))}; "
-                         f"expected settings, {', '.join(WORKLOADS)}")
-    for workload in WORKLOADS:
+                         f"expected settings, {', '.join(tables)}")
+    for workload in tables:
         entries = spec.get(workload, [])
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise SuiteError(f"--config {path}: [[{workload}]] must be an array of tables")
@@ -189,31 +173,27 @@ def _check_settings(settings: object, where: str) -> None:
             raise SuiteError(f"{where}: setting {key} = {value!r} must be {meaning}")
 
 
-def _expand(entry: dict, workload: str) -> list[dict]:
-    full = {**DEFAULTS.get(workload, {}), **entry}
+def _expand(entry: dict, workload: Workload) -> list[dict]:
+    full = {**workload.defaults, **entry}
     full.pop("dtype", None)
     keys = list(full)
     values = [v if isinstance(v, list) else [v] for v in full.values()]
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*values)]
 
 
-def _validate(params: dict, workload: str, where: str) -> None:
-    known = set(ID_KEYS[workload])
-    unknown = set(params) - known
-    if unknown:
-        raise SuiteError(f"{where}: unknown parameter(s) {', '.join(sorted(unknown))} for "
-                         f"{workload} (known: {', '.join(ID_KEYS[workload])})")
-    checks = {"cell": CELLS, "strategy": (*STRATEGIES, "single"),
-              "mode": ("inference", "training"), "impl": ("torch", "loop")}
-    for key, allowed in checks.items():
-        if key in params and params[key] not in allowed:
-            raise SuiteError(f"{where}: {key}={params[key]!r} is not one of "
-                             f"{', '.join(allowed)}")
+def _validate(params: dict, workload: Workload, where: str) -> None:
+    try:
+        workload.check(params)
+    except ValueError as exc:
+        raise SuiteError(f"{where}: {exc}") from None
 
 
 def plan(suite: str, devices: list[str], cells: list[str] | None, dtypes: list[str] | None,
          config: Path | None, with_train: bool) -> Plan:
-    """Expand a preset (or a config file) into cases for the given devices and filters."""
+    """Expand a preset (or a config file) into cases for the given devices and filters.
+
+    `with_train`: whether --data was given; workloads that need data are left out without it.
+    """
     if config is not None:
         spec, name, where = load_config(config), config.stem, f"--config {config}"
     elif suite in PRESETS:
@@ -221,48 +201,47 @@ def plan(suite: str, devices: list[str], cells: list[str] | None, dtypes: list[s
     else:
         raise SuiteError(f"unknown suite {suite!r} (known: {', '.join(PRESETS)})")
     cases: list[Case] = []
-    for workload in WORKLOADS:
-        if workload == "train" and not with_train:
+    for workload in workloads.config_workloads():
+        if workload.requires_data and not with_train:
             continue
-        for entry in spec.get(workload, []):
+        for entry in spec.get(workload.name, []):
             entry_dtypes = entry.get("dtype")
             for params in _expand(entry, workload):
                 _validate(params, workload, where)
-                cell = params.get("cell", params.get("model"))
+                cell = params.get(workload.cell_key) if workload.cell_key else None
                 if cells and cell in CELLS and cell not in cells:
                     continue
                 for device in devices:
                     for dtype in _dtypes_for(device, entry_dtypes, dtypes, workload):
-                        cases.append(Case(name, workload, params, device, dtype))
-    return Plan(name, _with_peaks(cases, name), dict(spec.get("settings", {})))
+                        cases.append(Case(name, workload.name, params, device, dtype))
+    return Plan(name, _with_needs(cases, name), dict(spec.get("settings", {})))
 
 
 def _dtypes_for(device: str, entry: list | str | None, wanted: list[str] | None,
-                workload: str) -> list[str]:
-    if workload in ("batching", "train") and entry is None:
-        base = ["fp32"]
-    elif entry is None:
-        base = DEFAULT_DTYPES[device.split(":")[0]]
+                workload: Workload) -> list[str]:
+    if entry is None:
+        base = list(workload.default_dtypes(device))
     else:
         base = entry if isinstance(entry, list) else [entry]
     # An explicit --dtype asks for exactly those precisions, whatever the preset says.
     return list(wanted or base)
 
 
-def _with_peaks(cases: list[Case], name: str) -> list[Case]:
-    """Put the matmul peak cases (a few sizes per device, dtype and TF32 state) before the
-    kernel cases."""
-    needed: list[tuple[str, str]] = []
+def _with_needs(cases: list[Case], name: str) -> list[Case]:
+    """Put the cases that workloads need before theirs (the matmul peaks before the kernels),
+    once per device and dtype, in the order the needing cases come."""
+    asked: set[tuple[str, str, str]] = set()
+    needed: list[Case] = []
     for case in cases:
-        if case.workload == "kernels" and (case.device, case.dtype) not in needed:
-            needed.append((case.device, case.dtype))
-    peaks = []
-    for device, dtype in needed:
-        tf32_states = [False, True] if device.startswith("cuda") and dtype == "fp32" else [False]
-        for tf32 in tf32_states:
-            peaks += [Case(name, "matmul", {"n": n, "tf32": tf32}, device, dtype)
-                      for n in MATMUL_N[device.split(":")[0]]]
-    return peaks + cases
+        workload = workloads.get(case.workload)
+        if workload.needs is None or (case.workload, case.device, case.dtype) in asked:
+            continue
+        asked.add((case.workload, case.device, case.dtype))
+        for need in workload.needs(case.device, case.dtype):
+            extra = Case(name, need.workload, dict(need.params), need.device, need.dtype)
+            if all(extra.id != have.id for have in needed):
+                needed.append(extra)
+    return needed + cases
 
 
 def parse_list(text: str | None, allowed: tuple[str, ...], option: str) -> list[str] | None:

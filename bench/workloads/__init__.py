@@ -1,58 +1,59 @@
-"""Workloads: build inputs and a model from rnnkit for one case and expose one `step()`.
+"""The workload registry: one line per workload; each declares itself in its own module.
 
-A workload never times itself: the runner hands `step` to bench.timer. After timing, the
-workload turns the median step time into the work-done metrics (tokens/s, FLOP/s, ...).
+Adding a workload: write its module with a `WORKLOAD = Workload(...)` (bench/workloads/base.py
+says what each field means), add it to REGISTRY below, and test it (docs/interfaces.md).
+The order of REGISTRY is the order a plan runs the workloads in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from bench.workloads import batching, kernels, matmul, train
+from bench.workloads.base import DTYPES, Prepared, VerificationError, Workload
 
-import torch
+__all__ = ["DTYPES", "REGISTRY", "Prepared", "VerificationError", "Workload", "after_cases",
+           "build", "config_workloads", "get", "headlines"]
 
-DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-class VerificationError(Exception):
-    """The variants of a workload do not compute the same function: the case is not timed."""
-
-
-@dataclass
-class Prepared:
-    """A case ready to time: `step()` does one unit of work (an epoch, a batch, a product)."""
-
-    step: Callable[[], object]
-    metrics: Callable[[float], dict]  # median seconds per step -> metrics of the results case
-    checks: dict = field(default_factory=dict)  # what was verified before timing, and how
-    timing: dict = field(default_factory=dict)  # Timer options this workload needs fixed
+REGISTRY: dict[str, Workload] = {w.name: w for w in (
+    batching.WORKLOAD,
+    kernels.WORKLOAD,
+    matmul.WORKLOAD,
+    train.WORKLOAD,
+)}
 
 
-def autocast_for(device: str, dtype: str) -> AbstractContextManager:
-    """fp32 runs as is; bf16/fp16 run under autocast, as mixed-precision training does."""
-    if dtype == "fp32":
-        return nullcontext()
-    return torch.autocast(device_type=device.split(":")[0], dtype=DTYPES[dtype])
+def get(name: str) -> Workload:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"unknown workload {name!r}") from None
+
+
+def config_workloads() -> list[Workload]:
+    """The workloads a suite or config file has a `[[name]]` table for, in run order."""
+    return [w for w in REGISTRY.values() if w.in_config]
 
 
 def build(workload: str, params: dict, device: str, dtype: str, seed: int,
           context: dict) -> Prepared:
     """Prepare the named workload. `context` carries run-wide values (matmul peaks, data)."""
-    if workload == "batching":
-        from bench.workloads.batching import build_batching
+    return get(workload).build(params, device, dtype, seed, context)
 
-        return build_batching(params, device, dtype, seed)
-    if workload == "kernels":
-        from bench.workloads.kernels import build_kernel
 
-        return build_kernel(params, device, dtype, seed, context)
-    if workload == "matmul":
-        from bench.workloads.kernels import build_matmul
+def after_cases(records: list[dict]) -> None:
+    """Run every workload's `after_cases` hook over the run's case records."""
+    for workload in REGISTRY.values():
+        if workload.after_cases is not None:
+            workload.after_cases(records)
 
-        return build_matmul(params, device, dtype, seed)
-    if workload == "train":
-        from bench.workloads.train import build_train
 
-        return build_train(params, device, dtype, seed, context)
-    raise ValueError(f"unknown workload {workload!r}")
+def headlines(cases: list[dict]) -> list[str]:
+    """The one-line summaries of the ok cases, in their order, for `rnnbench run` to print."""
+    lines = []
+    for case in cases:
+        workload = REGISTRY.get(case["workload"])
+        if case["status"] != "ok" or workload is None or workload.headline is None:
+            continue
+        line = workload.headline(case)
+        if line is not None:
+            lines.append(line)
+    return lines

@@ -19,7 +19,14 @@ import random
 import torch
 import torch.nn.functional as F
 
-from bench.workloads import Prepared, VerificationError, autocast_for
+from bench.workloads.base import (
+    CELLS,
+    Prepared,
+    VerificationError,
+    Workload,
+    autocast_for,
+    fp32_only,
+)
 from rnnkit.batching import BucketBatchSampler, pad_batch, padding_efficiency
 from rnnkit.data.synthetic import synthetic_sequences
 from rnnkit.models.classifier import CharClassifier
@@ -127,7 +134,8 @@ def _verify(model: CharClassifier, seqs: list[torch.Tensor], strategy: str,
             "tolerance": tolerance}
 
 
-def build_batching(params: dict, device: str, dtype: str, seed: int) -> Prepared:
+def build_batching(params: dict, device: str, dtype: str, seed: int,
+                   context: dict | None = None) -> Prepared:
     strategy, mode = params["strategy"], params["mode"]
     batch_size = int(params["batch"])
     seqs = synthetic_sequences(params["dist"], int(params["n"]), VOCAB_SIZE, seed)
@@ -200,3 +208,30 @@ def add_relative_metrics(cases: list[dict]) -> None:
                 case["metrics"]["speedup_vs_padded"] = rate / padded["metrics"]["tokens_per_s"]
             if ideal:
                 case["metrics"]["fraction_of_ideal"] = rate / ideal["metrics"]["tokens_per_s"]
+
+
+def headline(case: dict) -> str | None:
+    """Each strategy against padded and ideal; padded itself is the baseline, not a line."""
+    m, p = case["metrics"], case["params"]
+    if p["strategy"] == "padded":
+        return None
+    return (f"{p['dist']:<9} {p['cell']} {p['mode']:<9} {p['strategy']:<15} "
+            f"{m['tokens_per_s']:>10.0f} tok/s  "
+            f"x{m.get('speedup_vs_padded', float('nan')):.2f} vs padded  "
+            f"{m.get('fraction_of_ideal', float('nan')):.2f} of ideal")
+
+
+# Interleaved: its steps are whole epochs, so a visit costs nothing extra, and comparing its
+# cases with each other is the point of the suite.
+WORKLOAD = Workload(
+    name="batching",
+    build=build_batching,
+    id_keys=("dist", "cell", "mode", "strategy", "batch", "hidden", "layers", "n"),
+    defaults={"layers": 1, "batch": 64, "hidden": 256, "n": 1024},
+    choices={"cell": CELLS, "strategy": STRATEGIES, "mode": ("inference", "training")},
+    default_dtypes=fp32_only,
+    cell_key="cell",
+    interleaved=True,
+    after_cases=add_relative_metrics,
+    headline=headline,
+)

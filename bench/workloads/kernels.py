@@ -1,12 +1,11 @@
-"""The kernels workload: one recurrent layer stack on a dense batch, and the matmul peak.
+"""The kernels workload: one recurrent layer stack on a dense batch.
 
 `impl="torch"` is torch's own RNN (cuDNN on a GPU, native kernels on a CPU); `impl="loop"` is
 rnnkit's hand-written cells stepping through time in Python. Every sequence in the batch has the
 full length, so the FLOP count from bench.flops is exact, not an estimate of padded work.
 
-The matmul workload measures the peak that achieved FLOP/s are compared with, in the same run,
-on the same device and in the same precision (and TF32 state: cuDNN may run an fp32 RNN in TF32
-while plain matmuls do not, so the two are measured and matched separately).
+Achieved FLOP/s are compared with the matmul peak (bench/workloads/matmul.py), which is why the
+matmul cases are planned before the kernel cases.
 """
 
 from __future__ import annotations
@@ -14,8 +13,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from bench.flops import matmul_flops, rnn_flops_per_token
-from bench.workloads import DTYPES, Prepared, autocast_for
+from bench.flops import rnn_flops_per_token
+from bench.workloads.base import CELLS, Prepared, Workload, autocast_for
+from bench.workloads.matmul import peak_cases, peak_key
 from rnnkit.cells import LoopRNN
 
 _TORCH_RNNS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
@@ -29,10 +29,6 @@ def tf32_state(device: str, impl: str) -> bool:
     if impl == "torch":
         return bool(torch.backends.cudnn.allow_tf32)
     return bool(torch.backends.cuda.matmul.allow_tf32)
-
-
-def peak_key(device: str, dtype: str, tf32: bool) -> str:
-    return f"{device}/{dtype}/tf32={'on' if tf32 and dtype == 'fp32' else 'off'}"
 
 
 def build_kernel(params: dict, device: str, dtype: str, seed: int, context: dict) -> Prepared:
@@ -80,28 +76,22 @@ def build_kernel(params: dict, device: str, dtype: str, seed: int, context: dict
     return Prepared(step, metrics, {"verified": False, "why": "one implementation per case"})
 
 
-def build_matmul(params: dict, device: str, dtype: str, seed: int) -> Prepared:
-    """An n×n matrix product in `dtype` (TF32 on or off as the params say, on CUDA fp32)."""
-    n = int(params["n"])
-    gen = torch.Generator(device="cpu").manual_seed(seed)
-    a = torch.randn(n, n, generator=gen).to(device=device, dtype=DTYPES[dtype])
-    b = torch.randn(n, n, generator=gen).to(device=device, dtype=DTYPES[dtype])
-    want_tf32 = bool(params.get("tf32", False))
+def headline(case: dict) -> str:
+    m, p = case["metrics"], case["params"]
+    frac = m.get("peak_fraction")
+    return (f"{p['cell']} {p['impl']:<5} {p['mode']:<9} h{p['hidden']} b{p['batch']}"
+            f" {case['device']}/{case['dtype']}: {m['tokens_per_s']:.0f} tok/s, "
+            f"{m['flops_per_s'] / 1e9:.1f} GFLOP/s"
+            + (f" ({frac:.0%} of matmul peak)" if frac else ""))
 
-    def step() -> None:
-        # The flag is process-wide: set it for the product and put it back at once.
-        saved = torch.backends.cuda.matmul.allow_tf32
-        torch.backends.cuda.matmul.allow_tf32 = want_tf32
-        try:
-            torch.mm(a, b)
-        finally:
-            torch.backends.cuda.matmul.allow_tf32 = saved
 
-    flops = matmul_flops(n)
-    tf32 = want_tf32 and device.startswith("cuda") and dtype == "fp32"
-
-    def metrics(median_s: float) -> dict:
-        return {"flops_per_s": flops / median_s, "flops_per_step": flops, "tf32": tf32,
-                "peak_key": peak_key(device, dtype, tf32)}
-
-    return Prepared(step, metrics, {"verified": False, "why": "reference kernel"})
+WORKLOAD = Workload(
+    name="kernels",
+    build=build_kernel,
+    id_keys=("cell", "impl", "mode", "hidden", "batch", "seq_len", "layers", "input"),
+    defaults={"layers": 1, "seq_len": 32},
+    choices={"cell": CELLS, "mode": ("inference", "training"), "impl": ("torch", "loop")},
+    cell_key="cell",
+    needs=peak_cases,
+    headline=headline,
+)

@@ -11,67 +11,26 @@ rnnkit's CharClassifier (rnn/gru/lstm) under padded, packed and bucketed batchin
 
 from __future__ import annotations
 
-import random
-
-from bench.workloads import Prepared
+from bench.workloads.base import Prepared, Workload, fp32_only
 from rnnkit.data.names import load_names, train_test_split
 from rnnkit.encoding import Vocab
-from rnnkit.models.classifier import CharClassifier
-from rnnkit.models.tutorial import TutorialRNN
-from rnnkit.training import (
-    encode_examples,
-    evaluate,
-    evaluate_tutorial,
-    make_batches,
-    make_optimizer,
-    seed_everything,
-    train_epoch,
-    train_tutorial,
-    tutorial_examples,
-)
+from rnnkit.trainers import ClassifierSettings, ClassifierTrainer, TutorialTrainer
 
 LEARNING_RATE = 0.005  # Adam, for the batched classifiers
 
 
-def _tutorial_step(corpus, train, test, params: dict, seed: int, accuracies: list[float]):
-    labels = corpus.label_index()
-    n_classes = len(corpus.languages)
-    model = TutorialRNN(n_classes, hidden_size=int(params["hidden"]))
-    train_x, test_x = tutorial_examples(train, labels), tutorial_examples(test, labels)
-    rng = random.Random(seed)
-
-    def step() -> None:
-        train_tutorial(model, train_x, len(train_x), rng)
-        accuracies.append(evaluate_tutorial(model, test_x, n_classes).accuracy)
-
-    return step, len(train_x)
-
-
-def _classifier_step(corpus, train, test, params: dict, device: str, seed: int,
-                     accuracies: list[float]):
-    labels = corpus.label_index()
-    n_classes = len(corpus.languages)
+def _trainer(corpus, train, test, params: dict, device: str,
+             seed: int) -> TutorialTrainer | ClassifierTrainer:
+    if params["model"] == "tutorial":
+        return TutorialTrainer(corpus.languages, train, test, seed,
+                               hidden_size=int(params["hidden"]))
+    settings = ClassifierSettings(cell=params["model"], batching=params["strategy"],
+                                  batch_size=int(params["batch"]),
+                                  hidden_size=int(params["hidden"]),
+                                  learning_rate=LEARNING_RATE, eval_batch_size=256,
+                                  eval_packed=True)
     vocab = Vocab.from_texts(name for name, _ in train)
-    train_x = encode_examples(train, vocab, labels)
-    test_x = encode_examples(test, vocab, labels)
-    strategy, batch = params["strategy"], int(params["batch"])
-    packed = strategy == "packed"
-    model = CharClassifier(len(vocab), n_classes, cell=params["model"],
-                           hidden_size=int(params["hidden"])).to(device)
-    optimizer = make_optimizer(model, "adam", LEARNING_RATE)
-    test_batches = [(ids.to(device), lengths, y.to(device)) for ids, lengths, y in
-                    make_batches(test_x, "bucketed", 256, seed, shuffle=False)]
-    epoch = 0
-
-    def step() -> None:
-        nonlocal epoch
-        batches = [(ids.to(device), lengths, y.to(device)) for ids, lengths, y in
-                   make_batches(train_x, strategy, batch, seed, epoch=epoch)]
-        train_epoch(model, batches, optimizer, packed=packed)
-        accuracies.append(evaluate(model, test_batches, n_classes, packed=True).accuracy)
-        epoch += 1
-
-    return step, len(train_x)
+    return ClassifierTrainer(corpus.languages, train, test, vocab, settings, seed, device)
 
 
 def build_train(params: dict, device: str, dtype: str, seed: int, context: dict) -> Prepared:
@@ -79,12 +38,17 @@ def build_train(params: dict, device: str, dtype: str, seed: int, context: dict)
         raise ValueError("the train workload runs in fp32 only")
     corpus = load_names(params["data"])
     train, test = train_test_split(corpus.pairs, seed=seed)
-    seed_everything(seed)
+    trainer = _trainer(corpus, train, test, params, device, seed)  # seeds torch, numpy, random
+    examples = len(trainer.train)
     accuracies: list[float] = []
-    if params["model"] == "tutorial":
-        step, examples = _tutorial_step(corpus, train, test, params, seed, accuracies)
-    else:
-        step, examples = _classifier_step(corpus, train, test, params, device, seed, accuracies)
+    epoch = 0
+
+    def step() -> None:
+        nonlocal epoch
+        _, evaluation = trainer.epoch(epoch)
+        accuracies.append(evaluation.accuracy)
+        epoch += 1
+
     target = float(params["target_accuracy"])
     epochs = int(params["max_epochs"])
 
@@ -100,3 +64,15 @@ def build_train(params: dict, device: str, dtype: str, seed: int, context: dict)
     timing = {"warmup_fraction": 0.0, "min_samples": max(epochs - 1, 1),
               "max_samples": max(epochs - 1, 1), "target": 0.0, "budget_s": 1e9}
     return Prepared(step, metrics, {"verified": False, "why": "training run"}, timing)
+
+
+WORKLOAD = Workload(
+    name="train",
+    build=build_train,
+    id_keys=("model", "strategy", "batch", "hidden", "target_accuracy", "max_epochs"),
+    defaults={"batch": 64, "hidden": 128, "target_accuracy": 0.7, "max_epochs": 10},
+    choices={"strategy": ("single", "padded", "packed", "bucketed")},
+    default_dtypes=fp32_only,
+    cell_key="model",
+    requires_data=True,
+)

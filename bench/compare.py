@@ -8,10 +8,10 @@ everything else is `same`. Cases present in one run only are `missing`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 
-from bench.stats import intervals_overlap, mann_whitney_u
+from bench.results import CaseResult, CaseStats, RunResults
+from bench.stats import intervals_overlap, mann_whitney_u, median_ci
 
 ALPHA = 0.05
 METHOD = (
@@ -69,18 +69,21 @@ class Comparison:
                                for d, label, b, m in self.references]}
 
 
-def _ok_cases(doc: dict) -> dict[str, dict]:
-    return {c["id"]: c for c in doc.get("cases", []) if c.get("status") == "ok"}
+def _ok_cases(run: RunResults) -> dict[str, CaseResult]:
+    return {c.id: c for c in run.cases if c.status == "ok" and c.stats is not None
+            and c.stats.usable}
 
 
-def _compare_case(case_id: str, base: dict, new: dict, threshold: float) -> Row:
-    b_stats, n_stats = base["stats"], new["stats"]
-    b_med, n_med = float(b_stats["median_s"]), float(n_stats["median_s"])
-    ratio = n_med / b_med if b_med > 0 else math.inf
-    b_lo, b_hi = b_stats["ci95_s"]
-    n_lo, n_hi = n_stats["ci95_s"]
-    overlap = intervals_overlap((b_lo, b_hi), (n_lo, n_hi))
-    _, p = mann_whitney_u(b_stats["samples_s"], n_stats["samples_s"])
+def _interval(stats: CaseStats) -> tuple[float, float]:
+    """The stored CI of the median, or the one its samples give where the stored one is bad."""
+    return stats.ci95_s or median_ci(stats.samples_s)
+
+
+def _compare_case(case_id: str, base: CaseStats, new: CaseStats, threshold: float) -> Row:
+    b_med, n_med = base.median_s, new.median_s
+    ratio = n_med / b_med
+    overlap = intervals_overlap(_interval(base), _interval(new))
+    _, p = mann_whitney_u(base.samples_s, new.samples_s)
     real = (not overlap) or p < ALPHA
     if real and ratio > 1.0 + threshold:
         verdict = "slower"
@@ -94,38 +97,31 @@ def _compare_case(case_id: str, base: dict, new: dict, threshold: float) -> Row:
     return Row(case_id, b_med, n_med, ratio, real, verdict, overlap, p, note)
 
 
-def compare_results(base: dict, new: dict, threshold: float = 0.05) -> Comparison:
-    """Match the successful cases of two results documents by id and judge each difference."""
+def compare_results(base: RunResults, new: RunResults, threshold: float = 0.05) -> Comparison:
+    """Match the measured cases of two runs by id and judge each difference."""
     base_cases, new_cases = _ok_cases(base), _ok_cases(new)
     rows = []
     for case_id in list(base_cases) + [k for k in new_cases if k not in base_cases]:
         if case_id in base_cases and case_id in new_cases:
-            rows.append(_compare_case(case_id, base_cases[case_id], new_cases[case_id],
-                                      threshold))
+            rows.append(_compare_case(case_id, base_cases[case_id].stats,
+                                      new_cases[case_id].stats, threshold))
         else:
             present = base_cases.get(case_id) or new_cases[case_id]
             where = "base" if case_id in base_cases else "new"
-            med = float(present["stats"]["median_s"])
+            med = present.stats.median_s
             rows.append(Row(case_id, med if where == "base" else None,
                             med if where == "new" else None, None, False, "missing",
                             note=f"only in the {where} run"))
-    return Comparison(rows, threshold, base_facts=base.get("facts") or {},
-                      new_facts=new.get("facts") or {}, references=_references(base, new))
+    return Comparison(rows, threshold, base_facts=base.facts, new_facts=new.facts,
+                      references=_references(base, new))
 
 
-def _references(base: dict, new: dict) -> list[tuple[str, str, float, float]]:
+def _references(base: RunResults, new: RunResults) -> list[tuple[str, str, float, float]]:
     """Pair the two runs' reference workloads of the same device and description."""
-    def medians(doc: dict) -> dict[tuple[str, str], float]:
-        out = {}
-        for ref in doc.get("references") or []:
-            try:
-                key = (str(ref["device"]), str(ref["label"]))
-                median = float(ref["median_s"])
-            except (KeyError, TypeError, ValueError):
-                continue  # an older or partial file: no reference to show
-            if median > 0:
-                out[key] = median
-        return out
+    def medians(run: RunResults) -> dict[tuple[str, str], float]:
+        return {(ref.device, ref.label): ref.median_s for ref in run.references or []
+                if ref.device is not None and ref.label is not None
+                and ref.median_s is not None and ref.median_s > 0}
 
     b, n = medians(base), medians(new)
     return [(device, label, b[(device, label)], n[(device, label)])

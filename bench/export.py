@@ -61,6 +61,4 @@ def to_pytest_benchmark(run: RunResults) -> dict:
 
 
 def export_pytest_benchmark(run: RunResults, path: Path) -> None:
-    if isinstance(run, dict):  # TEMPORARY until the runner hands records over
-        run = RunResults.from_dict(run)
     write_results(to_pytest_benchmark(run), Path(path))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -18,13 +17,19 @@ from typing import TextIO
 
 import torch
 
-from bench.results import write_results
+from bench.results import (
+    CaseMetrics,
+    CaseResult,
+    CaseSettings,
+    Reference,
+    RunResults,
+    write_results,
+)
 from bench.rounds import MIN_ROUNDS, Slot, sample_in_rounds
-from bench.stats import max_min_spread
+from bench.stats import max_min_spread, median
 from bench.suites import Case
 from bench.timer import Measurement, Timer
 from bench.workloads import Prepared, after_cases, build, get
-from bench.workloads.matmul import keep_peak  # noqa: F401  (bench/test_quick_suite.py uses it)
 
 
 def present_devices() -> list[str]:
@@ -114,10 +119,10 @@ class Progress:
               f"elapsed {_clock(elapsed)}, ETA of the rounds {_clock(seconds_left)}",
               file=self.stream, flush=True)
 
-    def finish(self, record: dict) -> None:
+    def finish(self, record: CaseResult) -> None:
         self.done += 1
-        if record["status"] != "ok":
-            print(f"    {record['status']}: {record['error']}", file=self.stream, flush=True)
+        if record.status != "ok":
+            print(f"    {record.status}: {record.error}", file=self.stream, flush=True)
 
 
 def _clock(seconds: float) -> str:
@@ -126,14 +131,14 @@ def _clock(seconds: float) -> str:
 
 
 # ------------------------------------------------------------------------------- cases
-def _case_record(case: Case) -> dict:
-    return {"id": case.id, "suite": case.suite, "workload": case.workload,
-            "params": dict(case.params), "device": case.device, "dtype": case.dtype,
-            "settings": dict(case.settings), "status": "ok", "error": None, "stats": None,
-            "metrics": {}, "checks": {}}
+def _case_record(case: Case) -> CaseResult:
+    return CaseResult(id=case.id, suite=case.suite, workload=case.workload,
+                      params=dict(case.params), device=case.device, dtype=case.dtype,
+                      settings=CaseSettings.read(case.settings))
 
 
-def run_case(case: Case, seed: int, budget_s: float, target: float, context: dict) -> dict:
+def run_case(case: Case, seed: int, budget_s: float, target: float,
+             context: dict) -> CaseResult:
     """Build, verify, time and measure one case; failures become a record, not an exception."""
     record = _case_record(case)
     try:
@@ -141,7 +146,7 @@ def run_case(case: Case, seed: int, budget_s: float, target: float, context: dic
         prepared, timer = _build(case, record, seed, budget_s, target, context)
         measurement = timer.measure()
         _record_measurement(record, measurement, prepared)
-        record["metrics"] |= _peak_memory(case.device)
+        _add_memory(record.metrics, _peak_memory(case.device))
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # any failure of one case is recorded and the run goes on
@@ -151,21 +156,28 @@ def run_case(case: Case, seed: int, budget_s: float, target: float, context: dic
     return record
 
 
-def _build(case: Case, record: dict, seed: int, budget_s: float, target: float,
+def _build(case: Case, record: CaseResult, seed: int, budget_s: float, target: float,
            context: dict) -> tuple[Prepared, Timer]:
     prepared = build(case.workload, case.params, case.device, case.dtype, seed, context)
-    record["checks"] = prepared.checks
+    record.checks = prepared.checks
     options = {"target": target, "budget_s": budget_s} | prepared.timing
     return prepared, Timer(prepared.step, device=case.device, label=case.id, **options)
 
 
-def _record_measurement(record: dict, measurement: Measurement, prepared: Prepared) -> None:
-    record["stats"] = measurement.to_stats() | {"schedule": "sequential", "visits": 1}
-    record["metrics"] = prepared.metrics(measurement.median_s)
+def _record_measurement(record: CaseResult, measurement: Measurement, prepared: Prepared,
+                        **schedule: object) -> None:
+    record.stats = measurement.to_record(**schedule)
+    record.metrics = prepared.metrics(measurement.median_s)
 
 
-def _record_failure(record: dict, exc: BaseException) -> None:
-    record.update(status="failed", error=_reason(exc), stats=None, metrics={})
+def _add_memory(metrics: CaseMetrics, memory: dict) -> None:
+    metrics.peak_memory_bytes = memory.get("peak_memory_bytes")
+    metrics.peak_memory_kind = memory.get("peak_memory_kind")
+
+
+def _record_failure(record: CaseResult, exc: BaseException) -> None:
+    record.status, record.error = "failed", _reason(exc)
+    record.stats, record.metrics = None, CaseMetrics()
 
 
 def _release_memory() -> None:
@@ -181,16 +193,16 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
 
 
-def run_cases(cases: list[Case], doc: dict, path: Path, seed: int, budget_s: float,
+def run_cases(cases: list[Case], doc: RunResults, path: Path, seed: int, budget_s: float,
               target: float, progress: Progress | None = None,
-              rounds: int = MIN_ROUNDS) -> dict:
+              rounds: int = MIN_ROUNDS) -> RunResults:
     """Run every case, rewriting `path` as cases finish; on Ctrl-C mark the run interrupted and
     stop, keeping what was measured so far.
 
-    Returns the final document; `doc["status"]` is "complete" or "interrupted".
+    Returns the run; its status is "complete" or "interrupted".
     """
     context: dict = {"peaks": {}}
-    doc["status"] = "running"
+    doc.status = "running"
     write_results(doc, path)
     try:
         for group in _groups(cases):
@@ -207,18 +219,18 @@ def run_cases(cases: list[Case], doc: dict, path: Path, seed: int, budget_s: flo
             if progress:
                 progress.finish(record)
     except KeyboardInterrupt:
-        doc["status"] = "interrupted"
+        doc.status = "interrupted"
         write_results(doc, path)
         return doc
-    doc["status"] = "complete"
+    doc.status = "complete"
     write_results(doc, path)
     return doc
 
 
-def _on_result(record: dict, context: dict) -> None:
+def _on_result(record: CaseResult, context: dict) -> None:
     """Let the case's workload take what later cases need from it (the matmul peaks)."""
-    hook = get(record["workload"]).on_result
-    if hook is not None and record["status"] == "ok":
+    hook = get(record.workload).on_result
+    if hook is not None and record.status == "ok":
         hook(record, context)
 
 
@@ -235,12 +247,12 @@ def _groups(cases: list[Case]) -> list[list[Case]]:
     return groups
 
 
-def _publish(doc: dict, path: Path, *records: dict) -> None:
+def _publish(doc: RunResults, path: Path, *records: CaseResult) -> None:
     """Add records not yet in the document, refresh the relative metrics, and write it out."""
     for record in records:
-        if not any(r is record for r in doc["cases"]):
-            doc["cases"].append(record)
-    after_cases(doc["cases"])
+        if not any(r is record for r in doc.cases):
+            doc.cases.append(record)
+    after_cases(doc.cases)
     write_results(doc, path)
 
 
@@ -248,13 +260,13 @@ def _publish(doc: dict, path: Path, *records: dict) -> None:
 class _Entry:
     """A case of an interleaved group: its record, its place in the rotation, its workload."""
 
-    record: dict
+    record: CaseResult
     slot: Slot | None  # None when the case failed before it could be sampled
     prepared: Prepared | None
     memory: dict
 
 
-def _run_interleaved(cases: list[Case], doc: dict, path: Path, seed: int, budget_s: float,
+def _run_interleaved(cases: list[Case], doc: RunResults, path: Path, seed: int, budget_s: float,
                      target: float, context: dict, progress: Progress | None,
                      rounds: int) -> None:
     """Build and warm up every case of the group, then sample them in rounds."""
@@ -274,7 +286,7 @@ def _run_interleaved(cases: list[Case], doc: dict, path: Path, seed: int, budget
         references = _reference_slots(cases, seed, rounds)
 
         def after_round(number: int, sampling: list[Slot], seconds_left: float) -> None:
-            doc["references"] = [_reference_record(d, slot) for d, slot in references.items()]
+            doc.references = [_reference_record(d, slot) for d, slot in references.items()]
             _publish(doc, path, *_refresh(entries))
             if progress:
                 cases_sampling = sum(1 for e in entries if e.slot in sampling)
@@ -322,15 +334,14 @@ def _reference_slots(cases: list[Case], seed: int, rounds: int) -> dict[str, Slo
     return slots
 
 
-def _reference_record(device: str, slot: Slot) -> dict:
+def _reference_record(device: str, slot: Slot) -> Reference:
     """The `references` entry of the results file for one device."""
     per_round = slot.visit_medians()
     samples = slot.measurement.samples_s
-    return {"device": device, "label": REFERENCE_LABEL, "workload": "batching", "dtype": "fp32",
-            "params": dict(REFERENCE_PARAMS),
-            "median_s": statistics.median(samples) if samples else None,
-            "per_round_median_s": per_round,
-            "spread": max_min_spread(per_round) if per_round else None}
+    return Reference(device=device, label=REFERENCE_LABEL, workload="batching", dtype="fp32",
+                     params=dict(REFERENCE_PARAMS), median_s=median(samples) if samples else None,
+                     per_round_median_s=per_round,
+                     spread=max_min_spread(per_round) if per_round else None)
 
 
 def _prepare_entry(case: Case, seed: int, budget_s: float, target: float,
@@ -361,18 +372,18 @@ def _allocated(device: str) -> int:
     return torch.cuda.memory_allocated(device) if device.startswith("cuda") else 0
 
 
-def _refresh(entries: list[_Entry]) -> list[dict]:
+def _refresh(entries: list[_Entry]) -> list[CaseResult]:
     """Bring each entry's record up to date with its samples; return the records that have any."""
     ready = []
     for entry in entries:
         if entry.slot.error is not None:
-            if entry.record["status"] != "failed":
+            if entry.record.status != "failed":
                 _record_failure(entry.record, entry.slot.error)
             ready.append(entry.record)
         elif entry.slot.measurement.n:
-            _record_measurement(entry.record, entry.slot.measurement, entry.prepared)
-            entry.record["stats"] |= {"schedule": "interleaved", "visits": entry.slot.visits,
-                                      "samples_per_visit": list(entry.slot.samples_per_visit)}
-            entry.record["metrics"] |= entry.memory
+            _record_measurement(entry.record, entry.slot.measurement, entry.prepared,
+                                schedule="interleaved", visits=entry.slot.visits,
+                                samples_per_visit=list(entry.slot.samples_per_visit))
+            _add_memory(entry.record.metrics, entry.memory)
             ready.append(entry.record)
     return ready

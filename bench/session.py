@@ -13,15 +13,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench import __version__
-from bench.results import SCHEMA, write_results
+from bench.results import CaseSettings, RunResults, RunSettings, write_results
 from bench.rounds import MIN_ROUNDS
 from bench.runner import Progress, fix_settings, run_cases
 from bench.suites import Plan
+from bench.workloads import get
 
 DEFAULT_TARGET = 0.02
 EXPORT_FORMATS = ("pytest-benchmark",)
-# Run settings copied into each case, so a case read on its own still says how it was timed.
-CASE_SETTINGS = ("threads", "cudnn_benchmark", "tf32_matmul", "tf32_cudnn")
 
 
 def load_average() -> float | None:
@@ -32,16 +31,18 @@ def load_average() -> float | None:
         return None
 
 
-def run_settings(plan: Plan, threads: int | None, seed: int, data: Path | None) -> dict:
+def run_settings(plan: Plan, threads: int | None, seed: int, data: Path | None) -> RunSettings:
     """Fix torch's threads and cuDNN autotuning for the run, and return the run's settings."""
     options = plan.settings
-    settings = fix_settings(threads or options.get("threads"),
-                            bool(options.get("cudnn_benchmark", False)))
-    return settings | {"budget_s": float(options.get("budget_s", 1.0)),
-                       "target": float(options.get("target", DEFAULT_TARGET)),
-                       "rounds": int(options.get("rounds", MIN_ROUNDS)), "seed": seed,
-                       "suite": plan.name, "data": str(data) if data else None,
-                       "load_average_1min_at_start": load_average()}
+    settings = RunSettings.read(fix_settings(threads or options.get("threads"),
+                                             bool(options.get("cudnn_benchmark", False))))
+    settings.budget_s = float(options.get("budget_s", 1.0))
+    settings.target = float(options.get("target", DEFAULT_TARGET))
+    settings.rounds = int(options.get("rounds", MIN_ROUNDS))
+    settings.seed, settings.suite = seed, plan.name
+    settings.data = str(data) if data else None
+    settings.load_average_1min_at_start = load_average()
+    return settings
 
 
 def machine_state() -> tuple[dict, dict]:
@@ -74,43 +75,45 @@ class Session:
 
     plan: Plan
     run_dir: Path
-    doc: dict
+    doc: RunResults
 
     @property
     def results_path(self) -> Path:
         return self.run_dir / "results.json"
 
 
-def start_session(plan: Plan, settings: dict, out: Path, command: list[str]) -> Session:
+def start_session(plan: Plan, settings: RunSettings, out: Path,
+                  command: list[str]) -> Session:
     """Stamp the run settings into each case, take the machine's state, name the run folder and
     open the results document (nothing is written yet)."""
+    # Run settings copied into each case, so a case read on its own still says how it was timed.
+    stamp = CaseSettings(threads=settings.threads, cudnn_benchmark=settings.cudnn_benchmark,
+                         tf32_matmul=settings.tf32_matmul, tf32_cudnn=settings.tf32_cudnn)
     for case in plan.cases:
-        case.settings = {k: settings[k] for k in CASE_SETTINGS}
-        if case.workload == "train":
-            case.params["data"] = settings["data"]
+        case.settings = stamp.to_dict()
+        if get(case.workload).requires_data:
+            case.params["data"] = settings.data
     facts, doctor = machine_state()
     run_dir = run_folder(out, plan.name)
-    doc = {"schema": SCHEMA, "created": datetime.now(timezone.utc).isoformat(),
-           "rnnbench_version": __version__, "command": command, "run_id": run_dir.name,
-           "status": "running", "facts": facts, "doctor": doctor, "settings": settings,
-           "cases": []}
+    doc = RunResults(created=datetime.now(timezone.utc).isoformat(),
+                     rnnbench_version=__version__, command=command, run_id=run_dir.name,
+                     status="running", facts=facts, doctor=doctor, settings=settings)
     return Session(plan, run_dir, doc)
 
 
-def run_session(session: Session, progress: Progress | None = None) -> dict:
-    """Run the cases, rewriting results.json as they finish, and return the final document
-    (status "complete", or "interrupted" after Ctrl-C with the cases measured so far)."""
-    settings = session.doc["settings"]
-    doc = run_cases(session.plan.cases, session.doc, session.results_path, settings["seed"],
-                    settings["budget_s"], settings["target"], progress,
-                    rounds=settings["rounds"])
-    doc["settings"]["load_average_1min_at_end"] = load_average()
+def run_session(session: Session, progress: Progress | None = None) -> RunResults:
+    """Run the cases, rewriting results.json as they finish, and return the run (status
+    "complete", or "interrupted" after Ctrl-C with the cases measured so far)."""
+    settings = session.doc.settings
+    doc = run_cases(session.plan.cases, session.doc, session.results_path, settings.seed,
+                    settings.budget_s, settings.target, progress, rounds=settings.rounds)
+    doc.settings.load_average_1min_at_end = load_average()
     write_results(doc, session.results_path)
     session.doc = doc
     return doc
 
 
-def write_report(doc: dict, run_dir: Path, out: Path) -> Path | None:
+def write_report(doc: RunResults, run_dir: Path, out: Path) -> Path | None:
     """Render the run's HTML page and refresh the index of `out`; None where the report package
     cannot be imported. Rendering errors are raised: the caller decides how loud to be."""
     try:
@@ -122,7 +125,7 @@ def write_report(doc: dict, run_dir: Path, out: Path) -> Path | None:
     return Path(html) if html else run_dir / "index.html"
 
 
-def export_results(doc: dict, export_format: str, path: Path) -> None:
+def export_results(doc: RunResults, export_format: str, path: Path) -> None:
     """Write the run in another tool's format (one of EXPORT_FORMATS)."""
     if export_format != "pytest-benchmark":
         raise ValueError(f"unknown export format {export_format!r} "

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from bench.results import CaseStats
 from bench.stats import (
     iqr_of_sorted,
     median_ci_of_sorted,
@@ -98,6 +99,22 @@ class Measurement:
             "elapsed_s": self.elapsed_s,
             "samples_s": list(self.samples_s),
         }
+
+    def to_record(self, schedule: str = "sequential", visits: int = 1,
+                  samples_per_visit: list[int] | None = None) -> CaseStats:
+        """The stats record of a results case, with how the samples were scheduled."""
+        record = CaseStats.read(self.to_stats())
+        record.schedule, record.visits = schedule, visits
+        record.samples_per_visit = list(samples_per_visit) if samples_per_visit else None
+        return record
+
+    @classmethod
+    def from_stats(cls, stats: CaseStats, label: str = "") -> Measurement:
+        """Rebuild a measurement from a stored case, so its statistics can be recomputed (the
+        stored ones are what the writer computed; these are computed here, from the samples)."""
+        return cls(list(stats.samples_s), stats.calls_per_block or 1, stats.warmup_calls or 0,
+                   stats.target if stats.target is not None else 0.0, stats.budget_s or 0.0,
+                   label, stats.elapsed_s or 0.0)
 
     def __repr__(self) -> str:
         lo, hi = self.ci95_s

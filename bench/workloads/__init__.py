@@ -7,6 +7,7 @@ The order of REGISTRY is the order a plan runs the workloads in.
 
 from __future__ import annotations
 
+from bench.results import CaseResult
 from bench.workloads import batching, kernels, matmul, train
 from bench.workloads.base import DTYPES, Prepared, VerificationError, Workload
 
@@ -39,19 +40,19 @@ def build(workload: str, params: dict, device: str, dtype: str, seed: int,
     return get(workload).build(params, device, dtype, seed, context)
 
 
-def after_cases(records: list[dict]) -> None:
+def after_cases(records: list[CaseResult]) -> None:
     """Run every workload's `after_cases` hook over the run's case records."""
     for workload in REGISTRY.values():
         if workload.after_cases is not None:
             workload.after_cases(records)
 
 
-def headlines(cases: list[dict]) -> list[str]:
+def headlines(cases: list[CaseResult]) -> list[str]:
     """The one-line summaries of the ok cases, in their order, for `rnnbench run` to print."""
     lines = []
     for case in cases:
-        workload = REGISTRY.get(case["workload"])
-        if case["status"] != "ok" or workload is None or workload.headline is None:
+        workload = REGISTRY.get(case.workload or "")
+        if not case.ok or workload is None or workload.headline is None:
             continue
         line = workload.headline(case)
         if line is not None:

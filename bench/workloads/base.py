@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 import torch
 
+from bench.results import CaseChecks, CaseMetrics, CaseResult
+
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 CELLS = ("rnn", "gru", "lstm")
 
@@ -29,8 +31,8 @@ class Prepared:
     """A case ready to time: `step()` does one unit of work (an epoch, a batch, a product)."""
 
     step: Callable[[], object]
-    metrics: Callable[[float], dict]  # median seconds per step -> metrics of the results case
-    checks: dict = field(default_factory=dict)  # what was verified before timing, and how
+    metrics: Callable[[float], CaseMetrics]  # median seconds per step -> work done
+    checks: CaseChecks = field(default_factory=CaseChecks)  # what was verified before timing
     timing: dict = field(default_factory=dict)  # Timer options this workload needs fixed
 
 
@@ -107,11 +109,11 @@ class Workload:
     cell_key: str | None = None
     interleaved: bool = False
     needs: Callable[[str, str], list[NeededCase]] | None = None
-    on_result: Callable[[dict, dict], None] | None = None
-    after_cases: Callable[[list[dict]], None] | None = None
+    on_result: Callable[[CaseResult, dict], None] | None = None
+    after_cases: Callable[[list[CaseResult]], None] | None = None
     in_config: bool = True
     requires_data: bool = False
-    headline: Callable[[dict], str | None] | None = None
+    headline: Callable[[CaseResult], str | None] | None = None
     report: ReportPieces | None = None
 
     def check(self, params: dict) -> None:

@@ -19,6 +19,7 @@ import random
 import torch
 import torch.nn.functional as F
 
+from bench.results import CaseChecks, CaseMetrics, CaseResult
 from bench.workloads.base import (
     CELLS,
     Prepared,
@@ -115,11 +116,11 @@ def _reference_states(model: CharClassifier, seqs: list[torch.Tensor], packed: b
 
 def _verify(model: CharClassifier, seqs: list[torch.Tensor], strategy: str,
             batches: list[list[int]], batch_size: int, seed: int, device: str,
-            dtype: str) -> dict:
+            dtype: str) -> CaseChecks:
     """Check this strategy's per-sequence results against padded-and-gathered random batches
     (the padded strategy itself is checked against packing the same batches)."""
     if strategy == "ideal":
-        return {"verified": False, "why": "ideal runs its own equal-length sequences"}
+        return CaseChecks(verified=False, why="ideal runs its own equal-length sequences")
     packed = strategy.endswith("packed")
     reference_packed = strategy == "padded"
     got = _final_states(model, seqs, batches, packed, device, dtype)
@@ -130,8 +131,7 @@ def _verify(model: CharClassifier, seqs: list[torch.Tensor], strategy: str,
     if not math.isfinite(worst) or worst > tolerance:
         raise VerificationError(f"{strategy} differs from {reference} by {worst:.3g} "
                                 f"(tolerance {tolerance:g}): the variants disagree")
-    return {"verified": True, "against": reference, "max_abs_diff": worst,
-            "tolerance": tolerance}
+    return CaseChecks(verified=True, against=reference, max_abs_diff=worst, tolerance=tolerance)
 
 
 def build_batching(params: dict, device: str, dtype: str, seed: int,
@@ -176,49 +176,53 @@ def build_batching(params: dict, device: str, dtype: str, seed: int,
     real_tokens = sum(map(sum, batch_lengths))
     efficiency = 1.0 if packed else padding_efficiency(batch_lengths)
 
-    def metrics(median_s: float) -> dict:
-        return {"tokens_per_s": real_tokens / median_s,
-                "sequences_per_s": len(run_seqs) / median_s,
-                "time_per_epoch_s": median_s,
-                "padding_efficiency": efficiency,
-                "real_tokens": real_tokens,
-                "computed_tokens": round(real_tokens / efficiency),
-                "batches": len(batches)}
+    def metrics(median_s: float) -> CaseMetrics:
+        return CaseMetrics(tokens_per_s=real_tokens / median_s,
+                           sequences_per_s=len(run_seqs) / median_s,
+                           time_per_epoch_s=median_s,
+                           padding_efficiency=efficiency,
+                           real_tokens=real_tokens,
+                           computed_tokens=round(real_tokens / efficiency),
+                           batches=len(batches))
 
     return Prepared(step, metrics, checks)
 
 
-def add_relative_metrics(cases: list[dict]) -> None:
+def add_relative_metrics(cases: list[CaseResult]) -> None:
     """Speed-up over `padded` and fraction of `ideal`, among cases that differ only in strategy.
 
     Uses tokens/s, since ideal's token count may differ from the others' by a few tokens.
     """
-    groups: dict[tuple, dict[str, dict]] = {}
+    groups: dict[tuple, dict[str, CaseResult]] = {}
     for case in cases:
-        if case.get("workload") != "batching" or case.get("status") != "ok":
+        if case.workload != "batching" or case.status != "ok" or not case.metrics.tokens_per_s:
             continue
-        rest = {k: v for k, v in case["params"].items() if k != "strategy"}
-        key = (case["device"], case["dtype"], tuple(sorted(rest.items())))
-        groups.setdefault(key, {})[case["params"]["strategy"]] = case
+        rest = {k: v for k, v in case.params.items() if k != "strategy"}
+        key = (case.device, case.dtype, tuple(sorted(rest.items())))
+        groups.setdefault(key, {})[case.param("strategy")] = case
     for members in groups.values():
         padded, ideal = members.get("padded"), members.get("ideal")
         for case in members.values():
-            rate = case["metrics"]["tokens_per_s"]
+            rate = case.metrics.tokens_per_s
             if padded:
-                case["metrics"]["speedup_vs_padded"] = rate / padded["metrics"]["tokens_per_s"]
+                case.metrics.speedup_vs_padded = rate / padded.metrics.tokens_per_s
             if ideal:
-                case["metrics"]["fraction_of_ideal"] = rate / ideal["metrics"]["tokens_per_s"]
+                case.metrics.fraction_of_ideal = rate / ideal.metrics.tokens_per_s
 
 
-def headline(case: dict) -> str | None:
+def _or_nan(value: float | None) -> float:
+    return math.nan if value is None else value
+
+
+def headline(case: CaseResult) -> str | None:
     """Each strategy against padded and ideal; padded itself is the baseline, not a line."""
-    m, p = case["metrics"], case["params"]
+    m, p = case.metrics, case.params
     if p["strategy"] == "padded":
         return None
     return (f"{p['dist']:<9} {p['cell']} {p['mode']:<9} {p['strategy']:<15} "
-            f"{m['tokens_per_s']:>10.0f} tok/s  "
-            f"x{m.get('speedup_vs_padded', float('nan')):.2f} vs padded  "
-            f"{m.get('fraction_of_ideal', float('nan')):.2f} of ideal")
+            f"{_or_nan(m.tokens_per_s):>10.0f} tok/s  "
+            f"x{_or_nan(m.speedup_vs_padded):.2f} vs padded  "
+            f"{_or_nan(m.fraction_of_ideal):.2f} of ideal")
 
 
 # Interleaved: its steps are whole epochs, so a visit costs nothing extra, and comparing its

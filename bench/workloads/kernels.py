@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from bench.flops import rnn_flops_per_token
+from bench.results import CaseChecks, CaseMetrics, CaseResult
 from bench.workloads.base import CELLS, Prepared, Workload, autocast_for
 from bench.workloads.matmul import peak_cases, peak_key
 from rnnkit.cells import LoopRNN
@@ -64,24 +65,24 @@ def build_kernel(params: dict, device: str, dtype: str, seed: int, context: dict
     tf32 = tf32_state(device, impl)
     peak = context.get("peaks", {}).get(peak_key(device, dtype, tf32))
 
-    def metrics(median_s: float) -> dict:
+    def metrics(median_s: float) -> CaseMetrics:
         achieved = flops / median_s
-        out = {"tokens_per_s": tokens / median_s, "flops_per_step": flops,
-               "flops_per_s": achieved, "tf32": tf32, "padding_efficiency": 1.0}
-        if peak:
-            out["peak_flops_per_s"] = peak
-            out["peak_fraction"] = achieved / peak
-        return out
+        return CaseMetrics(tokens_per_s=tokens / median_s, flops_per_step=flops,
+                           flops_per_s=achieved, tf32=tf32, padding_efficiency=1.0,
+                           peak_flops_per_s=peak or None,
+                           peak_fraction=achieved / peak if peak else None)
 
-    return Prepared(step, metrics, {"verified": False, "why": "one implementation per case"})
+    return Prepared(step, metrics, CaseChecks(verified=False, why="one implementation per case"))
 
 
-def headline(case: dict) -> str:
-    m, p = case["metrics"], case["params"]
-    frac = m.get("peak_fraction")
+def headline(case: CaseResult) -> str | None:
+    m, p = case.metrics, case.params
+    if m.tokens_per_s is None or m.flops_per_s is None:
+        return None
+    frac = m.peak_fraction
     return (f"{p['cell']} {p['impl']:<5} {p['mode']:<9} h{p['hidden']} b{p['batch']}"
-            f" {case['device']}/{case['dtype']}: {m['tokens_per_s']:.0f} tok/s, "
-            f"{m['flops_per_s'] / 1e9:.1f} GFLOP/s"
+            f" {case.device}/{case.dtype}: {m.tokens_per_s:.0f} tok/s, "
+            f"{m.flops_per_s / 1e9:.1f} GFLOP/s"
             + (f" ({frac:.0%} of matmul peak)" if frac else ""))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 
 from bench.flops import matmul_flops
+from bench.results import CaseChecks, CaseMetrics, CaseResult
 from bench.workloads.base import DTYPES, NeededCase, Prepared, Workload
 
 # The peak is the fastest of a few sizes: one size alone can sit on a cache edge or a slow
@@ -42,11 +43,11 @@ def build_matmul(params: dict, device: str, dtype: str, seed: int,
     flops = matmul_flops(n)
     tf32 = want_tf32 and device.startswith("cuda") and dtype == "fp32"
 
-    def metrics(median_s: float) -> dict:
-        return {"flops_per_s": flops / median_s, "flops_per_step": flops, "tf32": tf32,
-                "peak_key": peak_key(device, dtype, tf32)}
+    def metrics(median_s: float) -> CaseMetrics:
+        return CaseMetrics(flops_per_s=flops / median_s, flops_per_step=flops, tf32=tf32,
+                           peak_key=peak_key(device, dtype, tf32))
 
-    return Prepared(step, metrics, {"verified": False, "why": "reference kernel"})
+    return Prepared(step, metrics, CaseChecks(verified=False, why="reference kernel"))
 
 
 def peak_cases(device: str, dtype: str) -> list[NeededCase]:
@@ -56,14 +57,15 @@ def peak_cases(device: str, dtype: str) -> list[NeededCase]:
             for tf32 in tf32_states for n in MATMUL_N[device.split(":")[0]]]
 
 
-def keep_peak(peaks: dict, metrics: dict) -> None:
+def keep_peak(peaks: dict[str, float], metrics: CaseMetrics) -> None:
     """The peak of a device, dtype and TF32 state is the fastest matmul size measured for it."""
-    key = metrics["peak_key"]
-    peaks[key] = max(peaks.get(key, 0.0), metrics["flops_per_s"])
+    if metrics.peak_key is None or metrics.flops_per_s is None:
+        return
+    peaks[metrics.peak_key] = max(peaks.get(metrics.peak_key, 0.0), metrics.flops_per_s)
 
 
-def _keep_peak_of(record: dict, context: dict) -> None:
-    keep_peak(context.setdefault("peaks", {}), record["metrics"])
+def _keep_peak_of(record: CaseResult, context: dict) -> None:
+    keep_peak(context.setdefault("peaks", {}), record.metrics)
 
 
 WORKLOAD = Workload(

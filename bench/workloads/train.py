@@ -11,6 +11,7 @@ rnnkit's CharClassifier (rnn/gru/lstm) under padded, packed and bucketed batchin
 
 from __future__ import annotations
 
+from bench.results import CaseChecks, CaseMetrics
 from bench.workloads.base import Prepared, Workload, fp32_only
 from rnnkit.data.names import load_names, train_test_split
 from rnnkit.encoding import Vocab
@@ -52,18 +53,18 @@ def build_train(params: dict, device: str, dtype: str, seed: int, context: dict)
     target = float(params["target_accuracy"])
     epochs = int(params["max_epochs"])
 
-    def metrics(median_s: float) -> dict:
+    def metrics(median_s: float) -> CaseMetrics:
         reached = next((k + 1 for k, a in enumerate(accuracies) if a >= target), None)
-        return {"time_per_epoch_s": median_s, "sequences_per_s": examples / median_s,
-                "epochs": len(accuracies), "accuracy_curve": list(accuracies),
-                "final_accuracy": accuracies[-1] if accuracies else None,
-                "target_accuracy": target, "epochs_to_target": reached,
-                "time_to_accuracy_s": reached * median_s if reached else None}
+        return CaseMetrics(time_per_epoch_s=median_s, sequences_per_s=examples / median_s,
+                           epochs=len(accuracies), accuracy_curve=list(accuracies),
+                           final_accuracy=accuracies[-1] if accuracies else None,
+                           target_accuracy=target, epochs_to_target=reached,
+                           time_to_accuracy_s=reached * median_s if reached else None)
 
     # Exactly `epochs` epochs: one warm-up epoch, then epochs - 1 timed ones, whatever the noise.
     timing = {"warmup_fraction": 0.0, "min_samples": max(epochs - 1, 1),
               "max_samples": max(epochs - 1, 1), "target": 0.0, "budget_s": 1e9}
-    return Prepared(step, metrics, {"verified": False, "why": "training run"}, timing)
+    return Prepared(step, metrics, CaseChecks(verified=False, why="training run"), timing)
 
 
 WORKLOAD = Workload(

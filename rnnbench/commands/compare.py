@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from bench.compare import Comparison, compare_results
-from bench.results import ResultsError, load_results
+from bench.results import ResultsError, read_results
 from rnnbench.commands import UserError
 
 # Facts shown side by side, so a comparison across machines says what differs between them.
@@ -92,10 +92,10 @@ def compare_command(base: Path, new: Path, threshold: str, fail_on_regression: b
     """Print the comparison; exit 1 on a real regression beyond the threshold when asked."""
     limit = parse_threshold(threshold)
     try:
-        base_doc, new_doc = load_results(base), load_results(new)
+        base_run, new_run = read_results(base), read_results(new)
     except ResultsError as exc:
         raise UserError(str(exc), 2) from None
-    cmp = compare_results(base_doc, new_doc, limit)
+    cmp = compare_results(base_run, new_run, limit)
     if json_out:
         doc = cmp.to_dict() | {"base": str(base), "new": str(new)}
         typer.echo(json.dumps(doc, indent=1))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from bench.results import RunResults
 from bench.suites import ALL_DTYPES, CELLS, SuiteError, parse_list, plan
 from rnnbench.commands import UserError
 
@@ -32,7 +33,7 @@ def _devices(text: str) -> list[str]:
     raise UserError(f"--device: {text!r} not understood (choose cpu, cuda or all)", 2)
 
 
-def _render_report(doc: dict, run_dir: Path, out: Path) -> Path | None:
+def _render_report(doc: RunResults, run_dir: Path, out: Path) -> Path | None:
     from bench.session import write_report
 
     try:
@@ -41,26 +42,6 @@ def _render_report(doc: dict, run_dir: Path, out: Path) -> Path | None:
         print(f"rnnbench: warning: HTML report not written ({type(exc).__name__}: {exc})",
               file=sys.stderr)
         return None
-
-
-def _headlines(doc: dict) -> list[str]:
-    lines = []
-    for case in doc["cases"]:
-        if case["status"] != "ok":
-            continue
-        m, p = case["metrics"], case["params"]
-        if case["workload"] == "batching" and p["strategy"] != "padded":
-            lines.append(f"{p['dist']:<9} {p['cell']} {p['mode']:<9} {p['strategy']:<15} "
-                         f"{m['tokens_per_s']:>10.0f} tok/s  "
-                         f"x{m.get('speedup_vs_padded', float('nan')):.2f} vs padded  "
-                         f"{m.get('fraction_of_ideal', float('nan')):.2f} of ideal")
-        elif case["workload"] == "kernels":
-            frac = m.get("peak_fraction")
-            lines.append(f"{p['cell']} {p['impl']:<5} {p['mode']:<9} h{p['hidden']} b{p['batch']}"
-                         f" {case['device']}/{case['dtype']}: {m['tokens_per_s']:.0f} tok/s, "
-                         f"{m['flops_per_s'] / 1e9:.1f} GFLOP/s"
-                         + (f" ({frac:.0%} of matmul peak)" if frac else ""))
-    return lines
 
 
 def _check_inputs(suite: str, config: Path | None, data: Path | None,
@@ -85,18 +66,19 @@ def _warn_if_busy(load: float | None) -> None:
               "machine", file=sys.stderr)
 
 
-def _print_summary(doc: dict, results_path: Path, html: Path | None, wall: float,
+def _print_summary(doc: RunResults, results_path: Path, html: Path | None, wall: float,
                    json_out: bool) -> None:
-    failed = [c["id"] for c in doc["cases"] if c["status"] == "failed"]
+    from bench.workloads import headlines
+
+    failed = [c.id for c in doc.cases if c.status == "failed"]
     if json_out:
         typer.echo(json.dumps({"results": str(results_path), "report": str(html) if html else None,
-                               "status": doc["status"], "cases": len(doc["cases"]),
+                               "status": doc.status, "cases": len(doc.cases),
                                "failed": failed, "wall_s": wall}))
         return
-    for line in _headlines(doc):
+    for line in headlines(doc.cases):
         typer.echo(line)
-    typer.echo(f"\n{len(doc['cases'])} cases ({len(failed)} failed) in {wall:.0f} s, "
-               f"{doc['status']}")
+    typer.echo(f"\n{len(doc.cases)} cases ({len(failed)} failed) in {wall:.0f} s, {doc.status}")
     typer.echo(f"results: {results_path}")
     if html:
         typer.echo(f"report:  {html}")
@@ -122,17 +104,17 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
     from bench.session import export_results, run_session, run_settings, start_session
 
     settings = run_settings(the_plan, threads, seed, data)
-    _warn_if_busy(settings["load_average_1min_at_start"])
+    _warn_if_busy(settings.load_average_1min_at_start)
     print(f"rnnbench: {len(the_plan.cases)} cases, suite {the_plan.name}; gathering machine "
           "facts ...", file=sys.stderr)
     session = start_session(the_plan, settings, out, ["rnnbench", *sys.argv[1:]])
     started = time.perf_counter()
-    doc = run_session(session, Progress(len(the_plan.cases), settings["budget_s"]))
+    doc = run_session(session, Progress(len(the_plan.cases), settings.budget_s))
     wall = time.perf_counter() - started
     html = _render_report(doc, session.run_dir, out)
     if export_path is not None:
         export_results(doc, export_format, Path(export_path))
     _print_summary(doc, session.results_path, html, wall, json_out)
-    if doc["status"] == "interrupted":
+    if doc.status == "interrupted":
         return 130
-    return 1 if any(c["status"] == "failed" for c in doc["cases"]) else 0
+    return 1 if any(c.status == "failed" for c in doc.cases) else 0

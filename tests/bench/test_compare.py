@@ -8,10 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.compare import compare_results
-from bench.results import write_results
+from bench.compare import compare_results as compare_runs
+from bench.results import RunResults, write_results
 
 from .synthetic import case, results
+
+
+def compare_results(base: dict, new: dict, threshold: float = 0.05):
+    """compare_results on records built from the documents the tests write out by hand."""
+    return compare_runs(RunResults.from_dict(base), RunResults.from_dict(new), threshold)
 
 RNNBENCH = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "rnnbench"
 

@@ -107,3 +107,13 @@ def test_cuda_timer_agrees_with_torch_utils_benchmark() -> None:
         ours = Timer(fn, device="cuda", budget_s=0.5).measure()
         theirs = benchmark.Timer("fn()", globals={"fn": fn}).blocked_autorange(min_run_time=0.5)
         assert ours.median_s == pytest.approx(theirs.median, rel=0.05)
+
+
+def test_a_stored_case_rebuilds_its_measurement() -> None:
+    samples = [0.0102, 0.0099, 0.0101, 0.0100, 0.0098, 0.0103, 0.0100, 0.0097]
+    measured = Measurement(samples, 4, 3, 0.02, 1.0, "a", elapsed_s=0.5)
+    record = measured.to_record(schedule="interleaved", visits=2, samples_per_visit=[4, 4])
+    assert record.schedule == "interleaved" and record.samples_per_visit == [4, 4]
+    rebuilt = Measurement.from_stats(record, "a")
+    assert rebuilt.to_stats() == measured.to_stats()
+    assert Measurement.from_stats(record).ci95_s == tuple(record.ci95_s)

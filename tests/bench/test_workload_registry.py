@@ -11,7 +11,6 @@ import ast
 import dataclasses
 import importlib
 import json
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bench import workloads
+from bench.results import CaseMetrics, RunResults, read_results
 from bench.runner import run_cases
 from bench.suites import Case, SuiteError, plan
 
@@ -44,6 +44,7 @@ NOOP_MODULE = '''
 
 import torch
 
+from bench.results import CaseChecks, CaseMetrics
 from bench.workloads.base import Prepared, Workload, fp32_only
 
 
@@ -55,9 +56,10 @@ def build(params, device, dtype, seed, context):
         op(x, x)
 
     def metrics(median_s):
-        return {"elements_per_s": int(params["size"]) / median_s}
+        # a metric only this workload reads: kept under its own name in `extra`
+        return CaseMetrics(extra={"elements_per_s": int(params["size"]) / median_s})
 
-    return Prepared(step, metrics, {"verified": False, "why": "test workload"})
+    return Prepared(step, metrics, CaseChecks(verified=False, why="test workload"))
 
 
 def validate(params):
@@ -66,17 +68,17 @@ def validate(params):
 
 
 def remember(record, context):
-    context.setdefault("noop_seen", []).append(record["id"])
+    context.setdefault("noop_seen", []).append(record.id)
 
 
 def rank(records):
-    mine = [r for r in records if r["workload"] == "noop" and r["status"] == "ok"]
-    for place, record in enumerate(sorted(mine, key=lambda r: r["params"]["size"]), 1):
-        record["metrics"]["size_rank"] = place
+    mine = [r for r in records if r.workload == "noop" and r.status == "ok"]
+    for place, record in enumerate(sorted(mine, key=lambda r: r.param("size")), 1):
+        record.metrics.extra["size_rank"] = place
 
 
 def headline(case):
-    return f"noop {case['params']['op']} x{case['params']['size']}: {case['metrics']['size_rank']}"
+    return f"noop {case.param('op')} x{case.param('size')}: {case.metrics.extra['size_rank']}"
 
 
 WORKLOAD = Workload(
@@ -112,29 +114,13 @@ def _config(tmp_path: Path, text: str) -> Path:
 
 
 def test_headlines_print_what_run_printed_for_a_real_results_file() -> None:
-    doc = json.loads(FIXTURE.read_text())
-    assert workloads.headlines(doc["cases"]) == FIXTURE_HEADLINES
-
-
-def test_headlines_match_the_cli_function_while_it_exists() -> None:
-    # In a fresh interpreter: under pytest, tests/bench can stand in for the package `bench`,
-    # which rnnbench imports its version from.
-    script = ("import json, sys; from rnnbench.commands.run import _headlines; "
-              "print(json.dumps(_headlines(json.load(open(sys.argv[1])))))")
-    done = subprocess.run([sys.executable, "-c", script, str(FIXTURE)], capture_output=True,
-                          text=True, cwd=REPO, timeout=120)
-    if "ImportError" in done.stderr:
-        pytest.skip("rnnbench.commands.run._headlines is gone; the frozen list still checks")
-    assert done.returncode == 0, done.stderr
-    doc = json.loads(FIXTURE.read_text())
-    assert workloads.headlines(doc["cases"]) == json.loads(done.stdout)
+    assert workloads.headlines(read_results(FIXTURE).cases) == FIXTURE_HEADLINES
 
 
 def test_failed_and_unknown_cases_have_no_headline() -> None:
-    doc = json.loads(FIXTURE.read_text())
-    kernel = next(c for c in doc["cases"] if c["workload"] == "kernels")
-    failed = dict(kernel, status="failed", metrics={})
-    stranger = dict(kernel, workload="retired")
+    kernel = next(c for c in read_results(FIXTURE).cases if c.workload == "kernels")
+    failed = dataclasses.replace(kernel, status="failed", metrics=CaseMetrics())
+    stranger = dataclasses.replace(kernel, workload="retired")
     assert workloads.headlines([failed, stranger, kernel]) == [FIXTURE_HEADLINES[5]]
 
 
@@ -165,14 +151,14 @@ def test_a_fourth_workload_plans_runs_and_summarises(noop, tmp_path: Path) -> No
     cases = plan("quick", ["cpu"], None, None, config, with_train=False).cases
     assert [c.id for c in cases] == ["noop/cpu/fp32/op=add/size=16", "noop/cpu/fp32/op=add/size=4"]
 
-    doc: dict = {"cases": []}
-    out = run_cases(cases, doc, tmp_path / "results.json", seed=0, budget_s=0.05, target=0.5)
-    assert out["status"] == "complete"
-    records = out["cases"]
-    assert [r["status"] for r in records] == ["ok", "ok"]
-    assert all(r["metrics"]["elements_per_s"] > 0 for r in records)
+    out = run_cases(cases, RunResults(), tmp_path / "results.json", seed=0, budget_s=0.05,
+                    target=0.5)
+    assert out.status == "complete"
+    records = out.cases
+    assert [r.status for r in records] == ["ok", "ok"]
+    assert all(r.metrics.extra["elements_per_s"] > 0 for r in records)
     # after_cases ran over all records: the smaller size ranks first whatever the run order
-    assert [r["metrics"]["size_rank"] for r in records] == [2, 1]
+    assert [r.metrics.extra["size_rank"] for r in records] == [2, 1]
     assert json.loads((tmp_path / "results.json").read_text())["cases"][1]["id"] == cases[1].id
     assert workloads.headlines(records) == ["noop add x16: 2", "noop add x4: 1"]
 
@@ -181,12 +167,12 @@ def test_the_runner_hands_each_ok_case_to_its_workloads_on_result_hook(
         noop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[str, bool]] = []
     hooked = dataclasses.replace(
-        noop, on_result=lambda record, context: seen.append((record["id"], "peaks" in context)))
+        noop, on_result=lambda record, context: seen.append((record.id, "peaks" in context)))
     monkeypatch.setitem(workloads.REGISTRY, "noop", hooked)
     cases = [Case("t", "noop", {"op": "mul", "size": size}, "cpu", "fp32") for size in (4, -1)]
-    out = run_cases(cases, {"cases": []}, tmp_path / "results.json", seed=0, budget_s=0.05,
+    out = run_cases(cases, RunResults(), tmp_path / "results.json", seed=0, budget_s=0.05,
                     target=0.5)
-    assert [r["status"] for r in out["cases"]] == ["ok", "failed"]  # torch.ones(-1) fails
+    assert [r.status for r in out.cases] == ["ok", "failed"]  # torch.ones(-1) fails
     assert seen == [("noop/cpu/fp32/op=mul/size=4", True)]
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
 from bench.flops import matmul_flops, rnn_flops_per_token
+from bench.results import CaseMetrics, CaseResult
 from bench.workloads import VerificationError
 from bench.workloads.batching import (
     STRATEGIES,
@@ -39,13 +42,15 @@ def test_every_strategy_is_verified_before_timing(strategy: str) -> None:
     prepared = build_batching({"dist": "names", "cell": "lstm", "strategy": strategy,
                                "mode": "inference", "batch": 8, "hidden": 16, "n": 40},
                               "cpu", "fp32", seed=1)
+    checks = prepared.checks.to_dict()  # what the results file holds
+    prepared = dataclasses.replace(prepared, checks=checks)
     if strategy == "ideal":
         assert prepared.checks["verified"] is False
     else:
         assert prepared.checks["verified"] is True
         assert prepared.checks["max_abs_diff"] <= prepared.checks["tolerance"]
     prepared.step()
-    metrics = prepared.metrics(0.5)
+    metrics = prepared.metrics(0.5).to_dict()
     assert metrics["time_per_epoch_s"] == 0.5
     assert metrics["tokens_per_s"] == pytest.approx(metrics["real_tokens"] / 0.5)
     expected_efficiency = 1.0 if strategy.endswith("packed") or strategy == "ideal" else None
@@ -67,14 +72,16 @@ def test_variants_that_disagree_fail_loudly() -> None:
 
 
 def test_relative_metrics_pair_cases_that_differ_only_in_strategy() -> None:
-    def case(strategy: str, rate: float, hidden: int = 8) -> dict:
-        return {"workload": "batching", "status": "ok", "device": "cpu", "dtype": "fp32",
-                "params": {"strategy": strategy, "hidden": hidden},
-                "metrics": {"tokens_per_s": rate}}
+    def case(strategy: str, rate: float, hidden: int = 8) -> CaseResult:
+        return CaseResult(f"{strategy}/{hidden}", workload="batching", status="ok",
+                          device="cpu", dtype="fp32",
+                          params={"strategy": strategy, "hidden": hidden},
+                          metrics=CaseMetrics(tokens_per_s=rate))
 
-    cases = [case("padded", 100.0), case("bucketed", 250.0), case("ideal", 300.0),
-             case("bucketed", 999.0, hidden=16)]
-    add_relative_metrics(cases)
+    records = [case("padded", 100.0), case("bucketed", 250.0), case("ideal", 300.0),
+               case("bucketed", 999.0, hidden=16)]
+    add_relative_metrics(records)
+    cases = [r.to_dict() for r in records]  # what the results file holds
     assert cases[1]["metrics"]["speedup_vs_padded"] == 2.5
     assert cases[1]["metrics"]["fraction_of_ideal"] == pytest.approx(250 / 300)
     assert "speedup_vs_padded" not in cases[3]["metrics"]

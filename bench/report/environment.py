@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bench.report.fields import DASH, dig, text
+from bench.report.fields import DASH, text
 from bench.report.tables import Cell, Table, text_cell
+from bench.results import SCHEMA, RunResults
 
 STATUS_ORDER = {"fail": 0, "warn": 1, "pass": 2, "skip": 3}
 
@@ -57,14 +58,9 @@ def facts_table(facts_list: list[Any], labels: list[str], table_id: str = "facts
     return table
 
 
-def settings_pairs(results: Mapping) -> list[tuple[str, str]]:
+def settings_pairs(results: RunResults) -> list[tuple[str, str]]:
     """Run settings and provenance as label/value pairs for the environment section."""
-    settings = dig(results, "settings", default={})
-    pairs = flatten(settings) if isinstance(settings, Mapping) else []
-    command = dig(results, "command")
-    if isinstance(command, list):
-        command = " ".join(str(part) for part in command)
-    return pairs + [("command", text(command)),
-                    ("rnnbench version", text(dig(results, "rnnbench_version"))),
-                    ("schema", text(dig(results, "schema"))),
-                    ("created", text(dig(results, "created")))]
+    return flatten(results.settings.to_dict()) + [
+        ("command", text(" ".join(results.command))),
+        ("rnnbench version", text(results.rnnbench_version)),
+        ("schema", SCHEMA), ("created", text(results.created))]

@@ -1,7 +1,8 @@
-"""Defensive reading of results documents and number formatting for people.
+"""Number and text formatting for people, and defensive reading of the machine's documents.
 
-Results files come from other versions, other machines and interrupted runs, so every read here
-tolerates a missing or malformed field: the value becomes None and shows as a dash, never a crash.
+A missing or malformed value shows as a dash, never a crash. Results cases are read through
+their records (bench.results); `dig` is for the Facts and doctor documents, whose shape is
+provision's and varies with its version.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ import math
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
-
-from bench import stats
 
 DASH = "—"
 
@@ -49,49 +48,6 @@ def text(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(text(v) for v in value)
     return str(value)
-
-
-# Other names a parameter goes by in results files.
-PARAM_ALIASES = {"distribution": "dist", "dist": "distribution", "strategy": "variant"}
-
-
-def case_param(case: Mapping, key: str) -> Any:
-    """A case parameter, looked up in `params` (under its alias too), then on the case itself."""
-    for name in (key, PARAM_ALIASES.get(key)):
-        value = dig(case, "params", name) if name else None
-        if value is not None:
-            return value
-    return dig(case, key)
-
-
-def case_stat(case: Mapping, key: str) -> float | None:
-    return number(dig(case, "stats", key))
-
-
-def case_metric(case: Mapping, key: str) -> float | None:
-    return number(dig(case, "metrics", key))
-
-
-def case_ci(case: Mapping) -> tuple[float, float] | None:
-    """The 95% CI of the median time, when both ends are valid and ordered."""
-    lo, hi = number(dig(case, "stats", "ci95_s", 0)), number(dig(case, "stats", "ci95_s", 1))
-    if lo is None or hi is None or lo <= 0 or hi < lo:
-        return None
-    return lo, hi
-
-
-def case_ok(case: Mapping) -> bool:
-    """A case counts as measured unless it says it failed or has no median time."""
-    status = str(dig(case, "status", default="ok")).lower()
-    return status not in {"failed", "error", "skipped"} and case_stat(case, "median_s") is not None
-
-
-def rate_interval(case: Mapping, rate: float) -> tuple[float, float] | None:
-    """The CI of a per-second rate, carried over from the CI of the case's median time."""
-    median, ci = case_stat(case, "median_s"), case_ci(case)
-    if median is None or ci is None:
-        return None
-    return stats.rate_interval(rate, median, ci)
 
 
 _SI = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]

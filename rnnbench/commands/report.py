@@ -18,22 +18,22 @@ def default_output(results: list[Path]) -> Path:
 def report_command(results: list[Path], output: Path | None = None) -> int:
     """Write the page and print its path; bad input is a one-line UserError."""
     from bench.report import render_comparison, render_run_report
-    from bench.results import ResultsError, load_results
+    from bench.results import ResultsError, read_results
 
     if not results:
         raise UserError("give at least one results file", 2)
-    docs = []
+    runs = []
     for path in results:
         try:
-            docs.append(load_results(path))
+            runs.append(read_results(path))
         except ResultsError as exc:
             raise UserError(str(exc), 2) from None
     out = Path(output) if output is not None else default_output(results)
     if out.is_dir():
         raise UserError(f"{out}: is a folder; give a file name such as {out / 'report.html'}", 2)
     try:
-        written = (render_run_report(docs[0], out) if len(docs) == 1
-                   else render_comparison(docs, out))
+        written = (render_run_report(runs[0], out) if len(runs) == 1
+                   else render_comparison(runs, out))
     except OSError as exc:
         raise UserError(f"{out}: cannot write ({exc.strerror or exc})", 1) from None
     typer.echo(str(written))

@@ -10,6 +10,13 @@ import random
 import statistics
 from typing import Any
 
+from bench.report.cases import Ratio
+from bench.report.cases import speedup as speedup_of
+from bench.report.findings import compute_findings as findings_of
+from bench.report.inputs import as_run
+from bench.report.sentences import Finding
+from bench.results import CaseResult
+
 HOSTILE = "<script>window.__pwned = 1</script>\"'&<b>ünï¢ødé 🚀</b>"
 
 
@@ -136,3 +143,13 @@ def hostile_results() -> dict:
 def doctor_document(summary: str = "the NVIDIA driver is loaded") -> dict:
     return {"schema": "rnnbench.doctor/1", "profile": "fedora29-gtx1050-cuda10",
             "facts": facts(), "checks": checks(summary)}
+
+
+# The report works on records (bench.results); these read the hand-built documents above into
+# records first, as the report's entry points do.
+def compute_findings(doc: dict) -> list[Finding]:
+    return findings_of(as_run(doc))
+
+
+def speedup(fast: dict, slow: dict) -> Ratio | None:
+    return speedup_of(CaseResult.from_dict(fast), CaseResult.from_dict(slow))

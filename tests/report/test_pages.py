@@ -58,9 +58,9 @@ def test_script_json_cannot_close_its_element() -> None:
 
 def test_missing_fields_show_as_dashes(tmp_path: Path) -> None:
     doc = {"schema": "rnnbench.results/1", "cases": [
-        {"id": "bare", "suite": "batching", "status": "ok", "params": {"strategy": "padded"},
-         "stats": {"median_s": 0.5}},
-        {"id": "kern", "suite": "kernels", "status": "ok", "params": {"cell": "gru"},
+        {"id": "bare", "workload": "batching", "status": "ok",
+         "params": {"strategy": "padded"}, "stats": {"median_s": 0.5}},
+        {"id": "kern", "workload": "kernels", "status": "ok", "params": {"cell": "gru"},
          "stats": {"median_s": 0.1, "ci95_s": [0.2, 0.1], "n": None}, "metrics": None}]}
     html = render_run_report(doc, tmp_path / "r.html").read_text(encoding="utf-8")
     assert "—" in html and "500 ms" in html and "100 ms" in html

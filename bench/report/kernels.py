@@ -1,0 +1,204 @@
+"""The kernels workload's part of the run report: its table, its charts, the matmul peaks its
+fractions of peak are relative to, and its findings.
+
+Declared as the workload's report pieces in bench/workloads/kernels.py.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import altair as alt
+
+from bench.report.cases import group_by, setting, speed, workload_cases
+from bench.report.charts import PANEL_WIDTH, Chart, finish, label
+from bench.report.fields import (
+    fmt_bytes,
+    fmt_interval,
+    fmt_percent,
+    fmt_seconds,
+    fmt_si,
+    number,
+    text,
+)
+from bench.report.sentences import Finding, Rank, fmt_times, largest_speedup, short_times, where
+from bench.report.tables import (
+    SPEED_COLUMNS,
+    TIMING_COLUMNS,
+    Table,
+    labels,
+    num_cell,
+    numeric_params,
+    param_cell,
+    param_columns,
+    speed_cells,
+    timing_cells,
+)
+from bench.results import CaseResult, RunResults
+
+WORKLOAD = "kernels"
+PEAK_WORKLOAD = "matmul"  # the helper workload whose fastest size is each kernel's peak
+SIZE_DIMENSIONS = [("hidden", "hidden size"), ("batch", "batch size"),
+                   ("seq_len", "sequence length")]
+
+
+# ------------------------------------------------------------------------------ table
+def kernels_table(results: RunResults) -> Table | None:
+    cases = workload_cases(results, WORKLOAD)
+    if not cases:
+        return None
+    params, constants = param_columns(cases, always=("cell",))
+    table = Table("kernels-table", labels(params) + SPEED_COLUMNS + [
+                      "FLOP/s", "fraction of peak", "peak memory"] + TIMING_COLUMNS,
+                  numeric_params(cases, params) + [True] * 5 + [True, True, True, False],
+                  constants=constants)
+    for case in cases:
+        table.rows.append([param_cell(case, k) for k in params] + speed_cells(case) + [
+            num_cell(case.metrics.flops_per_s, lambda x: fmt_si(x, "FLOP/s")),
+            num_cell(case.metrics.peak_fraction, fmt_percent),
+            num_cell(case.metrics.peak_memory_bytes, fmt_bytes),
+        ] + timing_cells(case))
+    return table
+
+
+# ------------------------------------------------------------------------------ notes
+def peak_notes(results: RunResults) -> list[str]:
+    """The matmul peaks that kernels are measured against: one sentence per device, dtype and
+    TF32 state, naming the sizes tried and the fastest, which is the peak."""
+    groups: dict[tuple, list[CaseResult]] = {}
+    for case in workload_cases(results, PEAK_WORKLOAD):
+        tf32 = case.metrics.tf32 if case.metrics.tf32 is not None else case.param("tf32")
+        groups.setdefault((case.device, case.dtype, tf32), []).append(case)
+    notes = []
+    for (device, dtype, tf32), cases in groups.items():
+        settings = ", ".join(text(v) for v in (device, dtype) if v)
+        if tf32 is not None:
+            settings += ", TF32 " + ("on" if tf32 else "off")
+        rated = [(number(c.metrics.flops_per_s), c.param("n")) for c in cases]
+        rated = [(flops, n) for flops, n in rated if flops is not None]
+        if not rated:
+            continue
+        best, best_n = max(rated, key=lambda r: r[0])
+        sizes = ", ".join(f"n={n}: {fmt_si(flops, 'FLOP/s')}" for flops, n in rated)
+        notes.append(f"Matmul peak measured in this run ({settings}): {fmt_si(best, 'FLOP/s')} "
+                     f"at n={best_n}, the fastest of {sizes}; the fractions of peak are "
+                     "relative to it.")
+    return notes
+
+
+# ------------------------------------------------------------------------------ charts
+def _scaling_row(case: CaseResult, dimension: str) -> dict[str, Any] | None:
+    median, x = number(case.stats.median_s), number(setting(case, dimension))
+    if median is None or x is None:
+        return None
+    ci = case.stats.ci95_s
+    return {
+        dimension: x, "median_s": median, "lo": number(ci[0]) if ci else median,
+        "hi": number(ci[1]) if ci else median, "ci": fmt_interval(ci, fmt_seconds),
+        "time": fmt_seconds(median), "n": int(case.stats.n or 0),
+        "series": label(case, ["cell", "impl"]) or "case",
+        "panel": label(case, ["device", "dtype", "mode"]) or "all",
+        "flops": fmt_si(case.metrics.flops_per_s, "FLOP/s"),
+        "peak": fmt_percent(case.metrics.peak_fraction),
+    }
+
+
+def scaling_chart(results: RunResults, dimension: str, title: str) -> Chart | None:
+    """Median time against one size dimension, the others held at their most common value."""
+    cases = workload_cases(results, WORKLOAD)
+    if len({setting(c, dimension) for c in cases}) < 2:
+        return None
+    others = [d for d, _ in SIZE_DIMENSIONS + [("layers", "")] if d != dimension]
+    common = {d: Counter(text(setting(c, d)) for c in cases).most_common(1)[0][0]
+              for d in others}
+    held = [c for c in cases if all(text(setting(c, d)) == v for d, v in common.items())]
+    rows = [r for r in (_scaling_row(c, dimension) for c in held) if r]
+    if len(rows) < 2:
+        return None
+    tooltip = [alt.Tooltip("series:N", title="cell · impl"), alt.Tooltip("panel:N",
+                                                                         title="setting"),
+               alt.Tooltip(f"{dimension}:Q", title=title), alt.Tooltip("time:N", title="median"),
+               alt.Tooltip("median_s:Q", title="median (s)", format=".4g"),
+               alt.Tooltip("ci:N", title="95% CI"), alt.Tooltip("n:Q", title="samples"),
+               alt.Tooltip("flops:N", title="achieved"), alt.Tooltip("peak:N",
+                                                                     title="of peak")]
+    ticks = sorted({r[dimension] for r in rows})
+    x = alt.X(f"{dimension}:Q", title=title, scale=alt.Scale(type="log", base=2),
+              axis=alt.Axis(values=ticks, format="d"))
+    base = alt.Chart().encode(x=x, color=alt.Color("series:N", title="cell · impl"))
+    lines = base.mark_line(point=True).encode(
+        y=alt.Y("median_s:Q", title="median time per step (s)", scale=alt.Scale(type="log")),
+        tooltip=tooltip)
+    bands = base.mark_rule().encode(y="lo:Q", y2="hi:Q", tooltip=tooltip)
+    held_text = ", ".join(f"{d} {v}" for d, v in common.items() if v != "—")
+    chart = alt.layer(lines, bands, data=alt.Data(values=rows)).properties(
+        width=PANEL_WIDTH, height=200).facet(facet=alt.Facet("panel:N", title=None), columns=2)
+    return Chart(f"kernels-{dimension}", f"Time per step against {title} (log scales"
+                 f"{'; ' + held_text if held_text else ''})", finish(chart),
+                 headline=dimension == "hidden")
+
+
+def cell_chart(results: RunResults) -> Chart | None:
+    """Tokens/s by cell and implementation, for runs without a size grid."""
+    rows = []
+    for case in workload_cases(results, WORKLOAD):
+        measured, tokens = speed(case), number(case.metrics.tokens_per_s)
+        if measured is None or tokens is None:
+            continue
+        rows.append({"series": label(case, ["cell", "impl"]) or "case",
+                     "panel": label(case, ["device", "dtype", "mode", "hidden", "batch"]),
+                     "tokens_per_s": tokens,
+                     "ci": fmt_interval(measured[1], lambda x: fmt_si(x, "tok/s")),
+                     "n": int(case.stats.n or 0),
+                     "peak": fmt_percent(case.metrics.peak_fraction)})
+    if not rows:
+        return None
+    chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
+        y=alt.Y("series:N", title=None), x=alt.X("tokens_per_s:Q", title="tokens per second"),
+        color=alt.Color("series:N", legend=None),
+        tooltip=[alt.Tooltip("series:N"), alt.Tooltip("panel:N", title="setting"),
+                 alt.Tooltip("tokens_per_s:Q", title="tokens/s", format=",.0f"),
+                 alt.Tooltip("ci:N", title="95% CI"), alt.Tooltip("n:Q", title="samples"),
+                 alt.Tooltip("peak:N", title="of peak")],
+    ).properties(width=PANEL_WIDTH, height=alt.Step(18)).facet(
+        facet=alt.Facet("panel:N", title=None), columns=2).resolve_scale(y="independent")
+    return Chart("kernels-cells", "Tokens per second by cell and implementation", finish(chart),
+                 headline=True)
+
+
+def kernels_charts(results: RunResults) -> list[Chart]:
+    """Time against each size that varies; without a size grid, tokens/s by cell."""
+    charts = [scaling_chart(results, d, t) for d, t in SIZE_DIMENSIONS]
+    charts = [c for c in charts if c] or [cell_chart(results)]
+    return [c for c in charts if c]
+
+
+# ------------------------------------------------------------------------------ findings
+def impl_finding(results: RunResults) -> list[Finding]:
+    """The library kernel against rnnkit's hand-written loop, on the same settings."""
+    best = largest_speedup(group_by(workload_cases(results, WORKLOAD), ["impl"]).values(),
+                           lambda c: c.param("impl") == "torch",
+                           lambda c: c.param("impl") == "loop")
+    if best is None:
+        return []
+    ratio, case = best
+    kernel = "cuDNN" if str(setting(case, "device")).startswith("cuda") else "torch"
+    return [Finding(f"The {kernel} kernel is {fmt_times(ratio)} faster than rnnkit's "
+                    f"hand-written loop for {where(case, with_distribution=False)}.",
+                    f"{kernel} {short_times(ratio)} loop", Rank.IMPLEMENTATION)]
+
+
+def peak_finding(results: RunResults) -> list[Finding]:
+    """The highest achieved FLOP/s and how close it came to the measured matmul peak."""
+    rated = [c for c in workload_cases(results, WORKLOAD) if c.metrics.flops_per_s]
+    if not rated:
+        return []
+    best = max(rated, key=lambda c: c.metrics.flops_per_s)
+    flops = fmt_si(best.metrics.flops_per_s, "FLOP/s")
+    sentence = (f"The best kernel achieves {flops} "
+                f"({where(best, with_distribution=False)}, hidden {best.param('hidden')}")
+    fraction = best.metrics.peak_fraction
+    sentence += (f"), {fmt_percent(fraction)} of the matmul peak measured in the same run."
+                 if fraction is not None else ").")
+    return [Finding(sentence, f"{flops} best kernel", Rank.PEAK)]

@@ -207,15 +207,34 @@ class Facts:
 
 
 def from_plain(cls: type, data: Any) -> Any:
-    """An instance of dataclass `cls` from plain dicts/lists, ignoring unknown keys."""
+    """An instance of dataclass `cls` from plain dicts/lists, ignoring unknown keys; a value of
+    the wrong type (a recorded file is written by someone else) leaves its field's default."""
     if not isinstance(data, dict):
         return cls()
     hints = typing.get_type_hints(cls)
     kwargs = {}
     for f in dataclasses.fields(cls):
         if f.name in data:
-            kwargs[f.name] = _convert(hints[f.name], data[f.name])
+            value = _convert(hints[f.name], data[f.name])
+            if value is not _WRONG:
+                kwargs[f.name] = value
     return cls(**kwargs)
+
+
+_WRONG = object()  # what _convert answers for a value that does not fit its field
+
+
+def _fits(hint: Any, value: Any) -> bool:
+    """Whether a plain scalar `value` has the type `hint` names (an int will do for a float)."""
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    return hint is Any
 
 
 def _convert(hint: Any, value: Any) -> Any:
@@ -225,10 +244,23 @@ def _convert(hint: Any, value: Any) -> Any:
     args = [a for a in typing.get_args(hint) if a is not type(None)]
     if dataclasses.is_dataclass(hint):
         return from_plain(hint, value)
-    if origin is list and args and dataclasses.is_dataclass(args[0]):
-        return [from_plain(args[0], item) for item in value] if isinstance(value, list) else []
-    if args and origin is not list and origin is not dict:  # an Optional[...] / union
+    if origin is list:
+        if not isinstance(value, list):
+            return _WRONG
+        if args and dataclasses.is_dataclass(args[0]):
+            return [from_plain(args[0], item) for item in value]
+        return [item for item in value
+                if not args or item is not None and _convert(args[0], item) is not _WRONG]
+    if origin is dict:
+        if not isinstance(value, dict):
+            return _WRONG
+        key_hint, value_hint = args if len(args) == 2 else (Any, Any)
+        return {k: v for k, v in value.items()
+                if _fits(key_hint, k) and _convert(value_hint, v) is not _WRONG}
+    if args:  # an Optional[...] / union
         for arg in args:
-            if dataclasses.is_dataclass(arg):
-                return from_plain(arg, value)
-    return value
+            converted = _convert(arg, value)
+            if converted is not _WRONG:
+                return converted
+        return _WRONG
+    return value if _fits(hint, value) else _WRONG

@@ -23,10 +23,32 @@ PACKAGES=(python3-pip perl-Term-ReadLine-Gnu gcc make kernel-devel kernel-header
           elfutils-libelf-devel)
 APPLY=0
 FAILED=0
+# What a package name, a kernel release and a CUDA version may hold: they reach rpm's and dnf's
+# argv and /etc/profile.d, so an option ("--eval=%(cmd)") or shell text must never get through.
+PLAIN_NAME='^[A-Za-z0-9][A-Za-z0-9._+-]*$'
 
 usage() {
   echo "usage: fedora.sh check | install [--yes]" >&2
   exit 2
+}
+
+die() {  # die MESSAGE: one line on stderr, exit 2
+  printf 'fedora.sh: %s\n' "$(clean "$1")" >&2
+  exit 2
+}
+
+clean() {  # clean TEXT: control characters shown as "?", so machine text cannot act on a terminal
+  local text="$1"
+  printf '%s' "${text//[[:cntrl:]]/?}"
+}
+
+check_settings() {  # the environment's settings reach paths, argv and a profile.d script
+  [[ $CUDA_VERSION =~ ^[0-9]+(\.[0-9]+)*$ ]] ||
+    die "CUDA_VERSION must be a version like 10.0, not '$CUDA_VERSION'"
+  [[ $CUDA_RUNFILE =~ ^[A-Za-z0-9_./][A-Za-z0-9_./+-]*$ ]] ||
+    die "CUDA_RUNFILE must be a file name (letters, digits, ._/+-, not starting with -), not '$CUDA_RUNFILE'"
+  [[ $CUDA_RUNFILE_URL =~ ^https?://[^[:space:][:cntrl:]]+$ ]] ||
+    die "CUDA_RUNFILE_URL must be an http(s):// address, not '$CUDA_RUNFILE_URL'"
 }
 
 # --------------------------------------------------------------------------- machine facts
@@ -37,7 +59,7 @@ os_field() {  # os_field KEY -> value from os-release, quotes removed
     if [[ $line == "$1="* ]]; then
       value="${line#*=}"
       value="${value#\"}"
-      echo "${value%\"}"
+      printf '%s\n' "${value%\"}"
       return 0
     fi
   done <"$ROOT/etc/os-release"
@@ -48,7 +70,7 @@ kernel_release() {
   if [[ -r "$ROOT/proc/sys/kernel/osrelease" ]]; then
     IFS= read -r release <"$ROOT/proc/sys/kernel/osrelease" || true
   fi
-  echo "$release"
+  printf '%s\n' "$release"
 }
 
 module_loaded() {  # module_loaded NAME
@@ -62,7 +84,7 @@ module_loaded() {  # module_loaded NAME
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
-package_installed() { have rpm && rpm -q "$1" >/dev/null 2>&1; }
+package_installed() { have rpm && rpm -q -- "$1" >/dev/null 2>&1; }
 
 missing_packages() {
   local p
@@ -95,8 +117,8 @@ driver_version() {
 report() {  # report pass|warn|fail ID MESSAGE [FIX]
   local mark
   case $1 in pass) mark="✓" ;; warn) mark="!" ;; fail) mark="✗"; FAILED=1 ;; *) mark="–" ;; esac
-  printf '%s %-18s %s\n' "$mark" "$2" "$3"
-  if [[ -n ${4:-} ]]; then printf '    fix: %s\n' "$4"; fi
+  printf '%s %-18s %s\n' "$mark" "$2" "$(clean "$3")"
+  if [[ -n ${4:-} ]]; then printf '    fix: %s\n' "$(clean "$4")"; fi
 }
 
 cmd_check() {
@@ -155,7 +177,11 @@ cmd_check() {
   if have gcc; then
     gcc_major="$(gcc -dumpversion)"
     gcc_major="${gcc_major%%.*}"
-    if [[ $CUDA_VERSION == 10.0 && $gcc_major -gt 7 ]]; then
+    # Only digits may reach -gt: [[ ]] evaluates its operands as arithmetic, and arithmetic on
+    # text like "a[$(cmd)]" runs cmd.
+    if ! [[ $gcc_major =~ ^[0-9]+$ ]]; then
+      report warn cuda.host_compiler "gcc printed no version ('$gcc_major')"
+    elif [[ $CUDA_VERSION == 10.0 && $gcc_major -gt 7 ]]; then
       report warn cuda.host_compiler "gcc $gcc_major is newer than CUDA 10.0 accepts (7)" \
         "the runfile is run with --override; compile CUDA code with nvcc -ccbin <gcc-7>"
     else
@@ -179,8 +205,11 @@ run() {  # print the command; run it only with --yes
 
 step_packages() {
   local missing kernel
-  mapfile -t missing < <(missing_packages)
   kernel="$(kernel_release)"
+  if [[ -n $kernel && ! $kernel =~ $PLAIN_NAME ]]; then
+    die "the kernel release '$kernel' (/proc/sys/kernel/osrelease) is not a plain version"
+  fi
+  mapfile -t missing < <(missing_packages)
   # kernel-devel must match the running kernel, or the driver module cannot be built.
   if [[ -n $kernel ]] && ! package_installed "kernel-devel-$kernel"; then
     missing+=("kernel-devel-$kernel")
@@ -236,10 +265,10 @@ write_file() {  # write_file PATH LINE...: print it; with --yes write it atomica
   printf '+ write %s:\n' "$path"
   printf '    %s\n' "$@"
   if ((APPLY)); then
-    mkdir -p "${path%/*}"
+    mkdir -p -- "${path%/*}"
     tmp="$path.tmp.$$"
     printf '%s\n' "$@" >"$tmp"
-    mv -f "$tmp" "$path"
+    mv -f -- "$tmp" "$path"
   fi
 }
 
@@ -274,6 +303,7 @@ finish() {
   fi
 }
 
+check_settings
 case "${1:-}" in
   check) cmd_check ;;
   install) shift; cmd_install "$@" ;;

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import selectors
 import shutil
 import signal
+import stat
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +21,10 @@ from pathlib import Path
 # minutes when the driver is wedged); the doctor must still answer. RNNBENCH_PROBE_TIMEOUT
 # (seconds) overrides it, which lets the replay tests of a hung nvidia-smi stay short.
 DEFAULT_TIMEOUT_S = 5.0
+# Bounds on what a probe takes in: a stub or broken `nvidia-smi` can print without end, and a
+# replayed root can hold anything. Real outputs and files are kilobytes.
+OUTPUT_LIMIT = 4 * 2**20
+FILE_LIMIT = 4 * 2**20
 
 
 def probe_timeout() -> float:
@@ -43,13 +50,37 @@ def below(root: Path, path: str) -> Path:
     return Path(root) / path.lstrip("/")
 
 
-def read_text(root: Path, path: str, limit: int = 1_000_000) -> str | None:
-    """The file's text (decoding errors replaced), or None when it is absent or unreadable."""
+def read_bytes(root: Path, path: str, limit: int = FILE_LIMIT) -> bytes | None:
+    """At most `limit` bytes of a regular file, or None when it is absent, unreadable or not a
+    regular file. A FIFO or device in a replayed root (or /dev/zero behind a symlink) would
+    otherwise block the doctor forever or feed it without end."""
     try:
-        with open(below(root, path), "rb") as handle:
-            return handle.read(limit).decode("utf-8", errors="replace")
+        # O_NONBLOCK: opening a FIFO must not wait for a writer before we can see what it is.
+        fd = os.open(below(root, path), os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except (OSError, ValueError):
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, left = [], limit
+        while left > 0:  # /proc files report size 0: read until EOF or the limit
+            chunk = os.read(fd, min(left, 1 << 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def read_text(root: Path, path: str, limit: int = FILE_LIMIT) -> str | None:
+    """The file's text (decoding errors replaced), or None when it is absent, unreadable or not
+    a regular file; at most `limit` bytes of it are read."""
+    data = read_bytes(root, path, limit)
+    return None if data is None else data.decode("utf-8", errors="replace")
 
 
 def list_dir(root: Path, path: str) -> list[str]:
@@ -74,11 +105,11 @@ def run_command(argv: list[str], timeout: float | None = None,
                                 stdin=subprocess.DEVNULL, env=env, start_new_session=True)
     except OSError as exc:
         return CommandOutput(ok=False, reason=f"{argv[0]} could not run: {exc.strerror or exc}")
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    out, err, why = _collect(proc, timeout, OUTPUT_LIMIT)
+    if why:
         _kill_group(proc)
-        return CommandOutput(ok=False, reason=f"{argv[0]} did not answer within {timeout:g} s")
+        return CommandOutput(ok=False, stdout=out.decode("utf-8", errors="replace"),
+                             reason=f"{argv[0]} {why}")
     done = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
     stdout = done.stdout.decode("utf-8", errors="replace")
     stderr = done.stderr.decode("utf-8", errors="replace")
@@ -88,6 +119,40 @@ def run_command(argv: list[str], timeout: float | None = None,
         return CommandOutput(ok=False, stdout=stdout, stderr=stderr, returncode=done.returncode,
                              reason=f"{argv[0]} exited with {done.returncode}{why}")
     return CommandOutput(ok=True, stdout=stdout, stderr=stderr, returncode=0)
+
+
+def _collect(proc: subprocess.Popen, timeout: float, limit: int) -> tuple[bytes, bytes, str]:
+    """(stdout, stderr, why it was stopped or "") of a running process: both pipes are read
+    as output arrives, and reading stops at the deadline or once `limit` bytes came in all."""
+    deadline = time.monotonic() + timeout
+    buffers = {proc.stdout: bytearray(), proc.stderr: bytearray()}
+    total = 0
+    with selectors.DefaultSelector() as selector:
+        for pipe in buffers:
+            selector.register(pipe, selectors.EVENT_READ)
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return bytes(buffers[proc.stdout]), bytes(buffers[proc.stderr]), \
+                    f"did not answer within {timeout:g} s"
+            for key, _ in selector.select(left):
+                chunk = os.read(key.fd, 1 << 16)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                    continue
+                buffers[key.fileobj] += chunk
+                total += len(chunk)
+                if total > limit:
+                    return bytes(buffers[proc.stdout][:limit]), b"", \
+                        f"printed more than {limit / 2**20:g} MiB; stopped reading it"
+    try:
+        proc.wait(timeout=max(deadline - time.monotonic(), 0.01))
+    except subprocess.TimeoutExpired:  # closed its output but kept running
+        return bytes(buffers[proc.stdout]), bytes(buffers[proc.stderr]), \
+            f"did not answer within {timeout:g} s"
+    for pipe in buffers:
+        pipe.close()
+    return bytes(buffers[proc.stdout]), bytes(buffers[proc.stderr]), ""
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

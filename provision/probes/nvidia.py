@@ -12,7 +12,7 @@ from pathlib import Path
 
 from provision import tables
 from provision.facts import DriverFacts, GpuHealth, GpuInfo, PciGpu
-from provision.probe import below, list_dir, read_text, run_command
+from provision.probe import below, list_dir, read_bytes, read_text, run_command
 from provision.probes import nvml
 
 NVIDIA_VENDOR = "10de"
@@ -201,9 +201,6 @@ def _secure_boot_efivar(root: Path) -> bool | None:
     folder = "/sys/firmware/efi/efivars"
     for name in list_dir(root, folder):
         if name.startswith("SecureBoot-"):
-            try:
-                data = below(root, f"{folder}/{name}").read_bytes()
-            except OSError:
-                return None
-            return bool(data[-1]) if len(data) >= 5 else None
+            data = read_bytes(root, f"{folder}/{name}", limit=4096)
+            return bool(data[-1]) if data is not None and len(data) >= 5 else None
     return None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from provision.facts import CpuFacts, OsFacts, PackagesFacts, PerlFacts, PythonFacts
 from provision.probe import read_text, run_command
+from provision.profile import PACKAGE_NAME
 
 # The distribution family decides the package manager in every fix.
 _FAMILIES = {"fedora": "fedora", "rhel": "rhel", "centos": "rhel", "rocky": "rhel",
@@ -84,10 +85,16 @@ def probe_packages(family: str, names: tuple[str, ...]) -> PackagesFacts:
     """Installed version of each named distro package (None when not installed)."""
     if not names:
         return PackagesFacts()
+    # Profiles are checked when loaded; checking here too keeps any other caller from handing
+    # rpm an option. "--" ends option parsing for both tools all the same.
+    bad = [name for name in names if not PACKAGE_NAME.fullmatch(name)]
+    if bad:
+        return PackagesFacts(reason=f"not a package name: {bad[0]!r}")
     if family in ("fedora", "rhel"):
-        tool, argv = "rpm", ["rpm", "-q", "--qf", "%{NAME} %{VERSION}\n", *names]
+        tool, argv = "rpm", ["rpm", "-q", "--qf", "%{NAME} %{VERSION}\n", "--", *names]
     elif family == "debian":
-        tool, argv = "dpkg-query", ["dpkg-query", "-W", "-f", "${Package} ${Version}\n", *names]
+        tool, argv = "dpkg-query", ["dpkg-query", "-W", "-f", "${Package} ${Version}\n", "--",
+                                    *names]
     else:
         return PackagesFacts(reason=f"no package query for distribution family {family}")
     out = run_command(argv)

@@ -23,8 +23,9 @@ def probe_torch(root: Path) -> TorchFacts:
     if recorded is not None:
         try:
             facts = from_plain(TorchFacts, json.loads(recorded))
-        except ValueError as exc:
-            return TorchFacts(source="recorded", reason=f"unreadable {RECORDED}: {exc}")
+        except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
+            why = "nested too deeply" if isinstance(exc, RecursionError) else exc
+            return TorchFacts(source="recorded", reason=f"unreadable {RECORDED}: {why}")
         facts.source = "recorded"
         return facts
     try:

@@ -17,8 +17,8 @@ LSPCI_GTX1050 = ("0000:01:00.0 3D controller [0302]: NVIDIA Corporation GP107M "
 # Stateful stubs: dnf records what it installed, rpm answers from that record, and the
 # runfile (run through `sh`) leaves the toolkit and a loaded driver behind, as the real ones do.
 STUBS = {
-    "rpm": ('shift; for p in "$@"; do grep -qx "$p" "$STATE/installed" 2>/dev/null || exit 1; '
-            'done\n'),
+    "rpm": ('shift; [[ ${1:-} == -- ]] && shift; '
+            'for p in "$@"; do grep -qx "$p" "$STATE/installed" 2>/dev/null || exit 1; done\n'),
     "dnf": 'echo "dnf $*" >>"$STATE/log"; shift 2; printf "%s\\n" "$@" >>"$STATE/installed"\n',
     "python3": 'grep -qx python3-pip "$STATE/installed" 2>/dev/null\n',
     "perl": 'grep -qx perl-Term-ReadLine-Gnu "$STATE/installed" 2>/dev/null\n',

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from provision.checks import CheckResult, ordered_checks
+from provision.checks.readiness import readiness_checks
 from provision.facts import Facts
 from provision.profile import Profile, ProfileError, load_profile
 
 SCHEMA = "rnnbench.doctor/1"
 
 __all__ = ["SCHEMA", "CheckResult", "Profile", "ProfileError", "doctor_document",
-           "exit_code", "inferred_profile", "load_profile", "run_checks"]
+           "exit_code", "inferred_profile", "load_profile", "readiness_section", "run_checks"]
 
 
 def inferred_profile(facts: Facts) -> Profile:
@@ -35,6 +36,13 @@ def run_checks(facts: Facts, profile: Profile | None = None) -> list[CheckResult
     return results
 
 
+def readiness_section(facts: Facts) -> list[dict[str, str]]:
+    """The benchmark-readiness section as plain data: one `CheckResult.to_dict()` per check
+    (ids `bench.*`), for a results file to keep beside its figures. Warnings only: what moves
+    benchmark numbers, not what breaks the machine, so it never changes the exit code."""
+    return [c.to_dict() for c in readiness_checks(facts)]
+
+
 def exit_code(checks: list[CheckResult]) -> int:
     """0 when nothing failed (warnings allowed), 1 when a check failed."""
     return 1 if any(c.status == "fail" for c in checks) else 0
@@ -51,6 +59,7 @@ def doctor_document(facts: Facts, profile: Profile | None,
         "expectations": (profile or inferred_profile(facts)).to_dict(),
         "facts": facts.to_dict(),
         "checks": [c.to_dict() for c in checks],
+        "readiness": readiness_section(facts),
         "summary": counts,
         "exit_code": exit_code(checks),
     }

@@ -71,6 +71,13 @@ class PciGpu:
 
 
 @dataclass
+class GpuProcess:
+    pid: int = 0
+    name: str | None = None
+    used_memory_mib: float | None = None
+
+
+@dataclass
 class GpuHealth:
     temperature_c: float | None = None
     power_w: float | None = None
@@ -85,6 +92,29 @@ class GpuHealth:
     persistence_mode: bool | None = None
     ecc_enabled: bool | None = None
     ecc_uncorrected: int | None = None
+    # Fleet health (None: the GPU did not report it, e.g. GeForce cards have no ECC counters).
+    ecc_pending: bool | None = None  # ECC mode after the next reset differs from now
+    ecc_volatile_corrected: int | None = None  # since the driver loaded
+    ecc_volatile_uncorrected: int | None = None
+    ecc_aggregate_corrected: int | None = None  # over the card's life
+    ecc_aggregate_uncorrected: int | None = None
+    retired_pages_sbe: int | None = None  # pages retired for repeated single-bit errors
+    retired_pages_dbe: int | None = None  # pages retired for a double-bit error
+    retired_pages_pending: bool | None = None  # retirement waits for a GPU reset
+    remapped_rows_correctable: int | None = None
+    remapped_rows_uncorrectable: int | None = None
+    remap_pending: bool | None = None  # a row remap waits for a GPU reset
+    remap_failed: bool | None = None  # no spare row left: the card needs service
+    mig_mode: bool | None = None
+    mig_mode_pending: bool | None = None
+    compute_mode: str | None = None  # default | exclusive_thread | prohibited | exclusive_process
+    pcie_gen_gpu_max: int | None = None  # the GPU's own maximum (pcie_gen_max is GPU and slot)
+    app_clock_sm_mhz: float | None = None  # application clock target; differs from the default
+    app_clock_sm_default_mhz: float | None = None  # when someone set it (nvidia-smi -ac)
+    app_clock_mem_mhz: float | None = None
+    app_clock_mem_default_mhz: float | None = None
+    processes: list[GpuProcess] = field(default_factory=list)  # compute processes on the GPU
+    not_reported: list[str] = field(default_factory=list)  # NVML calls answered NotSupported
     reason: str = ""
 
 
@@ -97,6 +127,38 @@ class GpuInfo:
     compute_capability: str | None = None
     memory_total_mib: float | None = None
     health: GpuHealth | None = None
+
+
+@dataclass
+class XidEvent:
+    pci: str | None = None  # "0000:01:00" as the kernel prints it
+    code: int = 0
+    message: str = ""
+
+
+@dataclass
+class XidFacts:
+    """NVIDIA Xid errors in the kernel log: `source` says where they were read (dmesg is this
+    boot only; a log file may reach back to earlier boots), `reason` why none could be."""
+
+    source: str | None = None  # dmesg | /var/log/kern.log | /var/log/messages
+    events: list[XidEvent] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass
+class ReadinessFacts:
+    """What moves benchmark numbers on the CPU side (pyperf's `system show`)."""
+
+    governors: dict[str, str] = field(default_factory=dict)  # cpuN -> scaling_governor
+    intel_no_turbo: bool | None = None  # intel_pstate/no_turbo
+    cpufreq_boost: bool | None = None  # cpufreq/boost (acpi-cpufreq, amd-pstate)
+    load_1min: float | None = None
+    load_5min: float | None = None
+    steal_fraction: float | None = None  # steal / all CPU time since boot (/proc/stat)
+    smt_active: bool | None = None
+    logical_cores: int | None = None
+    reason: str = ""
 
 
 @dataclass
@@ -195,6 +257,8 @@ class Facts:
     cuda: CudaFacts = field(default_factory=CudaFacts)
     torch: TorchFacts = field(default_factory=TorchFacts)
     gpu_work: GpuWorkFacts = field(default_factory=GpuWorkFacts)
+    xid: XidFacts = field(default_factory=XidFacts)
+    readiness: ReadinessFacts = field(default_factory=ReadinessFacts)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (only str, int, float, bool, None, lists and dicts)."""

@@ -10,15 +10,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from provision.facts import Facts, GpuWorkFacts
-from provision.probes import cuda, gpu_work, nvidia, system, torchinfo
+from provision.probes import cuda, gpu_work, health, nvidia, readiness, system, torchinfo
 
 
 def gather_facts(root: Path = Path("/"), gpu_tests: bool = False,
                  extra_packages: tuple[str, ...] = ()) -> Facts:
     """Probe the machine (or the replayed machine below `root`) into one Facts; never raises.
 
-    NVML and the real GPU computations are used only when `root` is "/": below any other root
-    they would describe this machine rather than the recorded one. `extra_packages` are distro
+    NVML, psutil, `import torch`, the running Python and the real GPU computations are used only
+    when `root` is "/": below any other root they would describe this machine rather than the
+    recorded one, so there every fact comes from files below `root` and from the commands on
+    PATH (a replay's stubs), and a fact neither records stays unknown. `extra_packages` are distro
     packages (a profile's list) whose installed version is looked up too.
     """
     started = time.perf_counter()
@@ -26,15 +28,17 @@ def gather_facts(root: Path = Path("/"), gpu_tests: bool = False,
     live = root.resolve() == Path("/")
     facts = Facts(root=str(root), gathered_at=datetime.now(timezone.utc).isoformat(
         timespec="seconds"))
-    facts.os = system.probe_os(root)
+    facts.os = system.probe_os(root, live)
     facts.python = system.probe_python(live)
     facts.perl = system.probe_perl()
     facts.packages = system.probe_packages(facts.os.family, extra_packages)
     facts.cpu = system.probe_cpu(root, live)
     facts.pci_gpus = nvidia.probe_pci(root)
     facts.driver = nvidia.probe_driver(root, live, facts.pci_gpus)
-    facts.cuda = cuda.probe_cuda(root)
-    facts.torch = torchinfo.probe_torch(root)
+    facts.xid, facts.readiness = (health.probe_health(root, facts.driver),
+                                  readiness.probe_readiness(root))
+    facts.cuda = cuda.probe_cuda(root, live)
+    facts.torch = torchinfo.probe_torch(root, live)
     if gpu_tests and live:
         facts.gpu_work = gpu_work.run_gpu_work()
     else:

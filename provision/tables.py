@@ -30,9 +30,10 @@ def major_minor(text: str | None) -> str | None:
 # Source: NVIDIA CUDA Toolkit Release Notes, Table 3 "CUDA Toolkit and Corresponding Driver
 # Versions" (docs.nvidia.com/cuda/cuda-toolkit-release-notes), column "Toolkit Driver Version".
 CUDA_MIN_DRIVER: dict[str, str] = {
-    "8.0": "375.26",
+    "8.0": "367.48",  # 8.0.44 GA; 8.0.61 GA2 needs 375.26 (same table)
     "9.0": "384.81",
-    "9.1": "390.46",
+    "9.1": "387.26",  # the driver the 9.1.85 runfile bundles (cuda_9.1.85_387.26_linux);
+    # later copies of table 3 say 390.46, yet 9.1 ran on 390.12 (rhel74-2xp100 capture)
     "9.2": "396.26",
     "10.0": "410.48",
     "10.1": "418.39",
@@ -56,6 +57,10 @@ CUDA_MIN_DRIVER: dict[str, str] = {
     "12.8": "570.26",
     "12.9": "575.51.03",
     "13.0": "580.65.06",
+    # Table 3 of the 13.1 and 13.2 release notes ("CUDA 13.1 GA >=590.44.01", "CUDA 13.2 GA
+    # >=595.45.04"), as copied in public repositories (index files 70889381901, 55335308248).
+    "13.1": "590.44.01",
+    "13.2": "595.45.04",
 }
 
 # From CUDA 11 on, a runtime of one major family runs on any driver of that family's first
@@ -83,7 +88,7 @@ CUDA_MAX_GCC: dict[str, int] = {
     "11.1": 10,
     "11.2": 10,
     "11.3": 10,
-    "11.4": 11,
+    "11.4": 11,  # from 11.4.1 (Update 1) on; 11.4.0 GA: gcc <= 10, see CUDA_MAX_GCC_RELEASE
     "11.5": 11,
     "11.6": 11,
     "11.7": 11,
@@ -98,6 +103,16 @@ CUDA_MAX_GCC: dict[str, int] = {
     "12.8": 14,
     "12.9": 14,
     "13.0": 15,  # crt/host_config.h of CUDA 13.0 errors on __GNUC__ > 15
+    # 13.1 and 13.2: not listed; their supported-GCC rows could not be sourced here.
+}
+
+# Exact releases whose host compiler limit differs from their major.minor row: CUDA 11.4.0 GA
+# (version.json "11.4.0", nvcc "V11.4.48") accepts gcc <= 10; GCC 11 support arrived with 11.4
+# Update 1. Source: CUDA Installation Guide for Linux 11.4.0 vs 11.4.1, "Supported Linux
+# Distributions" (GCC column), and the 11.4 Update 1 release notes.
+CUDA_MAX_GCC_RELEASE: dict[str, int] = {
+    "11.4.0": 10,
+    "11.4.48": 10,
 }
 
 # GPU name fragment -> compute capability. Longer fragments are tried first, so "1050 ti"
@@ -107,10 +122,12 @@ COMPUTE_CAPABILITY: dict[str, str] = {
     "gtx 750": "5.0", "gtx 950m": "5.0", "gtx 960m": "5.0",
     "gtx 950": "5.2", "gtx 960": "5.2", "gtx 970": "5.2", "gtx 980": "5.2",
     "gtx titan x": "5.2", "tesla m40": "5.2", "tesla m60": "5.2",
-    "tesla p100": "6.0", "quadro gp100": "6.0",
+    "tesla k80": "3.7", "k80": "3.7",
+    "mx130": "5.0", "mx110": "5.0",
+    "tesla p100": "6.0", "p100": "6.0", "quadro gp100": "6.0",
     "gtx 1050": "6.1", "gtx 1050 ti": "6.1", "gtx 1060": "6.1", "gtx 1070": "6.1",
     "gtx 1080": "6.1", "gtx 1080 ti": "6.1", "titan xp": "6.1", "titan x (pascal)": "6.1",
-    "tesla p4": "6.1", "tesla p40": "6.1", "mx150": "6.1", "quadro p1000": "6.1",
+    "tesla p4": "6.1", "tesla p40": "6.1", "mx150": "6.1", "mx250": "6.1", "quadro p1000": "6.1",
     "quadro p2000": "6.1", "quadro p4000": "6.1", "quadro p5000": "6.1", "quadro p6000": "6.1",
     "tesla v100": "7.0", "v100": "7.0", "titan v": "7.0", "quadro gv100": "7.0",
     "gtx 1650": "7.5", "gtx 1660": "7.5", "rtx 2060": "7.5", "rtx 2070": "7.5",
@@ -119,12 +136,62 @@ COMPUTE_CAPABILITY: dict[str, str] = {
     "a100": "8.0", "a30": "8.0",
     "rtx 3050": "8.6", "rtx 3060": "8.6", "rtx 3070": "8.6", "rtx 3080": "8.6",
     "rtx 3090": "8.6", "rtx a2000": "8.6", "rtx a4000": "8.6", "rtx a5000": "8.6",
-    "rtx a6000": "8.6", "a10": "8.6", "a16": "8.6", "a40": "8.6", "a2": "8.6",
+    "rtx a6000": "8.6", "a10": "8.6", "a10g": "8.6", "a16": "8.6", "a40": "8.6", "a2": "8.6",
     "rtx 4060": "8.9", "rtx 4070": "8.9", "rtx 4080": "8.9", "rtx 4090": "8.9",
     "rtx 6000 ada": "8.9", "l4": "8.9", "l40": "8.9", "l40s": "8.9",
     "h100": "9.0", "h200": "9.0", "gh200": "9.0", "h800": "9.0",
     "b200": "10.0", "b100": "10.0", "gb200": "10.0",
-    "rtx 5070": "12.0", "rtx 5080": "12.0", "rtx 5090": "12.0",
+    "rtx 5050": "12.0", "rtx 5060": "12.0", "rtx 5070": "12.0", "rtx 5080": "12.0",
+    "rtx 5090": "12.0",
+    # RTX PRO Blackwell workstation/server parts (GB20x): 12.0 on the same NVIDIA page; a
+    # public doctor printout of "NVIDIA RTX PRO 6000 Blackwell Workstation Edition" shows 12.0.
+    "rtx pro 6000 blackwell": "12.0", "rtx pro 5000 blackwell": "12.0",
+    "rtx pro 4500 blackwell": "12.0", "rtx pro 4000 blackwell": "12.0",
+    "rtx pro 2000 blackwell": "12.0",
+}
+
+# Compute capability major.minor -> first CUDA release that knows it. PTX of an older build
+# does not serve such a GPU in practice: the build's runtime and bundled libraries (cuBLAS,
+# cuDNN) predate it (pytorch/pytorch#57922: 1.8.1+cu102 with compute_37 on an A100 fails).
+# Source: NVIDIA CUDA release notes of 9.0 (sm_70), 10.0 (sm_75), 11.0 (sm_80), 11.1 (sm_86),
+# 11.8 (sm_89, sm_90), 12.8 (sm_100, sm_120).
+CUDA_FIRST_FOR_CAPABILITY: dict[str, str] = {
+    "7.0": "9.0", "7.5": "10.0", "8.0": "11.0", "8.6": "11.1", "8.9": "11.8", "9.0": "11.8",
+    "10.0": "12.8", "12.0": "12.8",
+}
+
+
+def cuda_knows(cuda: str | None, capability: str) -> bool:
+    """Whether CUDA `cuda` (major.minor) postdates GPUs of `capability` (unknown: True)."""
+    first = CUDA_FIRST_FOR_CAPABILITY.get(capability)
+    return not (cuda and first and version_tuple(cuda) < version_tuple(first))
+
+
+# PCI device id (vendor 10de) -> compute capability, for names that do not say the model
+# ("GH100", "NVIDIA H100") and for GPUs seen only on the bus. Ids: pci.ids 2023.04.10 (the
+# PCI ID Repository, pci-ids.ucw.cz) unless noted; capabilities: NVIDIA's "CUDA GPUs - Compute
+# Capability" page by the chip (GK210 3.7, GM108 5.0, GP100 6.0, GP10x 6.1, GV100 7.0,
+# TU10x 7.5, GA100 8.0, GA10x 8.6, AD10x 8.9, GH100 9.0, GB20x 12.0).
+PCI_CAPABILITY: dict[str, str] = {
+    "102d": "3.7",  # GK210GL [Tesla K80]
+    "174d": "5.0", "174e": "5.0",  # GM108M [GeForce MX130], [GeForce MX110]
+    "15f7": "6.0", "15f8": "6.0", "15f9": "6.0",  # GP100GL [Tesla P100 PCIe 12/16GB, SXM2]
+    "1b02": "6.1",  # GP102 [TITAN Xp]
+    "1b06": "6.1", "1b80": "6.1", "1b81": "6.1",  # GTX 1080 Ti, 1080, 1070
+    "1c03": "6.1", "1c81": "6.1", "1c82": "6.1", "1c8c": "6.1", "1c8d": "6.1",  # GTX 1060/1050
+    "1d13": "6.1",  # GP108M [GeForce MX250]
+    "1db1": "7.0", "1db4": "7.0", "1db5": "7.0", "1db6": "7.0",  # GV100GL [Tesla V100 ...]
+    "1e04": "7.5", "1e07": "7.5", "1eb8": "7.5", "1f08": "7.5",  # RTX 2080 Ti, T4, RTX 2060
+    "20b0": "8.0", "20b1": "8.0", "20b2": "8.0", "20b3": "8.0", "20b5": "8.0",
+    "20f1": "8.0",  # GA100 [A100 ...]
+    "2204": "8.6", "2230": "8.6", "2236": "8.6", "2237": "8.6",  # RTX 3090, A6000, A10, A10G
+    "2684": "8.9", "26b5": "8.9", "27b8": "8.9",  # RTX 4090, L40, L4
+    "2321": "9.0", "2322": "9.0", "2324": "9.0", "2330": "9.0", "2331": "9.0",
+    "2336": "9.0", "2339": "9.0", "2335": "9.0",  # GH100 [H100 SXM5/PCIe/NVL, H800], H200
+    # Blackwell consumer parts, not in pci.ids 2023.04.10: 2b85 "GB202 [GeForce RTX 5090]" and
+    # 2d04 "GB206 [GeForce RTX 5060 Ti]" as lspci -nn printed them in public posts (index
+    # files 70106267686, 5200096854).
+    "2b85": "12.0", "2d04": "12.0",
 }
 
 # PCI device id (vendor 0x10de) -> marketing name, for naming a GPU when no driver is loaded and
@@ -164,13 +231,24 @@ NOMINAL_PEAK_TFLOPS: dict[str, tuple[float, float | None]] = {
     "a100": (19.5, 312.0),
     "rtx 4090": (82.6, 165.2),
     "l4": (30.3, 121.0),
-    "h100": (66.9, 989.4),
+    # H100 by form factor (H100 data sheet; fp16/bf16 dense = half the "with sparsity" figure):
+    # SXM5 ("H100 SXM5", NVML "H100 80GB HBM3"), PCIe and NVL differ. A bare "NVIDIA H100"
+    # gets no figure: its form factor is unknown.
+    "h100 sxm5": (66.9, 989.4),
+    "h100 sxm": (66.9, 989.4),
+    "h100 80gb hbm3": (66.9, 989.4),
+    "h100 pcie": (51.2, 756.0),
+    "h100 nvl": (60.0, 835.0),
     "h200": (66.9, 989.4),
 }
 
 
 def _name_key(name: str) -> str:
-    return re.sub(r"\s+", " ", name.lower().replace("nvidia", "").replace("geforce", "")).strip()
+    # nvidia-smi and NVML write datacenter parts with dashes ("Tesla V100-SXM2-16GB",
+    # "A100-SXM4-40GB"); pci.ids puts the model in brackets ("GA102GL [A10G]").
+    text = name.lower().replace("nvidia", "").replace("geforce", "")
+    text = re.sub(r"[-_/\[\]()]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def lookup_by_name(table: dict[str, object], name: str | None) -> object | None:
@@ -184,10 +262,14 @@ def lookup_by_name(table: dict[str, object], name: str | None) -> object | None:
     return None
 
 
-def compute_capability_for(name: str | None) -> str | None:
-    """Compute capability ("6.1") of a GPU by its name, or None when the table lacks it."""
+def compute_capability_for(name: str | None, device_id: str | None = None) -> str | None:
+    """Compute capability ("6.1") of a GPU by its name, else by its PCI device id ("1c8d"),
+    or None when neither table knows it."""
     value = lookup_by_name(COMPUTE_CAPABILITY, name)
-    return str(value) if value else None
+    if value:
+        return str(value)
+    key = (device_id or "").lower().removeprefix("0x")[-4:]
+    return PCI_CAPABILITY.get(key)
 
 
 def min_driver_for_cuda(cuda: str | None) -> str | None:
@@ -197,6 +279,12 @@ def min_driver_for_cuda(cuda: str | None) -> str | None:
 
 
 def max_gcc_for_cuda(cuda: str | None) -> int | None:
-    """Newest GCC major version the toolkit accepts, or None when the table lacks it."""
+    """Newest GCC major version the toolkit accepts, or None when the table lacks it. A full
+    version ("11.4.0", nvcc's "11.4.48") is matched against the per-release exceptions first."""
+    parts = version_tuple(cuda)
+    if parts and len(parts) >= 3:
+        exact = CUDA_MAX_GCC_RELEASE.get(".".join(str(p) for p in parts[:3]))
+        if exact is not None:
+            return exact
     key = major_minor(cuda)
     return CUDA_MAX_GCC.get(key) if key else None

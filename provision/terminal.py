@@ -40,14 +40,34 @@ def can_encode(stream: TextIO | Any, text: str) -> bool:
 
 
 def render_checklist(checks: list[CheckResult], profile_name: str | None = None,
-                     verbose: bool = False, colour: bool = False, ascii_only: bool = False) -> str:
+                     verbose: bool = False, colour: bool = False, ascii_only: bool = False,
+                     readiness: list[CheckResult] | None = None) -> str:
     """The checklist text; `verbose` adds each check's detail, `colour` adds ANSI colours and
-    `ascii_only` swaps the marks and dash for ASCII ones."""
+    `ascii_only` swaps the marks and dash for ASCII ones. `readiness` (the benchmark-readiness
+    section) is listed after the checks; it never changes the verdict."""
     marks, dash = (ASCII_MARKS, ASCII_DASH) if ascii_only else (MARKS, DASH)
-    width = max((len(printable(c.id, keep_newlines=False)) for c in checks), default=0)
+    every = [*checks, *(readiness or [])]
+    width = max((len(printable(c.id, keep_newlines=False)) for c in every), default=0)
     lines: list[tuple[str, str | None]] = [  # (text, style of its first word)
         (f"rnnbench doctor {dash} profile: "
          f"{printable(profile_name or 'inferred from this machine', keep_newlines=False)}", None)]
+    lines += _check_lines(checks, marks, width, verbose)
+    if readiness:
+        lines.append((f"benchmark readiness {dash} settings that move timings, not readiness:",
+                      None))
+        lines += _check_lines(readiness, marks, width, verbose)
+    counts = {s: sum(c.status == s for c in checks) for s in MARKS}
+    verdict = "NOT READY" if counts["fail"] else "ready"
+    summary = (f"{verdict}: {counts['pass']} passed, {counts['warn']} warnings, "
+               f"{counts['fail']} failed, {counts['skip']} skipped")
+    if not colour:
+        return "\n".join([*(text for text, _ in lines), summary])
+    return _coloured(lines, summary, "fail" if counts["fail"] else "pass")
+
+
+def _check_lines(checks: list[CheckResult], marks: dict[str, str], width: int,
+                 verbose: bool) -> list[tuple[str, str | None]]:
+    lines: list[tuple[str, str | None]] = []
     for c in checks:
         check_id = printable(c.id, keep_newlines=False).ljust(width)
         lines.append((f"{marks.get(c.status, '?')} {check_id}  "
@@ -57,13 +77,7 @@ def render_checklist(checks: list[CheckResult], profile_name: str | None = None,
         if verbose and c.detail:
             lines.extend((f"    {printable(line)}", None)
                          for line in c.detail.splitlines())
-    counts = {s: sum(c.status == s for c in checks) for s in MARKS}
-    verdict = "NOT READY" if counts["fail"] else "ready"
-    summary = (f"{verdict}: {counts['pass']} passed, {counts['warn']} warnings, "
-               f"{counts['fail']} failed, {counts['skip']} skipped")
-    if not colour:
-        return "\n".join([*(text for text, _ in lines), summary])
-    return _coloured(lines, summary, "fail" if counts["fail"] else "pass")
+    return lines
 
 
 def _coloured(lines: list[tuple[str, str | None]], summary: str, summary_status: str) -> str:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from provision.checks import cpu, cuda, gpu, nvidia, system, torchbuild  # noqa: F401  (register)
+from provision.checks import (  # noqa: F401  (register)
+    cpu,
+    cuda,
+    gpu,
+    health,
+    nvidia,
+    system,
+    torchbuild,
+)
 from provision.checks.base import REGISTRY, CheckFn, CheckResult
 
 # The order a person reads them in: the OS, then the GPU and driver, CUDA, torch, work, CPU.
 ORDER = ["os.distro", "os.packages", "python.pip", "perl.readline_gnu", "nvidia.gpu",
          "nvidia.driver", "nvidia.nouveau", "nvidia.secure_boot", "cuda.toolkit",
          "cuda.driver_compat", "cuda.host_compiler", "torch.build", "torch.cuda", "torch.arch",
-         "gpu.compute", "gpu.health", "cpu.resources", "cpu.governor"]
+         "gpu.compute", "gpu.health", "gpu.ecc", "gpu.memory_repair", "gpu.xid",
+         "gpu.modes", "gpu.pcie", "gpu.processes", "cpu.resources", "cpu.governor"]
 
 
 def ordered_checks() -> list[tuple[str, CheckFn]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from provision import fixes, tables
+from provision import advice, fixes, tables
 from provision.checks.base import CheckResult, check, has_nvidia_gpu
 from provision.facts import CudaToolkit, Facts
 from provision.profile import Profile
@@ -112,9 +112,15 @@ def driver_compat(facts: Facts, profile: Profile) -> CheckResult:
         if need and have < version_tuple(need):
             floor = tables.CUDA_MINOR_COMPAT_DRIVER.get((version_tuple(torch_cuda) or (0,))[0])
             if floor and have >= version_tuple(floor):
-                problems.append(("warn", f"torch's CUDA {torch_cuda} runtime wants driver {need}; "
-                                 f"{driver} runs it only through minor version compatibility "
-                                 "(no PTX JIT of newer code)"))
+                sentence = (f"torch's CUDA {torch_cuda} runtime wants driver {need}; {driver} "
+                            "runs it only through minor version compatibility (no PTX JIT of "
+                            "newer code)")
+                if len(facts.driver.gpus) > 1:
+                    # NCCL is not covered by minor version compatibility: multi-GPU collectives
+                    # can fail to initialise on the older driver while one-GPU work runs.
+                    sentence += ("; NCCL (multi-GPU collectives) is not covered by it and may "
+                                 f"fail: use a build for the driver's CUDA, or driver {need}+")
+                problems.append(("warn", sentence))
             else:
                 problems.append(("fail", f"torch's CUDA {torch_cuda} runtime needs driver "
                                  f"{floor or need} or newer, found {driver}"))
@@ -125,6 +131,14 @@ def driver_compat(facts: Facts, profile: Profile) -> CheckResult:
         if need and have < version_tuple(need):
             chosen = major_minor(tk.version) in (major_minor(selected),
                                                   major_minor(profile.cuda_toolkit))
+            floor = tables.CUDA_MINOR_COMPAT_DRIVER.get((version_tuple(tk.version) or (0,))[0])
+            if floor and have >= version_tuple(floor):
+                # Same major: what nvcc builds as SASS runs; its newer PTX does not JIT.
+                problems.append(("warn", f"CUDA {tk.version} ({tk.path}) is newer than driver "
+                                 f"{driver} ({need} for full support): its SASS runs through "
+                                 "minor version compatibility, but PTX it emits fails to JIT "
+                                 "('unsupported PTX version'); compile for your GPU's sm_XY"))
+                continue
             problems.append(("fail" if chosen else "warn",
                              f"CUDA {tk.version} ({tk.path}) needs driver {need}, found {driver}"))
             if chosen:
@@ -138,9 +152,13 @@ def driver_compat(facts: Facts, profile: Profile) -> CheckResult:
                            f"{what}", detail=detail)
     status = "fail" if any(s == "fail" for s, _ in problems) else "warn"
     newest = max(needed, key=version_tuple) if needed else None
+    fix = fixes.nvidia_driver(facts.os, profile.cuda_installer == "runfile", newest)
+    if torch_cuda and any("torch's CUDA" in p for s, p in problems if s == "fail"):
+        # Both ways out: a newer driver, or the torch build the installed driver runs.
+        fix += f"; or keep the driver and install the torch build it runs: " \
+               f"{advice.advise_facts(facts).fix()}"
     return CheckResult("cuda.driver_compat", status, "; ".join(p for _, p in problems),
-                       detail=detail, fix=fixes.nvidia_driver(
-                           facts.os.family, profile.cuda_installer == "runfile", newest))
+                       detail=detail, fix=fix)
 
 
 @check("cuda.host_compiler")
@@ -155,7 +173,7 @@ def host_compiler(facts: Facts, profile: Profile) -> CheckResult:
     if not gcc:
         return CheckResult("cuda.host_compiler", "warn", f"gcc not found (CUDA {cuda}'s nvcc "
                            "and the driver's kernel module build need it)",
-                           fix=fixes.install_packages(facts.os.family, ["gcc", "gcc-c++"]
+                           fix=fixes.install_packages(facts.os, ["gcc", "gcc-c++"]
                                                       if facts.os.family != "debian"
                                                       else ["build-essential"]))
     limit = tables.max_gcc_for_cuda(cuda)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from provision import fixes
+from provision.advice import gpu_capabilities
 from provision.checks.base import CheckResult, check, gpu_capability, gpu_name, has_nvidia_gpu
 from provision.facts import Facts
 from provision.profile import Profile
@@ -21,7 +22,8 @@ def gpu(facts: Facts, profile: Profile) -> CheckResult:
         return CheckResult("nvidia.gpu", "skip",
                            "No NVIDIA GPU on this machine: CPU only, GPU checks skipped")
     where = facts.pci_gpus[0].slot if facts.pci_gpus else (facts.driver.gpus[0].pci_bus_id or "")
-    cap = gpu_capability(facts)
+    caps, unknown = gpu_capabilities(facts)
+    cap = gpu_capability(facts) or (caps[0] if caps else None)
     count = max(len(facts.pci_gpus), len(facts.driver.gpus))
     summary = (f"{gpu_name(facts) or 'NVIDIA GPU'}"
                f" (compute capability {cap or 'unknown'})" + (f" at {where}" if where else "")
@@ -29,8 +31,11 @@ def gpu(facts: Facts, profile: Profile) -> CheckResult:
     if profile.compute_capability and cap and cap != profile.compute_capability:
         return CheckResult("nvidia.gpu", "warn", summary + f"; profile expects compute "
                            f"capability {profile.compute_capability}")
-    detail = "" if cap else "This GPU is not in the compute capability table; the driver or " \
-        "torch will name it once they work."
+    others = sorted(set(caps) - {cap})
+    if others:
+        summary += f"; also compute capability {', '.join(others)}"
+    detail = "" if cap and not unknown else f"{unknown or 1} GPU(s) not in the compute " \
+        "capability tables (by name or PCI id); the driver or torch will name them once they work."
     return CheckResult("nvidia.gpu", "pass", summary, detail=detail)
 
 
@@ -42,7 +47,7 @@ def _module_blocked(facts: Facts) -> bool:
 @check("nvidia.driver")
 def driver(facts: Facts, profile: Profile) -> CheckResult:
     d = facts.driver
-    family = facts.os.family
+    family = facts.os
     runfile = profile.cuda_installer == "runfile"
     if not has_nvidia_gpu(facts):
         return CheckResult("nvidia.driver", "skip", "No NVIDIA GPU: no driver needed")
@@ -79,7 +84,7 @@ def nouveau(facts: Facts, profile: Profile) -> CheckResult:
     if facts.driver.nouveau_loaded:
         return CheckResult("nvidia.nouveau", "fail", "nouveau kernel module is loaded",
                            detail="nouveau and NVIDIA's driver cannot both drive the GPU.",
-                           fix=fixes.blacklist_nouveau(facts.os.family))
+                           fix=fixes.blacklist_nouveau(facts.os))
     return CheckResult("nvidia.nouveau", "pass", "nouveau is not loaded")
 
 
@@ -100,9 +105,9 @@ def secure_boot(facts: Facts, profile: Profile) -> CheckResult:
                            "Secure Boot is enabled and the nvidia module is unsigned",
                            detail="The kernel refuses to load unsigned modules under Secure Boot, "
                                   "which is why the driver is missing.",
-                           fix=fixes.enroll_module_key(facts.os.family))
+                           fix=fixes.enroll_module_key(facts.os))
     signer = f" (signed by {d.module_signer})" if d.module_signer else ""
     return CheckResult("nvidia.secure_boot", "warn",
                        f"Secure Boot is enabled; the nvidia module{signer} did not load",
                        detail="If the signing key is not enrolled, the kernel refuses the module.",
-                       fix=fixes.enroll_module_key(facts.os.family))
+                       fix=fixes.enroll_module_key(facts.os))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from provision import fixes
-from provision.checks.base import CheckResult, check, has_nvidia_gpu
+from provision.checks.base import CheckResult, check
 from provision.facts import Facts
 from provision.profile import Profile
+from provision.tables import major_minor
 
 
 @check("os.distro")
@@ -43,7 +44,7 @@ def packages(facts: Facts, profile: Profile) -> CheckResult:
         return CheckResult("os.packages", "fail",
                            f"{len(missing)} of {len(profile.packages)} profile packages missing: "
                            f"{', '.join(missing)}",
-                           fix=fixes.install_packages(facts.os.family, missing))
+                           fix=fixes.install_packages(facts.os, missing))
     return CheckResult("os.packages", "pass",
                        f"All {len(profile.packages)} profile packages installed")
 
@@ -55,7 +56,7 @@ def pip(facts: Facts, profile: Profile) -> CheckResult:
     if py.pip_version:
         return CheckResult("python.pip", "pass", f"pip {py.pip_version} for {python}")
     return CheckResult("python.pip", "fail", f"pip is missing for {python}",
-                       detail=py.reason, fix=fixes.install(facts.os.family, "pip"))
+                       detail=py.reason, fix=fixes.install(facts.os, "pip"))
 
 
 @check("perl.readline_gnu")
@@ -67,14 +68,25 @@ def readline_gnu(facts: Facts, profile: Profile) -> CheckResult:
     if facts.perl.readline_gnu:
         return CheckResult("perl.readline_gnu", "pass", "Perl module Term::ReadLine::Gnu present",
                            detail=why)
-    needs_runfile = profile.cuda_installer == "runfile"
-    if not needs_runfile and not has_nvidia_gpu(facts):
+    needs_runfile = runfile_route(facts, profile)
+    if not needs_runfile:
         return CheckResult("perl.readline_gnu", "skip",
-                           "Term::ReadLine::Gnu not needed: no NVIDIA GPU", detail=why)
+                           "Term::ReadLine::Gnu not needed: no CUDA runfile install planned "
+                           "(a toolkit is installed or none is wanted; pip's torch needs none)",
+                           detail=why)
     logical = ("readline-gnu",) if facts.perl.installed else ("perl", "readline-gnu")
     what = "Perl module Term::ReadLine::Gnu missing" if facts.perl.installed else "Perl missing"
-    status = "fail" if needs_runfile else "warn"
-    suffix = "" if needs_runfile else " (needed only for NVIDIA's runfile installer)"
-    return CheckResult("perl.readline_gnu", status, what + suffix,
-                       detail=f"{why} {facts.perl.reason}".strip(),
-                       fix=fixes.install(facts.os.family, *logical))
+    return CheckResult("perl.readline_gnu", "fail", what + " (NVIDIA's runfile installer "
+                       "needs it)", detail=f"{why} {facts.perl.reason}".strip(),
+                       fix=fixes.install(facts.os, *logical))
+
+
+def runfile_route(facts: Facts, profile: Profile) -> bool:
+    """Whether NVIDIA's runfile is how CUDA gets installed here: a profile asks for it, or a
+    profile wants a toolkit that is not installed and names no other installer."""
+    if profile.cuda_installer == "runfile":
+        return True
+    wanted = profile.cuda_toolkit
+    if not wanted or profile.cuda_installer:
+        return False
+    return not any(major_minor(t.version) == major_minor(wanted) for t in facts.cuda.toolkits)

@@ -4,53 +4,43 @@ from __future__ import annotations
 
 import re
 
-from provision import fixes, tables
+from provision import advice, fixes, tables
 from provision.checks.base import CheckResult, check, gpu_capability, gpu_name, has_nvidia_gpu
 from provision.checks.cuda import RUNTIME_NOTE
 from provision.facts import Facts
 from provision.profile import Profile
-
-# Wheel index per CUDA build; cu126 is the newest line that still carries Pascal (sm_60/61)
-# and Maxwell kernels, per PyTorch's release notes for 2.8, which dropped them from cu128+.
-INDEX = "https://download.pytorch.org/whl"
-
-
-def _pip_install(index: str) -> str:
-    return f"python3 -m pip install --upgrade torch --index-url {INDEX}/{index}"
 
 
 @check("torch.build")
 def build(facts: Facts, profile: Profile) -> CheckResult:
     t = facts.torch
     if not t.installed:
-        return CheckResult("torch.build", "fail", "torch is not installed", detail=t.reason,
-                           fix=_pip_install("cu126" if has_nvidia_gpu(facts) else "cpu"))
+        return CheckResult("torch.build", "fail", "torch is not installed",
+                           detail=_with_reasoning(t.reason, facts), fix=_torch_fix(facts))
     kind = f"CUDA {t.cuda} build" if t.cuda else "CPU-only build"
     cudnn = f", cuDNN {t.cudnn}" if t.cudnn else ""
     summary = f"torch {t.version}: {kind}{cudnn}"
     if not t.cuda and has_nvidia_gpu(facts):
         return CheckResult("torch.build", "fail", summary + " on a machine with an NVIDIA GPU",
-                           detail=RUNTIME_NOTE, fix=_pip_install(_suggested_index(facts)))
+                           detail=_with_reasoning(RUNTIME_NOTE, facts), fix=_torch_fix(facts))
     return CheckResult("torch.build", "pass", summary, detail=RUNTIME_NOTE)
 
 
-def _suggested_index(facts: Facts) -> str:
-    """The newest CUDA wheel line the driver can run and that still has this GPU's kernels."""
-    cap = tables.version_tuple(gpu_capability(facts)) or (9, 0)
-    driver = tables.version_tuple(facts.driver.version)
-    lines = ["cu128", "cu126", "cu118"] if cap >= (7, 5) else ["cu126", "cu118"]
-    for line in lines:
-        need = tables.CUDA_MINOR_COMPAT_DRIVER[int(line[2:4])]
-        if driver is None or driver >= tables.version_tuple(need):
-            return line
-    return lines[-1]
+def _torch_fix(facts: Facts) -> str:
+    """The advisor's answer for this machine (provision/advice.py)."""
+    return advice.advise_facts(facts).fix()
+
+
+def _with_reasoning(text: str, facts: Facts) -> str:
+    steps = advice.advise_facts(facts).steps
+    return "\n".join(filter(None, [text, "Torch advisor:", *steps])) if steps else text
 
 
 def _likely_reason(facts: Facts) -> tuple[str, str]:
     """(most likely reason CUDA is unusable, its fix), reading the other facts."""
-    t, d, family = facts.torch, facts.driver, facts.os.family
+    t, d, family = facts.torch, facts.driver, facts.os
     if not t.cuda:
-        return "this torch is a CPU-only build", _pip_install(_suggested_index(facts))
+        return "this torch is a CPU-only build", _torch_fix(facts)
     if not has_nvidia_gpu(facts):
         return "there is no NVIDIA GPU", "run on a machine with an NVIDIA GPU"
     if d.nouveau_loaded:
@@ -63,8 +53,8 @@ def _likely_reason(facts: Facts) -> tuple[str, str]:
     lowest = floor or need
     if lowest and tables.version_tuple(d.version) < tables.version_tuple(lowest):
         return (f"driver {d.version} is too old for torch's CUDA {t.cuda} runtime",
-                f"{fixes.nvidia_driver(family, min_version=lowest)}; or install a torch built "
-                f"for an older CUDA: {_pip_install(_suggested_index(facts))}")
+                f"{fixes.nvidia_driver(family, min_version=lowest)}; or keep the driver and "
+                f"install the torch build it runs: {_torch_fix(facts)}")
     if t.init_warning:
         return t.init_warning.splitlines()[0], "read torch's message above"
     return ("unknown", "python3 -c 'import torch; torch.zeros(1).cuda()' shows the CUDA error")
@@ -131,6 +121,8 @@ def arch(facts: Facts, profile: Profile) -> CheckResult:
                            detail=t.reason)
     sm = "sm_" + cap.replace(".", "")
     match = arch_supported(cap, t.arch_list)
+    if match and "PTX" in match and not tables.cuda_knows(t.cuda, cap):
+        match = None  # PTX older than the architecture: the bundled libraries lack it
     built = " ".join(t.arch_list)
     if match:
         return CheckResult("torch.arch", "pass", f"torch {t.version} has kernels for {sm} "
@@ -139,6 +131,6 @@ def arch(facts: Facts, profile: Profile) -> CheckResult:
         "torch.arch", "fail",
         f"torch {t.version} has no kernels for {gpu_name(facts) or 'this GPU'} ({sm}): expect "
         "'no kernel image is available for execution on the device'",
-        detail=f"Built for: {built}",
-        fix=f"install a build that includes {sm}: {_pip_install(_suggested_index(facts))}; "
+        detail=_with_reasoning(f"Built for: {built}", facts),
+        fix=f"install a build that includes {sm}: {_torch_fix(facts)}; "
             "check with python3 -c 'import torch; print(torch.cuda.get_arch_list())'")

@@ -46,7 +46,25 @@ def _default_link(root: Path) -> str | None:
     return target if target.startswith("/") else f"/usr/local/{target}"
 
 
-def probe_cuda(root: Path) -> CudaFacts:
+def _machine_path(root: Path, path: str, live: bool) -> str | None:
+    """A path as the machine names it. A replay's PATH points below its root (the folder that
+    stands for "/"); an entry elsewhere (its stub folder) is no path of that machine: None."""
+    if live:
+        return path
+    for base in {str(root).rstrip("/"), str(Path(root).resolve()).rstrip("/")}:
+        if base and path.startswith(base + "/"):
+            return path[len(base):]
+    return None
+
+
+def _cuda_entries(root: Path, variable: str, live: bool) -> list[str]:
+    """The entries of a search-path variable that name cuda, as machine paths."""
+    entries = (_machine_path(root, p, live) for p in os.environ.get(variable, "").split(
+        os.pathsep))
+    return [p for p in entries if p and "cuda" in p.lower()]
+
+
+def probe_cuda(root: Path, live: bool = True) -> CudaFacts:
     facts = CudaFacts(default_link=_default_link(root))
     for name in list_dir(root, "/usr/local"):
         if re.fullmatch(r"cuda-\d+(\.\d+)*", name):
@@ -58,14 +76,13 @@ def probe_cuda(root: Path) -> CudaFacts:
     if not facts.toolkits and list_dir(root, "/usr/local/cuda"):  # a plain folder, no version
         version, source = toolkit_version(root, "/usr/local/cuda")
         facts.toolkits.append(CudaToolkit(path="/usr/local/cuda", version=version, source=source))
-    facts.path_entries = [p for p in os.environ.get("PATH", "").split(os.pathsep)
-                          if "cuda" in p.lower()]
-    facts.ld_library_path_entries = [p for p in os.environ.get("LD_LIBRARY_PATH", "").split(
-        os.pathsep) if "cuda" in p.lower()]
+    facts.path_entries = _cuda_entries(root, "PATH", live)
+    facts.ld_library_path_entries = _cuda_entries(root, "LD_LIBRARY_PATH", live)
     out = run_command(["nvcc", "--version"])
     if out.ok:
         facts.nvcc_version = parse_nvcc_version(out.stdout)
-        facts.nvcc_path = which("nvcc")
+        found = which("nvcc")
+        facts.nvcc_path = (_machine_path(root, found, live) or "nvcc") if found else None
     elif out.returncode is not None:
         facts.reason = out.reason
     gcc = run_command(["gcc", "-dumpfullversion", "-dumpversion"])

@@ -10,7 +10,7 @@ import os
 import re
 from pathlib import Path
 
-from provision import tables
+from provision import pciids, tables
 from provision.facts import DriverFacts, GpuHealth, GpuInfo, PciGpu
 from provision.probe import below, list_dir, read_bytes, read_text, run_command
 from provision.probes import nvml
@@ -27,9 +27,22 @@ def probe_pci(root: Path) -> list[PciGpu]:
     """NVIDIA display/3D devices on the PCI bus, whether or not a driver is bound."""
     slots = list_dir(root, "/sys/bus/pci/devices")
     if slots:
-        return [gpu for slot in slots if (gpu := _sysfs_gpu(root, slot)) is not None]
-    out = run_command(["lspci", "-D", "-nn", "-k"])
-    return parse_lspci(out.stdout) if out.ok else []
+        gpus = [gpu for slot in slots if (gpu := _sysfs_gpu(root, slot)) is not None]
+    else:
+        out = run_command(["lspci", "-D", "-nn", "-k"])
+        gpus = parse_lspci(out.stdout) if out.ok else []
+    _name_from_pci_ids(root, gpus)
+    return gpus
+
+
+def _name_from_pci_ids(root: Path, gpus: list[PciGpu]) -> None:
+    """Name each GPU as the machine's own pci.ids does (what lspci would print), over the
+    built-in table and over lspci's "Device 2b85" when its database predates the card."""
+    if not any(g.device_id for g in gpus):
+        return
+    names = pciids.nvidia_names(root)
+    for gpu in gpus:
+        gpu.name = names.get(gpu.device_id or "") or gpu.name
 
 
 def _sysfs_gpu(root: Path, slot: str) -> PciGpu | None:

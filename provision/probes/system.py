@@ -34,10 +34,10 @@ def distro_family(os_id: str | None, id_like: list[str]) -> str:
     return "unknown"
 
 
-def probe_os(root: Path) -> OsFacts:
+def probe_os(root: Path, live: bool = True) -> OsFacts:
     text = read_text(root, "/etc/os-release") or read_text(root, "/usr/lib/os-release")
     kernel = read_text(root, "/proc/sys/kernel/osrelease")
-    facts = OsFacts(kernel=kernel.strip() if kernel else None, arch=platform.machine() or None)
+    facts = OsFacts(kernel=kernel.strip() if kernel else None, arch=_machine(live))
     if text is None:
         facts.reason = "no /etc/os-release"
         return facts
@@ -50,23 +50,42 @@ def probe_os(root: Path) -> OsFacts:
     return facts
 
 
+def _machine(live: bool) -> str | None:
+    """The CPU architecture: this machine's, or what the replayed machine's `uname -m` says
+    (none when it records no uname): the host's would describe the wrong machine."""
+    if live:
+        return platform.machine() or None
+    out = run_command(["uname", "-m"])
+    word = out.stdout.strip() if out.ok else ""
+    return word if re.fullmatch(r"[A-Za-z0-9_]+", word) else None
+
+
 def probe_python(live: bool) -> PythonFacts:
     """pip for the running Python; on a replayed machine, pip of the `python3` on PATH."""
-    facts = PythonFacts(version=platform.python_version(), executable=sys.executable)
     if live:
         from importlib import metadata
 
+        facts = PythonFacts(version=platform.python_version(), executable=sys.executable)
         try:
             facts.pip_version = metadata.version("pip")
         except metadata.PackageNotFoundError:
             facts.reason = f"pip is not installed for {sys.executable}"
         return facts
-    # The recorded machine's own Python answers here, so its version replaces ours.
-    facts.version, facts.executable = None, "python3"
+    return _replayed_python()
+
+
+def _replayed_python() -> PythonFacts:
+    # Only the recorded machine's own python3 (on the PATH the replay gives) may answer: the
+    # Python running the doctor is not that machine's.
+    facts = PythonFacts(executable="python3")
+    version = run_command(["python3", "--version"])
+    match = re.match(r"Python (\d[\d.]*)", version.stdout.strip()) if version.ok else None
+    facts.version = match.group(1) if match else None
     out = run_command(["python3", "-m", "pip", "--version"])
     match = re.match(r"pip (\S+).*\(python (\d[\d.]*)\)", out.stdout) if out.ok else None
     if match:
-        facts.pip_version, facts.version = match.group(1), match.group(2)
+        facts.pip_version = match.group(1)
+        facts.version = facts.version or match.group(2)
     else:
         facts.reason = out.reason or "unexpected output from python3 -m pip --version"
     return facts

@@ -18,7 +18,9 @@ from provision.probe import read_text
 RECORDED = "/rnnbench-torch.json"
 
 
-def probe_torch(root: Path) -> TorchFacts:
+def probe_torch(root: Path, live: bool = True) -> TorchFacts:
+    """The installed torch (live), or the replayed machine's recorded one: below another root
+    the torch importable here is not that machine's, so without a record it stays unknown."""
     recorded = read_text(root, RECORDED)
     if recorded is not None:
         try:
@@ -28,6 +30,9 @@ def probe_torch(root: Path) -> TorchFacts:
             return TorchFacts(source="recorded", reason=f"unreadable {RECORDED}: {why}")
         facts.source = "recorded"
         return facts
+    if not live:
+        return TorchFacts(installed=False, source="recorded",
+                          reason=f"torch not recorded for this machine (no {RECORDED})")
     try:
         return _from_import()
     except Exception as exc:  # a broken torch install must be reported, not crash the doctor

@@ -12,6 +12,7 @@ from rnnbench.commands import UserError
 def doctor_command(profile: str | None, root: Path, json_out: bool, html: Path | None,
                    verbose: bool, gpu_tests: bool) -> int:
     """Print the doctor's verdict; exit 0 (nothing failed), 1 (a check failed), 2 (usage)."""
+    from provision.checks.readiness import readiness_checks
     from provision.doctor import ProfileError, doctor_document, exit_code, load_profile, run_checks
     from provision.gather import gather_facts
     from provision.terminal import can_encode, render_checklist, use_colour
@@ -43,7 +44,35 @@ def doctor_command(profile: str | None, root: Path, json_out: bool, html: Path |
     else:
         print(render_checklist(checks, chosen.name if chosen else None, verbose=verbose,
                                colour=use_colour(sys.stdout),
-                               ascii_only=not can_encode(sys.stdout, "✓✗–—")))
+                               ascii_only=not can_encode(sys.stdout, "✓✗–—"),
+                               readiness=readiness_checks(facts)))
         if html is not None:
             print(f"HTML: {printable(html, keep_newlines=False)}")
     return exit_code(checks)
+
+
+def advise_torch_command(root: Path, json_out: bool) -> int:
+    """Print the torch advisor's answer and reasoning; exit 0 when a build fits, 1 when not."""
+    from provision.advice import advise_facts
+    from provision.gather import gather_facts
+    from provision.text import printable
+
+    if not Path(root).is_dir():
+        raise UserError(f"--root {printable(root, keep_newlines=False)} is not a folder", 2)
+    answer = advise_facts(gather_facts(root=root, gpu_tests=False))
+    if json_out:
+        print(json.dumps({"schema": "rnnbench.torch-advice/1", **answer.to_dict()}, indent=2))
+    else:
+        print(printable(answer.summary))
+        for step in answer.steps:
+            print(f"  - {printable(step)}")
+        if answer.build is None and answer.upgrades:
+            print("Upgrade, in this order:")
+            for number, command in enumerate(answer.upgrades, 1):
+                print(f"  {number}. {printable(command)}")
+        elif answer.better_commands:
+            print(f"Optional: for torch {answer.better.torch}+{answer.better.variant}, upgrade "
+                  f"{answer.better_after} first:")
+            for number, command in enumerate(answer.better_commands, 1):
+                print(f"  {number}. {printable(command)}")
+    return 0 if answer.build is not None else 1

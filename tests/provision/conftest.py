@@ -13,6 +13,11 @@ import pytest
 MACHINES = Path(__file__).parent / "machines"
 
 
+def replay_names() -> list[str]:
+    """Every replay folder (`_stub` holds the shared stub, not a machine)."""
+    return sorted(p.name for p in MACHINES.iterdir() if p.is_dir() and not p.name.startswith("_"))
+
+
 def rnnbench_argv() -> list[str]:
     """The installed console script next to this Python, as a user would run it."""
     script = Path(sys.executable).with_name("rnnbench")

@@ -117,10 +117,14 @@ def test_readline_gnu_fails_for_runfile_profile_with_fedora_fix():
     assert "runfile" in result.detail
 
 
-def test_readline_gnu_debian_package_name_and_only_a_warning_without_runfile():
+def test_readline_gnu_is_not_asked_for_where_no_runfile_install_is_the_route():
+    # Issue 12: only NVIDIA's runfile installer needs Term::ReadLine::Gnu; on a machine whose
+    # toolkit is installed and no profile asks for the runfile, it was noise (it used to warn).
+    # The Debian package name in the fix is checked where the runfile is the route:
+    # tests/provision/test_rules.py::test_readline_is_asked_for_where_the_runfile_is_the_route.
     facts = laptop(os=UBUNTU, perl=PerlFacts(installed=True, readline_gnu=False))
     result = system.readline_gnu(facts, NONE)
-    assert result.status == "warn" and "libterm-readline-gnu-perl" in result.fix
+    assert result.status == "skip"
 
 
 def test_readline_gnu_not_needed_without_gpu():

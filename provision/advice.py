@@ -1,0 +1,342 @@
+"""The torch advisor: which PyTorch wheel fits this machine, or what to upgrade first.
+
+Given the driver, every GPU's compute capability, the Python version, the OS (glibc) and the
+CPU architecture, walk `torch_releases.TORCH_BUILDS` newest first and take the newest release
+with a build that
+  (a) the driver runs: its CUDA runtime needs at most the installed driver (CUDA release notes,
+      table 3), or, from CUDA 11 on, the driver is at least the major's minor-version
+      compatibility floor (table 2) - then it runs without PTX JIT of newer code;
+  (b) carries SASS for every GPU, or PTX the driver can JIT (never under minor-version
+      compatibility, where the driver cannot JIT the newer PTX);
+  (c) is published for this Python and CPU, and installs on this glibc.
+Within that release a build the driver runs natively is preferred. When nothing fits, say
+whether a driver or a Python upgrade opens the newest build, with the commands in order.
+Every torch-related fix of the doctor (checks/torchbuild.py, checks/cuda.py) uses `advise`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from provision import fixes, tables
+from provision.facts import Facts, OsFacts
+from provision.torch_releases import TORCH_BUILDS, TorchBuild, install_command, kernels_for
+
+# Distribution release -> its glibc (os-release id, VERSION_ID major or major.minor). Source:
+# each release's glibc package (packages.ubuntu.com libc6, packages.debian.org libc6, the
+# RHEL/CentOS/Rocky and Fedora glibc rpm); the captures' collect_env "Libc version" agree
+# (CentOS 7: 2.17, Rocky 8.6: 2.28, EL9: 2.34, Ubuntu 20.04: 2.31, 22.04: 2.35, 24.04: 2.39,
+# 24.10: 2.40).
+GLIBC: dict[tuple[str, str], str] = {
+    ("centos", "7"): "2.17", ("rhel", "7"): "2.17",
+    ("centos", "8"): "2.28", ("rhel", "8"): "2.28", ("rocky", "8"): "2.28",
+    ("almalinux", "8"): "2.28",
+    ("centos", "9"): "2.34", ("rhel", "9"): "2.34", ("rocky", "9"): "2.34",
+    ("almalinux", "9"): "2.34",
+    ("ubuntu", "16.04"): "2.23", ("ubuntu", "18.04"): "2.27", ("ubuntu", "20.04"): "2.31",
+    ("ubuntu", "22.04"): "2.35", ("ubuntu", "24.04"): "2.39", ("ubuntu", "24.10"): "2.40",
+    ("debian", "9"): "2.24", ("debian", "10"): "2.28", ("debian", "11"): "2.31",
+    ("debian", "12"): "2.36",
+    ("fedora", "29"): "2.28",
+}
+
+# glibc a wheel's manylinux tag demands. torch 2.7+ Linux wheels are manylinux_2_28 (and the
+# 2.6 cu126 wheels were its first); older ones manylinux2014 / manylinux1 (glibc 2.17 suffices
+# for all of them). Source: pytorch RFC "Migration to manylinux 2.28" (pytorch/pytorch#123649)
+# and the 2.6/2.7 release notes; vllm-project/vllm#18603 shows 2.6.0+cu124 installed on CentOS
+# 7 (glibc 2.17).
+def required_glibc(build: TorchBuild) -> str:
+    version = tables.version_tuple(build.torch) or (0,)
+    if version >= (2, 7) or (version[:2] == (2, 6) and build.variant == "cu126"):
+        return "2.28"
+    return "2.17"
+
+
+@dataclass(frozen=True)
+class Machine:
+    """What the advisor needs to know; None where the machine did not say."""
+
+    driver: str | None = None
+    capabilities: tuple[str, ...] = ()  # one per GPU present
+    unknown_gpus: int = 0  # GPUs whose capability is unknown
+    python: str | None = None
+    os: OsFacts = field(default_factory=OsFacts)
+    glibc: str | None = None
+    arch: str = "x86_64"
+
+    @property
+    def has_gpu(self) -> bool:
+        return bool(self.capabilities) or self.unknown_gpus > 0
+
+
+@dataclass
+class TorchAdvice:
+    """The answer: a build and its install command, or no fit and the upgrades in order."""
+
+    build: TorchBuild | None
+    command: str | None
+    minor_compat: bool = False  # the chosen build runs only through minor-version compat
+    steps: list[str] = field(default_factory=list)  # the reasoning, newest build first
+    upgrades: list[str] = field(default_factory=list)  # commands, in order, when nothing fits
+    better: TorchBuild | None = None  # a newer build an upgrade would open
+    better_after: str = ""  # what that upgrade is, in words
+    better_commands: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        if self.build is None:
+            return "no published torch wheel fits this machine; " + (
+                f"upgrade {self.better_after} first" if self.better_after else "see the reasons")
+        how = " (through CUDA minor-version compatibility)" if self.minor_compat else ""
+        return f"torch {label(self.build)}{how}: {self.command}"
+
+    def fix(self) -> str:
+        """The fix text a check prints: the command, or the upgrade commands in order."""
+        if self.build is None:
+            return " ; then ".join(self.upgrades) if self.upgrades else self.summary
+        text = self.command or ""
+        if self.better is not None and self.better_commands:
+            text += (f"; or, for torch {label(self.better)}, {self.better_after} first: "
+                     + " ; then ".join(self.better_commands))
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        def build_dict(b: TorchBuild | None) -> dict[str, Any] | None:
+            if b is None:
+                return None
+            return {"torch": b.torch, "variant": b.variant, "cuda": b.cuda,
+                    "machine": b.machine, "source": b.source}
+        return {"build": build_dict(self.build), "command": self.command,
+                "minor_compat": self.minor_compat, "summary": self.summary,
+                "steps": list(self.steps), "upgrades": list(self.upgrades),
+                "better": build_dict(self.better), "better_after": self.better_after,
+                "better_commands": list(self.better_commands)}
+
+
+def label(build: TorchBuild) -> str:
+    return f"{build.torch}+{build.variant}"
+
+
+def _v(text: str | None) -> tuple[int, ...]:
+    return tables.version_tuple(text) or ()
+
+
+def _py(version: str | None) -> str | None:
+    parts = _v(version)
+    return f"{parts[0]}.{parts[1]}" if len(parts) >= 2 else None
+
+
+def driver_need(build: TorchBuild) -> tuple[str | None, str | None]:
+    """(driver that runs the build natively, lowest driver through minor compat or None)."""
+    native = tables.min_driver_for_cuda(build.cuda)
+    major = _v(build.cuda)[:1]
+    floor = tables.CUDA_MINOR_COMPAT_DRIVER.get(major[0]) if major and major[0] >= 11 else None
+    return native, floor
+
+
+def _driver_verdict(build: TorchBuild, driver: str | None) -> tuple[bool, bool, str]:
+    """(runs, through minor compat, reason when it does not)."""
+    if build.cuda is None:
+        return True, False, ""
+    native, floor = driver_need(build)
+    if native is None:
+        return False, False, f"CUDA {build.cuda}'s minimum driver is unknown"
+    if driver is None:
+        return True, False, ""  # judged by the driver upgrade the advice names
+    have = _v(driver)
+    if have >= _v(native):
+        return True, False, ""
+    if floor and have >= _v(floor):
+        return True, True, ""
+    lowest = floor or native
+    return False, False, f"CUDA {build.cuda} needs driver {lowest}, found {driver}"
+
+
+def _gpu_verdict(build: TorchBuild, machine: Machine, minor: bool) -> str:
+    """Why the build cannot serve every GPU, or ""."""
+    if build.cuda is None:
+        return ""
+    for cap in machine.capabilities:
+        kind = kernels_for(build, cap)
+        if kind is None:
+            return f"no kernels for sm_{cap.replace('.', '')}"
+        if kind == "ptx" and not tables.cuda_knows(build.cuda, cap):
+            return (f"only PTX for sm_{cap.replace('.', '')}, which CUDA {build.cuda} and its "
+                    "libraries predate")
+        if kind == "ptx" and minor:
+            return (f"only PTX for sm_{cap.replace('.', '')}, which a driver older than CUDA "
+                    f"{build.cuda} cannot JIT")
+    return ""
+
+
+def _reasons(build: TorchBuild, machine: Machine, *, ignore_driver: bool = False,
+             ignore_python: bool = False) -> tuple[list[str], bool]:
+    """(every reason `build` does not fit, whether it would run through minor compat)."""
+    reasons: list[str] = []
+    runs, minor, why = _driver_verdict(build, None if ignore_driver else machine.driver)
+    if not runs:
+        reasons.append(why)
+    if (gpu := _gpu_verdict(build, machine, minor)):
+        reasons.append(gpu)
+    python = _py(machine.python)
+    if not ignore_python and python and python not in build.pythons:
+        reasons.append(f"no wheel for Python {python} (has {build.pythons[0]}-"
+                       f"{build.pythons[-1]})")
+    need_glibc = required_glibc(build)
+    if machine.glibc and _v(machine.glibc) < _v(need_glibc):
+        reasons.append(f"wheel needs glibc {need_glibc}, this system has {machine.glibc}")
+    return reasons, minor
+
+
+def _candidates(machine: Machine) -> list[TorchBuild]:
+    arch = "aarch64" if machine.arch in ("aarch64", "arm64") else "x86_64"
+    want_cuda = machine.has_gpu
+    return [b for b in TORCH_BUILDS
+            if b.machine == arch and (b.cuda is not None) == want_cuda]
+
+
+def _newest_fit(machine: Machine, **ignore: bool) -> tuple[TorchBuild | None, bool]:
+    """The newest release's best fitting build (native preferred), and its minor-compat flag."""
+    fitting: list[tuple[TorchBuild, bool]] = []
+    for build in _candidates(machine):
+        if fitting and build.torch != fitting[0][0].torch:
+            break
+        reasons, minor = _reasons(build, machine, **ignore)
+        if not reasons:
+            fitting.append((build, minor))
+    if not fitting:
+        return None, False
+    native = [item for item in fitting if not item[1]]
+    return (native or fitting)[0]
+
+
+def advise(machine: Machine, python_cmd: str = "python3") -> TorchAdvice:
+    """The newest torch build for `machine`, with the reasons newer ones were rejected."""
+    steps: list[str] = []
+    if machine.unknown_gpus:
+        steps.append(f"{machine.unknown_gpus} GPU(s) of unknown compute capability: kernels "
+                     "for them are not checked")
+    if machine.has_gpu and machine.driver is None:
+        steps.append("no NVIDIA driver answered: builds are judged by their own driver need")
+    chosen, minor = _newest_fit(machine)
+    rejected_release = ""
+    for build in _candidates(machine):
+        if chosen is not None and _v(build.torch) < _v(chosen.torch):
+            break
+        reasons, _ = _reasons(build, machine)
+        if not reasons:  # the chosen build, or a sibling variant that fits as well
+            continue
+        if build.torch != rejected_release:
+            steps.append(f"torch {build.torch}:")
+            rejected_release = build.torch
+        steps[-1] += f" {build.variant}: {', '.join(reasons)};"
+    steps = [s.rstrip(";") for s in steps]
+    advice = TorchAdvice(build=chosen, command=None, minor_compat=minor, steps=steps)
+    if chosen is not None:
+        advice.command = install_command(chosen, python_cmd)
+        native, _ = driver_need(chosen)
+        how = (f"runs on driver {machine.driver} through CUDA minor-version compatibility "
+               f"(CUDA {chosen.cuda} wants {native}): no PTX JIT of newer code"
+               if minor else "runs natively" if chosen.cuda else "CPU build")
+        if minor and len(machine.capabilities) > 1:
+            how += "; multi-GPU libraries (NCCL) may need the full driver"
+        steps.append(f"chosen: torch {label(chosen)}, {how}")
+        if machine.has_gpu and machine.driver is None and chosen.cuda:
+            advice.upgrades.append(fixes.nvidia_driver(machine.os, min_version=native))
+    _add_upgrade_path(advice, machine)
+    return advice
+
+
+def _python_upgrade(build: TorchBuild) -> tuple[str, list[str]]:
+    python = build.pythons[-1] if build.torch.startswith("1.") else build.pythons[0]
+    # conda runs on every glibc from 2.17 and needs no root; the distribution's own Python
+    # packages differ per release.
+    return (f"Python {python}",
+            [f"conda create -y -n torch python={python} && conda activate torch",
+             install_command(build, "python")])
+
+
+def _add_upgrade_path(advice: TorchAdvice, machine: Machine) -> None:
+    """A newer build that a driver and/or Python upgrade would open, with commands in order."""
+    if not machine.has_gpu:
+        return
+    by_driver, _ = _newest_fit(machine, ignore_driver=True)
+    by_python, _ = _newest_fit(machine, ignore_python=True)
+    by_both, _ = _newest_fit(machine, ignore_driver=True, ignore_python=True)
+    current = _v(advice.build.torch) if advice.build else ()
+    options = []
+    for build, what in ((by_driver, "driver"), (by_python, "python"), (by_both, "both")):
+        if build is not None and _v(build.torch) > current:
+            options.append((build, what))
+    if not options:
+        if advice.build is None:
+            advice.steps.append("no build fits even after a driver or Python upgrade "
+                                "(GPU architecture, CPU or glibc)")
+        return
+    # The single upgrade that opens the newest build; Python first on a tie (no reboot, no root).
+    rank = {"python": 0, "driver": 1, "both": 2}
+    build, what = max(options, key=lambda o: (_v(o[0].torch), -rank[o[1]]))
+    commands: list[str] = []
+    words = []
+    if what in ("driver", "both"):
+        native, _ = driver_need(build)
+        commands.append(fixes.nvidia_driver(machine.os, min_version=native))
+        words.append(f"the driver (to {native} or newer)")
+    if what in ("python", "both"):
+        py_words, py_commands = _python_upgrade(build)
+        commands += py_commands
+        words.append(py_words)
+    else:
+        commands.append(install_command(build, "python3"))
+    advice.better, advice.better_after, advice.better_commands = build, " and ".join(words), \
+        commands
+    if advice.build is None:
+        advice.upgrades = commands
+        advice.steps.append(f"after upgrading {advice.better_after}: torch {label(build)}")
+    else:
+        advice.steps.append(f"upgrading {advice.better_after} would open torch {label(build)}")
+
+
+# --------------------------------------------------------------------------- from Facts
+def gpu_capabilities(facts: Facts) -> tuple[list[str], int]:
+    """(compute capability of every GPU known, how many GPUs have none): torch's devices, the
+    driver's GPUs (its answer, else the name), else the PCI bus (name, then device id)."""
+    if facts.torch.devices and all(d.capability for d in facts.torch.devices):
+        return [d.capability for d in facts.torch.devices if d.capability], 0
+    ids = [g.device_id for g in facts.pci_gpus]
+    caps: list[str] = []
+    unknown = 0
+    if facts.driver.gpus:
+        for i, gpu in enumerate(facts.driver.gpus):
+            device = ids[i] if i < len(ids) and len(ids) == len(facts.driver.gpus) else None
+            cap = gpu.compute_capability or tables.compute_capability_for(gpu.name, device)
+            caps.append(cap) if cap else None
+            unknown += cap is None
+        return caps, unknown
+    for pci in facts.pci_gpus:
+        cap = tables.compute_capability_for(pci.name, pci.device_id)
+        caps.append(cap) if cap else None
+        unknown += cap is None
+    return caps, unknown
+
+
+def glibc_for(os_: OsFacts) -> str | None:
+    version = os_.version_id or ""
+    for key in (version, version.split(".")[0]):
+        if (found := GLIBC.get((os_.id or "", key))):
+            return found
+    return None
+
+
+def machine_from_facts(facts: Facts) -> Machine:
+    caps, unknown = gpu_capabilities(facts)
+    arch = facts.os.arch or "x86_64"
+    return Machine(driver=facts.driver.version, capabilities=tuple(dict.fromkeys(caps)),
+                   unknown_gpus=unknown, python=facts.python.version, os=facts.os,
+                   glibc=glibc_for(facts.os), arch=arch)
+
+
+def advise_facts(facts: Facts) -> TorchAdvice:
+    """`advise` for the machine `facts` describes."""
+    return advise(machine_from_facts(facts))

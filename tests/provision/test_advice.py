@@ -1,0 +1,128 @@
+"""The torch advisor (provision/advice.py) against the captures' expert verdicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from provision.advice import Machine, advise, required_glibc
+from provision.facts import OsFacts
+from provision.torch_releases import TORCH_BUILDS
+
+FEDORA29 = OsFacts(id="fedora", version_id="29", family="fedora")
+CENTOS7 = OsFacts(id="centos", version_id="7", family="rhel")
+RHEL74 = OsFacts(id="rhel", version_id="7.4", family="rhel")
+JAMMY = OsFacts(id="ubuntu", version_id="22.04", family="debian")
+ORACULAR = OsFacts(id="ubuntu", version_id="24.10", family="debian")
+
+
+def _label(machine: Machine) -> str | None:
+    build = advise(machine).build
+    return f"{build.torch}+{build.variant}" if build else None
+
+
+@pytest.mark.parametrize("driver,python", [("410.78", "3.6.8"), ("410.48", "3.7.1")])
+def test_gtx1050_on_a_cuda10_driver_gets_the_newest_cu92_build(driver, python):
+    # The seed machine (Fedora 29, GTX 1050) and ubuntu1604-8xtitanxp-driver410.48 (6.1 too).
+    machine = Machine(driver=driver, capabilities=("6.1",), python=python, os=FEDORA29,
+                      glibc="2.28")
+    answer = advise(machine)
+    assert _label(machine) == "1.7.1+cu92"
+    assert answer.command == ("python3 -m pip install torch==1.7.1+cu92 -f "
+                              "https://download.pytorch.org/whl/torch_stable.html")
+    assert "cu118" not in answer.command and "cu126" not in answer.command
+    assert any("1.8.1" in step and "418.39" in step for step in answer.steps)
+
+
+def test_centos7_gtx1060_driver410_uses_yum_for_the_optional_driver_upgrade():
+    # centos74-gtx1060-driver410.48: no torch, no Python version in the capture.
+    answer = advise(Machine(driver="410.48", capabilities=("6.1",), os=CENTOS7, glibc="2.17"))
+    assert f"{answer.build.torch}+{answer.build.variant}" == "1.7.1+cu92"
+    assert "sudo yum install" in answer.fix() and "dnf" not in answer.fix()
+    assert answer.better is not None and answer.better.torch == "2.6.0"  # glibc 2.17 caps it
+
+
+def test_glibc_217_rules_out_manylinux_2_28_wheels():
+    # centos7-4xv100pcie32-torch251cu124: 2.6.0+cu124 installs on glibc 2.17, >= 2.7 cannot.
+    machine = Machine(driver="550.54.14", capabilities=("7.0",), python="3.10.16", os=CENTOS7,
+                      glibc="2.17")
+    assert _label(machine) == "2.6.0+cu124"
+    assert all(required_glibc(b) == "2.28" for b in TORCH_BUILDS if b.torch.startswith("2.7"))
+
+
+def test_3090s_with_cu130_on_driver_550_get_a_cu12_build_that_runs_there():
+    # The issue's 7x RTX 3090 + driver 550 + torch cu130 machine.
+    answer = advise(Machine(driver="550.54.14", capabilities=("8.6",) , python="3.10.12",
+                            os=JAMMY, glibc="2.35"))
+    assert answer.build.cuda.startswith("12.")
+    assert answer.minor_compat and "minor-version compatibility" in answer.steps[-1]
+    assert any("cu130" in step and "580.65.06" in step for step in answer.steps)
+
+
+def test_rtx5090_gets_a_cu128_build_of_torch_27_or_newer():
+    # ubuntu2410-rtx5090d-driver570-torch260cu126-sm120-missing (maintainer: CUDA 12.8 needed).
+    answer = advise(Machine(driver="570.124.04", capabilities=("12.0",), python="3.12.9",
+                            os=ORACULAR, glibc="2.40"))
+    assert answer.build.variant == "cu128"
+    assert tuple(int(x) for x in answer.build.torch.split(".")) >= (2, 7)
+    assert not answer.minor_compat
+    assert any("cu126: no kernels for sm_120" in step for step in answer.steps)
+
+
+def test_p100_driver390_python27_gets_torch_110_cu90():
+    # rhel74-2xp100-driver390-cuda91: newest prebuilt is a cu90 build for Python 2.7.
+    assert _label(Machine(driver="390.12", capabilities=("6.0",), python="2.7", os=RHEL74,
+                          glibc="2.17")) == "1.1.0+cu90"
+
+
+def test_rtx2080ti_driver430_cpu_torch_gets_the_newest_cu101_build():
+    # ubuntu1804-rtx2080ti-driver430-torch131-cpu: 1.8.1+cu101 (cu102 needs 440.33).
+    machine = Machine(driver="430.64", capabilities=("7.5",), python="3.7",
+                      os=OsFacts(id="ubuntu", version_id="18.04", family="debian"), glibc="2.27")
+    assert _label(machine) == "1.8.1+cu101"
+
+
+def test_h100_pcie_on_driver_535_needs_no_driver_change():
+    # ubuntu2204-h100pcie-driver535-torch201cu117-sm90-missing.
+    answer = advise(Machine(driver="535.104.12", capabilities=("9.0",), python="3.10.12",
+                            os=JAMMY, glibc="2.35"))
+    assert answer.build.cuda.startswith("12.") and answer.build.torch >= "2.1"
+
+
+def test_a100_mig_driver450_gets_a_cu11_build():
+    # ubuntu2004-a100sxm4-mig-driver450-torch181cu102-sm80-missing: cu118 with a warning.
+    answer = advise(Machine(driver="450.80.02", capabilities=("8.0",), python="3.8"))
+    assert answer.build.cuda.startswith("11.") and answer.minor_compat
+
+
+def test_pascal_never_gets_cu128_or_cu130():
+    # ubuntu2004-gtx1080ti-driver515-torch1121cu113: cu128 (2.8+) and cu130 drop sm_61.
+    answer = advise(Machine(driver="580.65.06", capabilities=("6.1",), python="3.12"))
+    assert answer.build.variant == "cu126"
+
+
+def test_ptx_only_is_refused_under_minor_version_compatibility():
+    # PTX newer than the driver cannot JIT: 2.8.0+cu129 has only PTX 12.0 for sm_121-like
+    # parts; on a 12.8 driver that build must not be chosen for a 12.1 GPU.
+    answer = advise(Machine(driver="570.26", capabilities=("12.1",), python="3.12"))
+    assert answer.build is None or answer.build.variant != "cu129"
+
+
+def test_no_fit_says_what_to_upgrade_first_with_commands_in_order():
+    # Blackwell with a CUDA 10 driver: nothing runs; the driver upgrade comes first (from
+    # NVIDIA's repository: 22.04's own archive stops before the 595 branch cu132 wants).
+    answer = advise(Machine(driver="410.48", capabilities=("12.0",), python="3.12",
+                            os=JAMMY, glibc="2.35"))
+    assert answer.build is None and "driver" in answer.better_after
+    assert "cuda-drivers" in answer.upgrades[0] and "pip install" in answer.upgrades[-1]
+
+
+def test_old_python_gets_an_old_build_and_the_python_upgrade_named():
+    answer = advise(Machine(driver="550.54.14", capabilities=("6.1",), python="3.7.1"))
+    assert answer.build.torch == "1.13.1"
+    assert "Python" in answer.better_after and "conda create" in answer.fix()
+
+
+def test_cpu_machine_gets_a_cpu_build_and_json_carries_the_reasoning():
+    answer = advise(Machine(python="3.11"))
+    assert answer.build.variant == "cpu"
+    assert set(answer.to_dict()) >= {"build", "command", "steps", "upgrades"}

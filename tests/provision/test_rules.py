@@ -1,0 +1,149 @@
+"""Compatibility rules of issue 12: minor-version compatibility, runfile prerequisites only on
+the runfile route, package manager by distribution and release, GPU names and PCI ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from provision import fixes, pciids, tables
+from provision.checks import cuda, nvidia, system, torchbuild
+from provision.facts import (
+    CudaFacts,
+    CudaToolkit,
+    DriverFacts,
+    Facts,
+    GpuInfo,
+    OsFacts,
+    PciGpu,
+    PerlFacts,
+    PythonFacts,
+    TorchFacts,
+)
+from provision.profile import Profile, load_profile
+
+JAMMY = OsFacts(id="ubuntu", version_id="22.04", family="debian")
+NONE = Profile()
+
+
+def h100_box(**changes) -> Facts:
+    """Ubuntu 22.04, 8x H100, driver 535, torch cu124, nvcc 12.4: a machine that worked."""
+    facts = Facts(os=JAMMY, python=PythonFacts(version="3.10.12", pip_version="22.0.2"),
+                  perl=PerlFacts(installed=True, readline_gnu=False),
+                  pci_gpus=[PciGpu(slot=f"0000:{i:02x}:00.0", device_id="2330") for i in range(8)],
+                  driver=DriverFacts(version="535.154.05", gpus=[
+                      GpuInfo(index=i, name="NVIDIA H100 80GB HBM3") for i in range(8)]),
+                  cuda=CudaFacts(toolkits=[CudaToolkit("/usr/local/cuda-12.4", "12.4.131")],
+                                 nvcc_path="/usr/local/cuda-12.4/bin/nvcc",
+                                 nvcc_version="12.4.131", gcc_version="11.4.0"),
+                  torch=TorchFacts(installed=True, version="2.6.0+cu124", cuda="12.4",
+                                   cuda_available=True, arch_list=["sm_80", "sm_90"]))
+    for name, value in changes.items():
+        setattr(facts, name, value)
+    return facts
+
+
+def test_newer_runtime_and_nvcc_within_the_major_are_warnings_with_the_consequence():
+    result = cuda.driver_compat(h100_box(), NONE)
+    assert result.status == "warn"
+    assert "needs driver 550.54.14" not in result.summary
+    assert "PTX" in result.summary and "minor version compatibility" in result.summary
+
+
+def test_rtx4090_with_nvcc_125_on_driver_535_is_a_warning():
+    facts = h100_box(torch=TorchFacts(installed=True, version="2.5.1+cu121", cuda="12.1"),
+                     cuda=CudaFacts(toolkits=[CudaToolkit("/usr/local/cuda-12.5", "12.5.40")],
+                                    nvcc_version="12.5.40"))
+    assert cuda.driver_compat(facts, NONE).status == "warn"
+
+
+def test_runtime_of_a_newer_major_fails_and_offers_both_ways_out():
+    facts = h100_box(driver=DriverFacts(version="550.54.14"),
+                     torch=TorchFacts(installed=True, version="2.10.0+cu130", cuda="13.0"),
+                     cuda=CudaFacts())
+    result = cuda.driver_compat(facts, NONE)
+    assert result.status == "fail" and "580.65.06" in result.fix
+    assert "whl/cu12" in result.fix  # the build the installed driver runs
+    assert "whl/cu12" in torchbuild.cuda_available(facts, NONE).fix
+
+
+def test_readline_is_not_asked_for_on_a_pip_wheel_machine():
+    assert system.readline_gnu(h100_box(), NONE).status == "skip"
+    assert system.readline_gnu(h100_box(cuda=CudaFacts()), NONE).status == "skip"
+
+
+def test_readline_is_asked_for_where_the_runfile_is_the_route():
+    assert system.readline_gnu(h100_box(), load_profile("fedora29-gtx1050-cuda10")).status \
+        == "fail"
+    wants_toolkit = Profile(cuda_toolkit="12.6")  # wanted, not installed, no installer named
+    result = system.readline_gnu(h100_box(), wants_toolkit)
+    assert result.status == "fail" and "libterm-readline-gnu-perl" in result.fix
+
+
+@pytest.mark.parametrize("os_facts,tool", [
+    (OsFacts(id="centos", version_id="7", family="rhel"), "yum"),
+    (OsFacts(id="rhel", version_id="7.4", family="rhel"), "yum"),
+    (OsFacts(id="rocky", version_id="8.6", family="rhel"), "dnf"),
+    (OsFacts(id="centos", version_id="9", family="rhel"), "dnf"),
+    (OsFacts(id="fedora", version_id="29", family="fedora"), "dnf"),
+    (JAMMY, "apt-get"),
+])
+def test_package_manager_by_distribution_and_release(os_facts, tool):
+    assert fixes.install(os_facts, "pip").startswith(f"sudo {tool} install")
+    driver_fix = fixes.nvidia_driver(os_facts, min_version="550.54.14")
+    assert tool in driver_fix
+
+
+def test_driver_packages_per_ubuntu_and_debian_release():
+    xenial = OsFacts(id="ubuntu", version_id="16.04", family="debian")
+    assert "ubuntu1604" in fixes.nvidia_driver(xenial, min_version="418.39")  # CUDA repo
+    focal = OsFacts(id="ubuntu", version_id="20.04", family="debian")
+    assert "nvidia-driver-535" in fixes.nvidia_driver(focal, min_version="525.60.13")
+    assert "ubuntu2004" in fixes.nvidia_driver(focal, min_version="560.28.03")
+    bookworm = OsFacts(id="debian", version_id="12", family="debian")
+    assert "install -y linux-headers-$(uname -r) nvidia-driver" in fixes.nvidia_driver(bookworm)
+    assert "debian12" in fixes.nvidia_driver(bookworm, min_version="550.54.14")
+
+
+@pytest.mark.parametrize("name,cap", [
+    ("NVIDIA A100-SXM4-40GB", "8.0"), ("A100-SXM4-40GB", "8.0"), ("Tesla V100-SXM2-16GB", "7.0"),
+    ("Tesla P100-PCIE-16GB", "6.0"), ("NVIDIA H100 80GB HBM3", "9.0"), ("NVIDIA H100", "9.0"),
+    ("GeForce MX130", "5.0"), ("NVIDIA A10G", "8.6"), ("Tesla K80", "3.7"),
+    ("NVIDIA GeForce RTX 5060", "12.0"), ("NVIDIA GeForce RTX 5090 D", "12.0"),
+    ("NVIDIA RTX PRO 6000 Blackwell Server Edition", "12.0"), ("NVIDIA A10", "8.6"),
+])
+def test_capability_from_the_names_nvidia_smi_prints(name, cap):
+    assert tables.compute_capability_for(name) == cap
+
+
+def test_capability_from_pci_device_id_when_the_name_says_nothing():
+    assert tables.compute_capability_for("GH100", "2321") == "9.0"
+    assert tables.compute_capability_for(None, "0x2b85") == "12.0"
+    assert tables.compute_capability_for("GH100", "ffff") is None
+
+
+def test_gpu_check_knows_every_gpu_by_pci_id():
+    facts = h100_box(driver=DriverFacts(), pci_gpus=[PciGpu(slot="0000:18:00.0",
+                                                            device_id="2321", name="GH100")])
+    result = nvidia.gpu(facts, NONE)
+    assert "compute capability 9.0" in result.summary and result.detail == ""
+
+
+def test_pci_ids_below_root_names_the_gpu(tmp_path):
+    folder = tmp_path / "usr/share/hwdata"
+    folder.mkdir(parents=True)
+    (folder / "pci.ids").write_text("# test\n10de  NVIDIA Corporation\n\t2237  GA102GL [A10G]\n"
+                                    "\t\t10de 152f  A10G\n10df  Emulex\n\t2237  Other\n")
+    assert pciids.nvidia_names(tmp_path) == {"2237": "A10G"}
+    assert pciids.nvidia_names(tmp_path / "none") == {}
+
+
+def test_table_rows_of_issue_12():
+    assert tables.min_driver_for_cuda("8.0") == "367.48"
+    assert tables.min_driver_for_cuda("13.1") == "590.44.01"
+    assert tables.min_driver_for_cuda("13.2") == "595.45.04"
+    assert tables.max_gcc_for_cuda("11.4.0") == 10 and tables.max_gcc_for_cuda("11.4.48") == 10
+    assert tables.max_gcc_for_cuda("11.4.1") == 11 and tables.max_gcc_for_cuda("11.4.100") == 11
+    peaks = tables.NOMINAL_PEAK_TFLOPS
+    assert tables.lookup_by_name(peaks, "NVIDIA H100 80GB HBM3") == (66.9, 989.4)
+    assert tables.lookup_by_name(peaks, "NVIDIA H100 PCIe") != (66.9, 989.4)
+    assert tables.lookup_by_name(peaks, "NVIDIA H100 NVL") != (66.9, 989.4)

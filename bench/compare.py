@@ -8,7 +8,9 @@ everything else is `same`. Cases present in one run only are `missing`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from bench.results import CaseResult, CaseStats, RunResults
 from bench.stats import intervals_overlap, mann_whitney_u, median_ci
@@ -59,14 +61,26 @@ class Comparison:
         return within, len(matched)
 
     def to_dict(self) -> dict:
+        """Plain JSON values: a number that is not finite is written as null."""
         within, matched = self.agreement
-        return {"method": self.method, "threshold": self.threshold,
-                "rows": [asdict(r) for r in self.rows],
-                "regressions": [r.id for r in self.regressions],
-                "agreement": {"within_threshold": within, "matched": matched},
-                "references": [{"device": d, "label": label, "base_median_s": b,
-                                "new_median_s": m, "ratio": m / b}
-                               for d, label, b, m in self.references]}
+        return _finite({"method": self.method, "threshold": self.threshold,
+                        "rows": [asdict(r) for r in self.rows],
+                        "regressions": [r.id for r in self.regressions],
+                        "agreement": {"within_threshold": within, "matched": matched},
+                        "references": [{"device": d, "label": label, "base_median_s": b,
+                                        "new_median_s": m, "ratio": m / b}
+                                       for d, label, b, m in self.references]})
+
+
+def _finite(value: Any) -> Any:
+    """`value` with every NaN or infinity replaced by None (JSON has no such numbers)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _ok_cases(run: RunResults) -> dict[str, CaseResult]:
@@ -82,6 +96,9 @@ def _interval(stats: CaseStats) -> tuple[float, float]:
 def _compare_case(case_id: str, base: CaseStats, new: CaseStats, threshold: float) -> Row:
     b_med, n_med = base.median_s, new.median_s
     ratio = n_med / b_med
+    if not math.isfinite(ratio) or ratio <= 0:  # e.g. 1e308 against 1e-300: no usable ratio
+        return Row(case_id, b_med, n_med, None, False, "same",
+                   note="medians too far apart for a ratio: not compared")
     overlap = intervals_overlap(_interval(base), _interval(new))
     _, p = mann_whitney_u(base.samples_s, new.samples_s)
     real = (not overlap) or p < ALPHA

@@ -18,6 +18,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
+import stat
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -344,6 +346,7 @@ class RunResults:
     command: list[str] = field(default_factory=list)
     run_id: str | None = None
     status: str | None = None  # running | complete | interrupted | failed
+    error: str | None = None  # why a "failed" run stopped (one line)
     facts: dict = field(default_factory=dict)  # provision.facts.Facts.to_dict() of the machine
     doctor: dict = field(default_factory=dict)  # {"profile", "checks": [CheckResult.to_dict()]}
     settings: RunSettings = field(default_factory=RunSettings)
@@ -362,6 +365,8 @@ class RunResults:
             out["run_id"] = self.run_id
         if self.status is not None:
             out["status"] = self.status
+        if self.error is not None:
+            out["error"] = self.error
         out |= {"facts": self.facts, "doctor": self.doctor, "settings": self.settings.to_dict(),
                 "cases": [c.to_dict() for c in self.cases]}
         if self.references is not None:
@@ -372,13 +377,14 @@ class RunResults:
     def from_dict(cls, doc: Any, where: str = "results") -> RunResults:
         """Build the records of a results document; ResultsError names what makes it unusable."""
         _check_shape(doc, where)
-        known = {"schema", "created", "rnnbench_version", "command", "run_id", "status", "facts",
-                 "doctor", "settings", "cases", "references"}
+        known = {"schema", "created", "rnnbench_version", "command", "run_id", "status", "error",
+                 "facts", "doctor", "settings", "cases", "references"}
         references = doc.get("references")
         return cls(created=_text(doc.get("created")),
                    rnnbench_version=_text(doc.get("rnnbench_version")),
                    command=_texts(doc.get("command")), run_id=_text(doc.get("run_id")),
-                   status=_text(doc.get("status")), facts=_mapping(doc.get("facts")),
+                   status=_text(doc.get("status")), error=_text(doc.get("error")),
+                   facts=_mapping(doc.get("facts")),
                    doctor=_mapping(doc.get("doctor")),
                    settings=RunSettings.read(doc.get("settings")),
                    cases=[CaseResult.from_dict(c, f"{where}: case {i}")
@@ -418,23 +424,61 @@ def read_results(path: Path) -> RunResults:
 def load_results(path: Path) -> dict:
     """Read and validate a results file as plain JSON; raise ResultsError with a one-line reason."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ResultsError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ResultsError(f"{path}: cannot read ({exc.__class__.__name__})") from None
+    text = _read_bounded(path)
     if not text.strip():
         raise ResultsError(f"{path}: empty file, not a results file")
+    doc = _parse(text, path)
+    validate(doc, str(path))
+    return doc
+
+
+# A results file of the largest suite is a few MB; anything far beyond is not one, and reading
+# it whole would only exhaust memory.
+MAX_RESULTS_BYTES = 256 * 1024 * 1024
+# Python refuses to convert integers longer than this (sys.get_int_max_str_digits).
+_MAX_INT_DIGITS = 4000
+
+
+def _read_bounded(path: Path, limit: int = MAX_RESULTS_BYTES) -> str:
+    """The text of a regular file of at most `limit` bytes: a device, a FIFO or a folder is
+    refused before it is opened (reading /dev/zero never ends; opening a FIFO waits)."""
     try:
-        doc = json.loads(text)
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ResultsError(f"{path}: not a regular file")
+        with path.open("rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # replaced since the check
+                raise ResultsError(f"{path}: not a regular file")
+            data = f.read(limit + 1)
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read ({exc.__class__.__name__})") from None
+    if len(data) > limit:
+        raise ResultsError(f"{path}: too large for a results file (over {limit >> 20} MB)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ResultsError(f"{path}: cannot read (not UTF-8 text)") from None
+
+
+def _parse_int(digits: str) -> int | float:
+    """A JSON integer; one too long for Python to convert reads as inf, which every reader
+    treats as a malformed value (no count or time has thousands of digits)."""
+    return int(digits) if len(digits) <= _MAX_INT_DIGITS else float(digits)
+
+
+def _parse(text: str, path: Path) -> Any:
+    try:
+        return json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         # A cut-off file fails at its end, or inside a string that never closes.
         cut = exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string")
         hint = "truncated" if cut else "not valid JSON"
         raise ResultsError(f"{path}: {hint} (line {exc.lineno}, column {exc.colno})") from None
-    validate(doc, str(path))
-    return doc
+    except RecursionError:
+        raise ResultsError(f"{path}: not a results file (JSON nested too deeply)") from None
+    except ValueError as exc:  # defensive: any other refusal of the decoder, in one line
+        raise ResultsError(f"{path}: not valid JSON ({str(exc).splitlines()[0][:80]})") from None
 
 
 def validate(doc: object, where: str = "results") -> None:

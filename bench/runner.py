@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import TextIO
 
 import torch
 
+from bench.files import write_atomic
 from bench.results import (
     CaseMetrics,
     CaseResult,
@@ -199,32 +201,75 @@ def run_cases(cases: list[Case], doc: RunResults, path: Path, seed: int, budget_
     """Run every case, rewriting `path` as cases finish; on Ctrl-C mark the run interrupted and
     stop, keeping what was measured so far.
 
-    Returns the run; its status is "complete" or "interrupted".
+    Returns the run; its status is "complete" or "interrupted", or "failed" (with `doc.error`)
+    when `path` could not be written: the run stops there, as there is nowhere to keep results.
     """
     context: dict = {"peaks": {}}
     doc.status = "running"
-    write_results(doc, path)
     try:
-        for group in _groups(cases):
-            if get(group[0].workload).interleaved:
-                _run_interleaved(group, doc, path, seed, budget_s, target, context, progress,
-                                 rounds)
-                continue
-            case = group[0]
-            if progress:
-                progress.start(case)
-            record = run_case(case, seed, budget_s, target, context)
-            _on_result(record, context)
-            _publish(doc, path, record)
-            if progress:
-                progress.finish(record)
-    except KeyboardInterrupt:
-        doc.status = "interrupted"
-        write_results(doc, path)
-        return doc
-    doc.status = "complete"
-    write_results(doc, path)
+        try:
+            _write(doc, path)
+            _run_groups(cases, doc, path, seed, budget_s, target, context, progress, rounds)
+        except KeyboardInterrupt:
+            doc.status = "interrupted"
+        else:
+            doc.status = "complete"
+        _write(doc, path)
+    except ResultsNotWritten as exc:
+        mark_failed(doc, path, str(exc))
     return doc
+
+
+def _run_groups(cases: list[Case], doc: RunResults, path: Path, seed: int, budget_s: float,
+                target: float, context: dict, progress: Progress | None, rounds: int) -> None:
+    for group in _groups(cases):
+        if get(group[0].workload).interleaved:
+            _run_interleaved(group, doc, path, seed, budget_s, target, context, progress, rounds)
+            continue
+        case = group[0]
+        if progress:
+            progress.start(case)
+        record = run_case(case, seed, budget_s, target, context)
+        _on_result(record, context)
+        _publish(doc, path, record)
+        if progress:
+            progress.finish(record)
+
+
+class ResultsNotWritten(Exception):
+    """The results file could not be written (a full disk, a file-size limit); one line."""
+
+
+def _write(doc: RunResults, path: Path) -> None:
+    try:
+        write_results(doc, path)
+    except OSError as exc:
+        raise ResultsNotWritten(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def mark_failed(doc: RunResults, path: Path, reason: str) -> None:
+    """Mark the run failed with `reason`, in memory and, as far as the disk allows, in `path`.
+
+    The file is written compactly, which is enough smaller than the indented file to fit where
+    that one no longer did: first the whole run, else the last file written (every case it
+    held), else it is left as it was and `doc.error` says so.
+    """
+    doc.status, doc.error = "failed", reason
+    try:
+        _write_compact(doc.to_dict(), path)
+        return
+    except (OSError, ValueError):
+        pass
+    try:
+        last = json.loads(path.read_text(encoding="utf-8"))
+        _write_compact(last | {"status": "failed", "error": reason}, path)
+        doc.cases = doc.cases[:len(last["cases"])]
+    except (OSError, ValueError, TypeError, KeyError):
+        doc.error = f"{reason}; {path.name} could not be marked failed either"
+
+
+def _write_compact(data: dict, path: Path) -> None:
+    write_atomic(path, json.dumps(data, separators=(",", ":"), allow_nan=False, default=str))
 
 
 def _on_result(record: CaseResult, context: dict) -> None:
@@ -253,7 +298,7 @@ def _publish(doc: RunResults, path: Path, *records: CaseResult) -> None:
         if not any(r is record for r in doc.cases):
             doc.cases.append(record)
     after_cases(doc.cases)
-    write_results(doc, path)
+    _write(doc, path)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from pathlib import Path
 from bench import __version__
 from bench.results import CaseSettings, RunResults, RunSettings, write_results
 from bench.rounds import MIN_ROUNDS
-from bench.runner import Progress, fix_settings, run_cases
+from bench.runner import Progress, fix_settings, mark_failed, run_cases
 from bench.suites import Plan
 from bench.workloads import get
 
@@ -103,13 +103,20 @@ def start_session(plan: Plan, settings: RunSettings, out: Path,
 
 def run_session(session: Session, progress: Progress | None = None) -> RunResults:
     """Run the cases, rewriting results.json as they finish, and return the run (status
-    "complete", or "interrupted" after Ctrl-C with the cases measured so far)."""
+    "complete", "interrupted" after Ctrl-C with the cases measured so far, or "failed" with
+    the reason when results.json could not be written)."""
     settings = session.doc.settings
     doc = run_cases(session.plan.cases, session.doc, session.results_path, settings.seed,
                     settings.budget_s, settings.target, progress, rounds=settings.rounds)
-    doc.settings.load_average_1min_at_end = load_average()
-    write_results(doc, session.results_path)
     session.doc = doc
+    if doc.status == "failed":
+        return doc
+    doc.settings.load_average_1min_at_end = load_average()
+    try:
+        write_results(doc, session.results_path)
+    except OSError as exc:
+        mark_failed(doc, session.results_path,
+                    f"cannot write {session.results_path}: {exc.strerror or exc}")
     return doc
 
 

@@ -31,6 +31,7 @@ product. Presets are written the same way as a `--config FILE.toml`, e.g.:
 from __future__ import annotations
 
 import itertools
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,8 +45,10 @@ from bench import workloads
 from bench.timer import MIN_SAMPLES
 from bench.workloads.base import CELLS, Workload
 from bench.workloads.batching import STRATEGIES
+from rnnkit.threads import thread_limit
 
 ALL_DTYPES = ("fp32", "bf16", "fp16")
+MAX_CONFIG_BYTES = 1 << 20  # a grid of cases is a few lines; anything larger is not a config
 
 _BATCHING = {"cell": list(CELLS), "mode": ["inference", "training"], "strategy": list(STRATEGIES),
              "batch": 64, "hidden": 256}
@@ -126,10 +129,18 @@ class Plan:
 def load_config(path: Path) -> dict:
     try:
         with open(path, "rb") as fh:
-            spec = tomllib.load(fh)
+            data = fh.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise SuiteError(f"--config {path}: no such file") from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except OSError as exc:
+        raise SuiteError(f"--config {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise SuiteError(f"--config {path}: larger than {MAX_CONFIG_BYTES} bytes, not a config")
+    try:
+        spec = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SuiteError(f"--config {path}: not UTF-8 (bad byte at offset {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"--config {path}: {exc}") from None
     tables = [w.name for w in workloads.config_workloads()]
     unknown = set(spec) - {"settings", *tables}
@@ -146,9 +157,11 @@ def load_config(path: Path) -> dict:
 
 # Each run setting a config may give: (what it must be, a test of a value).
 SETTINGS = {
-    "budget_s": ("a number of seconds > 0", lambda v: _is_number(v) and v > 0),
+    "budget_s": ("a number of seconds > 0",
+                 lambda v: _is_number(v) and math.isfinite(v) and v > 0),
     "target": ("a fraction between 0 and 1, e.g. 0.02", lambda v: _is_number(v) and 0 < v < 1),
-    "threads": ("a whole number >= 1", lambda v: _is_int(v) and v >= 1),
+    "threads": (f"a whole number from 1 to {thread_limit()} (a few per logical core)",
+                lambda v: _is_int(v) and 1 <= v <= thread_limit()),
     "rounds": (f"a whole number >= {MIN_SAMPLES}", lambda v: _is_int(v) and v >= MIN_SAMPLES),
     "cudnn_benchmark": ("true or false", lambda v: isinstance(v, bool)),
 }
@@ -173,10 +186,13 @@ def _check_settings(settings: object, where: str) -> None:
             raise SuiteError(f"{where}: setting {key} = {value!r} must be {meaning}")
 
 
-def _expand(entry: dict, workload: Workload) -> list[dict]:
+def _expand(entry: dict, workload: Workload, where: str) -> list[dict]:
     full = {**workload.defaults, **entry}
     full.pop("dtype", None)
     keys = list(full)
+    empty = [k for k, v in full.items() if v == []]
+    if empty:  # an empty list would silently plan no case at all
+        raise SuiteError(f"{where}: {empty[0]} = [] names no value")
     values = [v if isinstance(v, list) else [v] for v in full.values()]
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*values)]
 
@@ -205,8 +221,8 @@ def plan(suite: str, devices: list[str], cells: list[str] | None, dtypes: list[s
         if workload.requires_data and not with_train:
             continue
         for entry in spec.get(workload.name, []):
-            entry_dtypes = entry.get("dtype")
-            for params in _expand(entry, workload):
+            entry_dtypes = _entry_dtypes(entry, where)
+            for params in _expand(entry, workload, where):
                 _validate(params, workload, where)
                 cell = params.get(workload.cell_key) if workload.cell_key else None
                 if cells and cell in CELLS and cell not in cells:
@@ -215,6 +231,17 @@ def plan(suite: str, devices: list[str], cells: list[str] | None, dtypes: list[s
                     for dtype in _dtypes_for(device, entry_dtypes, dtypes, workload):
                         cases.append(Case(name, workload.name, params, device, dtype))
     return Plan(name, _with_needs(cases, name), dict(spec.get("settings", {})))
+
+
+def _entry_dtypes(entry: dict, where: str) -> list | str | None:
+    """The entry's `dtype` (one or a list), each checked: a typo would fail every case."""
+    dtypes = entry.get("dtype")
+    if dtypes == []:
+        raise SuiteError(f"{where}: dtype = [] names no value")
+    for dtype in dtypes if isinstance(dtypes, list) else [dtypes]:
+        if dtype is not None and dtype not in ALL_DTYPES:
+            raise SuiteError(f"{where}: dtype {dtype!r} is not one of {', '.join(ALL_DTYPES)}")
+    return dtypes
 
 
 def _dtypes_for(device: str, entry: list | str | None, wanted: list[str] | None,

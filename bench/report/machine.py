@@ -17,7 +17,8 @@ def machine_line(facts: Any) -> str:
     parts = [str(gpu) if gpu else "no NVIDIA GPU"]
     if dig(facts, "driver", "version"):
         parts.append(f"driver {dig(facts, 'driver', 'version')}")
-    toolkits = [t.get("version") for t in dig(facts, "cuda", "toolkits", default=[])
+    listed = dig(facts, "cuda", "toolkits", default=[])
+    toolkits = [t.get("version") for t in (listed if isinstance(listed, list) else [])
                 if isinstance(t, Mapping) and t.get("version")]
     cuda = dig(facts, "torch", "cuda")
     if cuda or toolkits:
@@ -51,7 +52,7 @@ def doctor_verdict(checks: Any) -> Verdict:
     counts = Counter(str(c.get("status", "?")) for c in rows)
     status = next((s for s in ("fail", "warn") if counts.get(s)), "pass")
     problems = [(str(c.get("status")), text(c.get("id")), text(c.get("summary")))
-                for c in rows if c.get("status") in {"fail", "warn"}]
+                for c in rows if str(c.get("status")) in {"fail", "warn"}]
     problems.sort(key=lambda p: p[0] != "fail")
     words = {"fail": "Not ready: {fail} check(s) failed",
              "warn": "Ready, with {warn} warning(s)",

@@ -27,6 +27,7 @@ from bench.report.fields import (
 )
 from bench.report.findings import compute_findings
 from bench.report.inputs import as_run
+from bench.report.links import relative_href
 from bench.report.machine import doctor_verdict, machine_line
 from bench.report.pieces import report_pieces
 from bench.report.render import render_page, write_svg
@@ -39,12 +40,14 @@ MAX_LISTED_CASES = 12
 
 @dataclass(frozen=True)
 class ChartView:
-    """A chart as the template places it: element id, title, spec, and its static SVG if any."""
+    """A chart as the template places it: element id, title, spec, and its static SVG if any
+    (its file name, shown, and the link to it)."""
 
     id: str
     title: str
     spec: dict
     svg: str | None
+    svg_href: str | None = None
 
 
 @dataclass
@@ -56,16 +59,21 @@ class Section:
     notes: list[str]
 
 
+def svg_path_for(out_html: Path, chart: Chart) -> Path:
+    """Where a headline chart's static SVG is written: beside the page, named after it."""
+    return out_html.with_name(f"{out_html.stem}-{chart.slug}.svg")
+
+
 def _place_charts(charts: list[Chart], out_html: Path, first_index: int) -> list[ChartView]:
     """Give each chart an element id; headline charts also get a static SVG next to the page."""
     views = []
     for i, chart in enumerate(charts, start=first_index):
-        svg = None
+        svg = href = None
         if chart.headline:
-            svg_path = out_html.with_name(f"{out_html.stem}-{chart.slug}.svg")
+            svg_path = svg_path_for(out_html, chart)
             write_svg(chart.spec, svg_path)
-            svg = svg_path.name
-        views.append(ChartView(f"chart-{i}", chart.title, chart.spec, svg))
+            svg, href = svg_path.name, relative_href(svg_path.name)
+        views.append(ChartView(f"chart-{i}", chart.title, chart.spec, svg, href))
     return views
 
 

@@ -2,11 +2,18 @@
 
 Only the templates produce markup. Data that ends up inside a <script> element is JSON with
 `<`, `>` and `&` escaped as \\u sequences, so no value can close the element or start a comment.
+
+Every page carries a Content-Security-Policy that lets only its own inline scripts run, each
+named by the SHA-256 of its body, and fetches nothing: should an escaping mistake ever let a
+<script> or an event handler into a page, the browser refuses to run it. Charts are drawn with
+vega's expression interpreter (vega-embed's `ast` option), so the policy needs no 'unsafe-eval'.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -74,14 +81,57 @@ def environment() -> jinja2.Environment:
     return env
 
 
+@lru_cache(maxsize=1)
+def page_script() -> Markup:
+    """The page's own script: sortable tables, chart drawing, print preparation."""
+    return Markup((TEMPLATES / "page.js").read_text(encoding="utf-8"))
+
+
+def script_hash(body: str) -> str:
+    """The CSP source that allows exactly one inline script with this body."""
+    digest = hashlib.sha256(body.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def content_security_policy(scripts: list[str]) -> Markup:
+    """Nothing fetched; no script but the listed bodies; styles inline (the page's and vega's);
+    images only as data: URLs."""
+    allowed = " ".join(script_hash(body) for body in scripts)
+    # Markup: made of constants and base64 only, so the quotes can stay unescaped.
+    return Markup(f"default-src 'none'; script-src {allowed}; style-src 'unsafe-inline'; "
+            "img-src data:; font-src 'none'; connect-src 'none'; form-action 'none'; "
+            "base-uri 'none'")
+
+
 def render_page(template: str, context: dict[str, Any], uses_charts: bool) -> str:
-    """Render one page; the chart libraries are included only on pages that draw charts."""
-    bundle = vega_bundle() if uses_charts else Markup("")
-    return environment().get_template(template).render(vega_bundle=bundle, **context)
+    """Render one page; the chart libraries are included only on pages that draw charts.
+
+    The policy is computed from the scripts this function places, never from the rendered
+    page, so a script that got into the page by mistake is not allowed by it."""
+    scripts = ([vega_bundle()] if uses_charts else []) + [page_script()]
+    return environment().get_template(template).render(
+        scripts=scripts, csp=content_security_policy(scripts), **context)
+
+
+# Characters XML 1.0 does not allow; vl-convert aborts the whole process on one (exit 134).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(value: Any) -> Any:
+    """`value` with every string (keys too) stripped of characters an SVG cannot hold, shown
+    as escapes instead so the label still says what was there."""
+    if isinstance(value, str):
+        return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                            else f"\\u{ord(m.group()):04x}", value)
+    if isinstance(value, dict):
+        return {_xml_safe(k): _xml_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_xml_safe(v) for v in value]
+    return value
 
 
 def write_svg(spec: dict, path: Path) -> Path:
     """A static SVG of a chart, for slides and for readers without JavaScript."""
     import vl_convert
 
-    return write_atomic(path, vl_convert.vegalite_to_svg(spec))
+    return write_atomic(path, vl_convert.vegalite_to_svg(_xml_safe(spec)))

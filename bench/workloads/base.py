@@ -64,13 +64,18 @@ class NeededCase(NamedTuple):
 
 @dataclass(frozen=True)
 class ReportPieces:
-    """What a workload adds to the run report; each callable takes the run's cases.
+    """What a workload adds to the run report (bench/report/<workload>.py holds the functions).
 
-    Filled in as the report moves onto the registry; until then the report has its own.
+    Each callable takes the run (bench.results.RunResults): a table returns a Table or None;
+    charts, notes and findings return lists (of Chart, str and Finding). The tables, charts and
+    notes make the workload's section, titled `section`, placed in registry order; findings are
+    ordered by their rank among every workload's.
     """
 
+    section: str = ""
     tables: tuple[Callable, ...] = ()
     charts: tuple[Callable, ...] = ()
+    notes: tuple[Callable, ...] = ()
     findings: tuple[Callable, ...] = ()
 
 
@@ -127,3 +132,19 @@ class Workload:
                 raise ValueError(f"{key}={params[key]!r} is not one of {', '.join(allowed)}")
         if self.validate is not None:
             self.validate(params)
+
+
+def check_whole_numbers(params: dict, keys: tuple[str, ...]) -> None:
+    """Raise ValueError unless each of `keys` that `params` holds is a whole number >= 1: these
+    parameters count things, and a batch of 4.5 would run as something its label does not say."""
+    for key in keys:
+        value = params.get(key)
+        if key in params and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"{key} = {value!r} must be a whole number >= 1")
+
+
+def whole_numbers(*keys: str) -> Callable[[dict], None]:
+    """A `validate` for a workload whose parameters `keys` count things."""
+    def validate(params: dict) -> None:
+        check_whole_numbers(params, keys)
+    return validate

@@ -19,14 +19,17 @@ import random
 import torch
 import torch.nn.functional as F
 
+from bench.report import batching as report
 from bench.results import CaseChecks, CaseMetrics, CaseResult
 from bench.workloads.base import (
     CELLS,
     Prepared,
+    ReportPieces,
     VerificationError,
     Workload,
     autocast_for,
     fp32_only,
+    whole_numbers,
 )
 from rnnkit.batching import BucketBatchSampler, pad_batch, padding_efficiency
 from rnnkit.data.synthetic import synthetic_sequences
@@ -233,9 +236,13 @@ WORKLOAD = Workload(
     id_keys=("dist", "cell", "mode", "strategy", "batch", "hidden", "layers", "n"),
     defaults={"layers": 1, "batch": 64, "hidden": 256, "n": 1024},
     choices={"cell": CELLS, "strategy": STRATEGIES, "mode": ("inference", "training")},
+    validate=whole_numbers("batch", "hidden", "layers", "n"),
     default_dtypes=fp32_only,
     cell_key="cell",
     interleaved=True,
     after_cases=add_relative_metrics,
     headline=headline,
+    report=ReportPieces(section="Batching: padded, packed, bucketed",
+                        tables=(report.batching_table,), charts=(report.batching_charts,),
+                        findings=(report.batching_findings,)),
 )

@@ -14,8 +14,16 @@ import torch
 from torch import nn
 
 from bench.flops import rnn_flops_per_token
+from bench.report import kernels as report
 from bench.results import CaseChecks, CaseMetrics, CaseResult
-from bench.workloads.base import CELLS, Prepared, Workload, autocast_for
+from bench.workloads.base import (
+    CELLS,
+    Prepared,
+    ReportPieces,
+    Workload,
+    autocast_for,
+    whole_numbers,
+)
 from bench.workloads.matmul import peak_cases, peak_key
 from rnnkit.cells import LoopRNN
 
@@ -92,7 +100,11 @@ WORKLOAD = Workload(
     id_keys=("cell", "impl", "mode", "hidden", "batch", "seq_len", "layers", "input"),
     defaults={"layers": 1, "seq_len": 32},
     choices={"cell": CELLS, "mode": ("inference", "training"), "impl": ("torch", "loop")},
+    validate=whole_numbers("hidden", "batch", "seq_len", "layers", "input"),
     cell_key="cell",
     needs=peak_cases,
     headline=headline,
+    report=ReportPieces(section="Kernels: RNN, GRU, LSTM", tables=(report.kernels_table,),
+                        charts=(report.kernels_charts,), notes=(report.peak_notes,),
+                        findings=(report.impl_finding, report.peak_finding)),
 )

@@ -11,8 +11,15 @@ rnnkit's CharClassifier (rnn/gru/lstm) under padded, packed and bucketed batchin
 
 from __future__ import annotations
 
+from bench.report import train as report
 from bench.results import CaseChecks, CaseMetrics
-from bench.workloads.base import Prepared, Workload, fp32_only
+from bench.workloads.base import (
+    Prepared,
+    ReportPieces,
+    Workload,
+    check_whole_numbers,
+    fp32_only,
+)
 from rnnkit.data.names import load_names, train_test_split
 from rnnkit.encoding import Vocab
 from rnnkit.trainers import ClassifierSettings, ClassifierTrainer, TutorialTrainer
@@ -67,13 +74,26 @@ def build_train(params: dict, device: str, dtype: str, seed: int, context: dict)
     return Prepared(step, metrics, CaseChecks(verified=False, why="training run"), timing)
 
 
+def validate_train(params: dict) -> None:
+    """Counts are whole numbers (max_epochs >= 1: 0 used to train 2); the target a fraction."""
+    check_whole_numbers(params, ("batch", "hidden", "max_epochs"))
+    target = params.get("target_accuracy")
+    if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 <= target <= 1:
+        raise ValueError(f"target_accuracy = {target!r} must be a fraction from 0 to 1")
+
+
 WORKLOAD = Workload(
     name="train",
     build=build_train,
     id_keys=("model", "strategy", "batch", "hidden", "target_accuracy", "max_epochs"),
     defaults={"batch": 64, "hidden": 128, "target_accuracy": 0.7, "max_epochs": 10},
-    choices={"strategy": ("single", "padded", "packed", "bucketed")},
+    choices={"strategy": ("single", "padded", "packed", "bucketed"),
+             "model": ("tutorial", "rnn", "gru", "lstm")},
+    validate=validate_train,
     default_dtypes=fp32_only,
     cell_key="model",
     requires_data=True,
+    report=ReportPieces(section="Training: accuracy against wall time",
+                        tables=(report.train_table,), charts=(report.train_charts,),
+                        findings=(report.train_finding,)),
 )

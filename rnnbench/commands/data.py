@@ -10,12 +10,17 @@ import sys
 from pathlib import Path
 
 from rnnbench.commands import UserError
-from rnnkit.data.fetch import CORPORA, FetchError, corpus_folder, fetch_corpus
+from rnnkit.data.fetch import CORPORA, FetchError, check_url, corpus_folder, fetch_corpus
 
 
 def fetch_command(corpus: str, dest: Path, url: str | None) -> int:
     if corpus not in CORPORA:
         raise UserError(f"unknown corpus {corpus!r}: choose one of {', '.join(CORPORA)}", 2)
+    if url is not None:
+        try:
+            check_url(url)
+        except FetchError as exc:
+            raise UserError(f"--url: {exc}", 2) from None
     target = corpus_folder(corpus, dest)
     if target.exists():
         print(f"{target} already exists; remove it to fetch {corpus} again", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import typer
 from bench.results import RunResults
 from bench.suites import ALL_DTYPES, CELLS, SuiteError, parse_list, plan
 from rnnbench.commands import UserError
+from rnnkit.threads import threads_problem
 
 
 def _devices(text: str) -> list[str]:
@@ -57,6 +59,39 @@ def _check_inputs(suite: str, config: Path | None, data: Path | None,
         raise UserError("--suite train needs --data FOLDER (the names corpus)", 2)
 
 
+def _check_outputs(out: Path, export_path: Path | None, threads: int | None) -> None:
+    """Refuse, before any work, outputs that could not be written and absurd thread counts."""
+    problem = threads_problem(threads) if threads is not None else None
+    if problem:
+        raise UserError(f"--threads {problem}", 2)
+    problem = _folder_problem(Path(out))
+    if problem:
+        raise UserError(f"--out {out}: {problem}", 2)
+    if export_path is not None:
+        export_path = Path(export_path)
+        problem = ("is a folder; give the file to write" if export_path.is_dir()
+                   else _folder_problem(export_path.parent))
+        if problem:
+            raise UserError(f"--export {export_path}: {problem}", 2)
+
+
+def _folder_problem(folder: Path) -> str | None:
+    """Why files cannot be created in `folder`, or in the folder that would hold it where it
+    does not exist yet; None when they can. Tried for real: permission bits say nothing of a
+    read-only file system, nor of root."""
+    existing = folder
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        return f"cannot write in {existing} ({exc.strerror or exc})"
+    return None
+
+
 def _warn_if_busy(load: float | None) -> None:
     if load is not None and load >= 0.5:
         # Other work competing for the cores skews timings (badly so for multi-threaded torch,
@@ -64,6 +99,16 @@ def _warn_if_busy(load: float | None) -> None:
         print(f"rnnbench: warning: the machine is busy (load average {load:.1f} on "
               f"{os.cpu_count()} CPUs); timings will be noisy and slower than on a quiet "
               "machine", file=sys.stderr)
+
+
+def _export(doc: RunResults, export_format: str, path: Path) -> None:
+    from bench.session import export_results
+
+    try:
+        export_results(doc, export_format, path)
+    except OSError as exc:  # results.json is written; only the copy is missing
+        print(f"rnnbench: warning: --export {path} not written ({exc.strerror or exc})",
+              file=sys.stderr)
 
 
 def _print_summary(doc: RunResults, results_path: Path, html: Path | None, wall: float,
@@ -91,6 +136,7 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
     """Run a suite; exit 0 when every case ran, 1 when some failed, 130 when interrupted."""
     export_format, export_path = export if export else (None, None)
     _check_inputs(suite, config, data, export_format)
+    _check_outputs(out, export_path, threads)
     try:
         the_plan = plan(suite, _devices(device), parse_list(cells, CELLS, "--cells"),
                         parse_list(dtype, ALL_DTYPES, "--dtype"), config,
@@ -101,7 +147,7 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
         raise UserError("nothing to run: the suite and filters select no case", 2)
 
     from bench.runner import Progress
-    from bench.session import export_results, run_session, run_settings, start_session
+    from bench.session import run_session, run_settings, start_session
 
     settings = run_settings(the_plan, threads, seed, data)
     _warn_if_busy(settings.load_average_1min_at_start)
@@ -111,9 +157,13 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
     started = time.perf_counter()
     doc = run_session(session, Progress(len(the_plan.cases), settings.budget_s))
     wall = time.perf_counter() - started
+    if doc.status == "failed":  # nowhere to write: no report, no export
+        _print_summary(doc, session.results_path, None, wall, json_out)
+        raise UserError(f"the run stopped: {doc.error}; {len(doc.cases)} finished cases kept, "
+                        "run marked failed", 1)
     html = _render_report(doc, session.run_dir, out)
     if export_path is not None:
-        export_results(doc, export_format, Path(export_path))
+        _export(doc, export_format, Path(export_path))
     _print_summary(doc, session.results_path, html, wall, json_out)
     if doc.status == "interrupted":
         return 130

@@ -6,7 +6,10 @@ import json
 import sys
 from pathlib import Path
 
+from provision.text import printable
 from rnnbench.commands import UserError
+from rnnkit.data.names import MAX_LENGTH
+from rnnkit.threads import threads_problem
 
 MODELS = ("tutorial", "rnn", "gru", "lstm")
 BATCHINGS = ("padded", "packed", "bucketed")
@@ -15,8 +18,9 @@ HIDDEN, EMBED, LEARNING_RATE, BATCH_SIZE = 256, 64, 0.005, 64
 
 
 def train_names_command(data: Path | None, model: str, epochs: int, batching: str, seed: int,
-                        json_out: bool, threads: int | None = None) -> int:
-    _check_arguments(data, model, epochs, batching)
+                        json_out: bool, threads: int | None = None,
+                        max_length: int = MAX_LENGTH) -> int:
+    _check_arguments(data, model, epochs, batching, threads, max_length)
     import torch
 
     if threads:
@@ -25,12 +29,19 @@ def train_names_command(data: Path | None, model: str, epochs: int, batching: st
     from rnnkit.data.names import load_names, train_test_split
 
     try:
-        corpus = load_names(data)
+        corpus = load_names(data, max_length)
     except CorpusError as exc:
         raise UserError(str(exc), 2) from None
     train_pairs, test_pairs = train_test_split(corpus.pairs, 0.15, seed=seed)
+    if not train_pairs or not test_pairs:
+        raise UserError(f"the corpus in {data} is too small to split: {len(corpus.pairs)} names "
+                        f"give {len(train_pairs)} for training and {len(test_pairs)} for "
+                        "testing, and each needs at least one", 2)
     if corpus.skipped:
         print(f"skipped {corpus.skipped} blank or non-Latin lines", file=sys.stderr)
+    if corpus.too_long:
+        print(f"skipped {corpus.too_long} names longer than {max_length} characters "
+              "(--max-length)", file=sys.stderr)
     run, shown_batching, description = _trainer(corpus.languages, train_pairs, test_pairs, model,
                                                 batching, seed)
 
@@ -56,14 +67,16 @@ def train_names_command(data: Path | None, model: str, epochs: int, batching: st
         print(json.dumps({"model": model, "batching": shown_batching, "seed": seed,
                           "threads": torch.get_num_threads(),
                           "train_names": len(train_pairs), "test_names": len(test_pairs),
-                          "skipped_lines": corpus.skipped, "epochs": rows,
+                          "skipped_lines": corpus.skipped,
+                          "too_long_names": corpus.too_long, "epochs": rows,
                           "final": evaluation.to_dict(corpus.languages)}, indent=2))
     else:
         _print_per_class(evaluation, corpus.languages)
     return 0
 
 
-def _check_arguments(data: Path | None, model: str, epochs: int, batching: str) -> None:
+def _check_arguments(data: Path | None, model: str, epochs: int, batching: str,
+                     threads: int | None, max_length: int) -> None:
     if data is None:
         raise UserError("no names corpus given: get it with `rnnbench data fetch names` "
                         "(it lands in data/names), then pass --data data/names", 2)
@@ -73,13 +86,18 @@ def _check_arguments(data: Path | None, model: str, epochs: int, batching: str) 
         raise UserError(f"unknown batching {batching!r}: choose one of {', '.join(BATCHINGS)}", 2)
     if epochs < 1:
         raise UserError(f"--epochs must be at least 1, got {epochs}", 2)
+    if max_length < 1:
+        raise UserError(f"--max-length must be at least 1, got {max_length}", 2)
+    problem = threads_problem(threads) if threads is not None else None
+    if problem:
+        raise UserError(f"--threads {problem}", 2)
 
 
 def _print_per_class(evaluation, languages: list[str]) -> None:
     print("\nper-language test accuracy:")
     for language, accuracy in zip(languages, evaluation.per_class_accuracy, strict=True):
         shown = "  (no test names)" if accuracy is None else f"{accuracy:6.3f}"
-        print(f"  {language:<12} {shown}")
+        print(f"  {printable(language, keep_newlines=False):<12} {shown}")
 
 
 def _trainer(languages: list[str], train_pairs: list, test_pairs: list, model: str,

@@ -14,8 +14,10 @@ import shutil
 import sys
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -52,6 +54,7 @@ NIETZSCHE_SHA256 = "23cf69874ab69d3d256099ab530ea4be24d47d9675b673bcc67cbcd6298e
 NAMES_IN_ZIP = PurePosixPath("data/names")
 TIMEOUT_S = 60
 CHUNK = 1 << 16
+MAX_MEMBER_BYTES = 16 << 20  # each names file is below 100 kB; a bigger member is not one
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,20 @@ def corpus_folder(corpus: str, dest: Path) -> Path:
     return dest / CORPORA[corpus].folder
 
 
+def check_url(url: str) -> None:
+    """Raise FetchError unless `url` is an http(s) address with a host, or a file:// path (a
+    local mirror)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:
+        raise FetchError(f"{url!r} is not a valid address ({exc})") from None
+    usable = (host if parts.scheme in ("http", "https")
+              else parts.path if parts.scheme == "file" else None)
+    if not usable:
+        raise FetchError(f"{url!r} is not an http://, https:// or file:// address")
+
+
 def fetch_corpus(corpus: str, dest: Path, url: str | None = None,
                  log: Callable[[str], None] | None = None) -> Path:
     """Download `corpus` (from `url` if given, else its public address) into `dest`, verify it,
@@ -80,24 +97,27 @@ def fetch_corpus(corpus: str, dest: Path, url: str | None = None,
     log = log or _to_stderr
     target = corpus_folder(corpus, dest)
     source = CORPORA[corpus]
+    check_url(url or source.url)
     if target.exists():
         raise FetchError(f"{target} already exists")
     try:
         dest.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{corpus}-fetch-", dir=dest))
     except OSError as exc:
-        raise FetchError(f"cannot create {dest}: {exc.strerror}") from None
-    work = Path(tempfile.mkdtemp(prefix=f".{corpus}-fetch-", dir=dest))
+        raise FetchError(f"cannot create {dest}: {exc.strerror or exc}") from None
     try:
         download = work / "download"
         _download(url or source.url, download, log)
         staged = work / source.folder
         staged.mkdir()
         if corpus == "names":
-            _extract_names(download, staged)
+            extract_names(download, staged)
         else:
             _verify(download, NIETZSCHE_SHA256, "nietzsche.txt")
             os.replace(download, staged / "nietzsche.txt")
         os.replace(staged, target)
+    except OSError as exc:  # a full disk, a folder that went away: nothing is left behind
+        raise FetchError(f"cannot write {target}: {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target
@@ -115,7 +135,7 @@ def _download(url: str, path: Path, log: Callable[[str], None]) -> None:
             expected = response.headers.get("Content-Length")
             received = 0
             while chunk := response.read(CHUNK):
-                out.write(chunk)
+                _write_chunk(out, chunk, path)
                 received += len(chunk)
     except urllib.error.HTTPError as exc:
         raise FetchError(f"download failed: {url} answered HTTP {exc.code} {exc.reason}") from None
@@ -128,6 +148,13 @@ def _download(url: str, path: Path, log: Callable[[str], None]) -> None:
         raise FetchError(f"download failed: {url} broke off after {received} of {expected} "
                         "bytes")
     log(f"received {received} bytes")
+
+
+def _write_chunk(out, chunk: bytes, path: Path) -> None:
+    try:
+        out.write(chunk)
+    except OSError as exc:  # the disk, not the network: say which
+        raise FetchError(f"cannot write {path.parent.parent}: {exc.strerror or exc}") from None
 
 
 def _sha256(path: Path) -> str:
@@ -144,8 +171,12 @@ def _verify(path: Path, expected: str, label: str) -> None:
         raise FetchError(f"checksum mismatch for {label}: sha256 {actual}, expected {expected}")
 
 
-def _extract_names(archive: Path, staged: Path) -> None:
-    """Copy data/names/*.txt out of the zip (nothing else, no paths from the zip) and verify."""
+def extract_names(archive: Path, staged: Path) -> None:
+    """Copy data/names/*.txt out of the zip (nothing else, no paths from the zip) into `staged`.
+
+    Every file is read and verified before the first is written: a tampered archive writes
+    nothing, and a member too large to be a names file is not read past its limit.
+    """
     try:
         with zipfile.ZipFile(archive) as zf:
             members = {PurePosixPath(m).name: m for m in zf.namelist()
@@ -154,10 +185,23 @@ def _extract_names(archive: Path, staged: Path) -> None:
             if missing:
                 raise FetchError(f"the archive lacks {NAMES_IN_ZIP}/{missing[0]} "
                                 f"({len(missing)} of {len(NAMES_SHA256)} files missing)")
-            for name in sorted(NAMES_SHA256):
-                with zf.open(members[name]) as src, (staged / name).open("wb") as dst:
-                    shutil.copyfileobj(src, dst)
-                _verify(staged / name, NAMES_SHA256[name], f"{NAMES_IN_ZIP}/{name}")
-    except zipfile.BadZipFile:
+            verified = {name: _verified_member(zf, members[name], NAMES_SHA256[name])
+                        for name in sorted(NAMES_SHA256)}
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
+            zlib.error):
         raise FetchError(f"the download is not a valid zip archive ({archive.stat().st_size} "
                         "bytes)") from None
+    for name, data in verified.items():
+        (staged / name).write_bytes(data)
+
+
+def _verified_member(zf: zipfile.ZipFile, member: str, expected: str) -> bytes:
+    label = f"{NAMES_IN_ZIP}/{PurePosixPath(member).name}"
+    with zf.open(member) as src:
+        data = src.read(MAX_MEMBER_BYTES + 1)
+    if len(data) > MAX_MEMBER_BYTES:
+        raise FetchError(f"{label} in the archive is larger than {MAX_MEMBER_BYTES} bytes")
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        raise FetchError(f"checksum mismatch for {label}: sha256 {actual}, expected {expected}")
+    return data

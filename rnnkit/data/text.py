@@ -7,14 +7,18 @@ from pathlib import Path
 import torch
 
 from rnnkit.data.errors import CorpusError
+from rnnkit.data.files import read_regular
+
+MAX_FILE_BYTES = 256 << 20  # nietzsche.txt is 600 kB
 
 
 def load_text(path: str | Path) -> str:
-    """The whole file as a string; CorpusError if it is missing, not UTF-8 or empty."""
+    """The whole file as a string; CorpusError if it is missing, not a regular file, larger than
+    MAX_FILE_BYTES, not UTF-8 or empty."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise CorpusError(f"text file not found: {path}")
-    data = path.read_bytes()
+    data = read_regular(path, MAX_FILE_BYTES)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -46,14 +46,17 @@ def run_settings(plan: Plan, threads: int | None, seed: int, data: Path | None) 
 
 
 def machine_state() -> tuple[dict, dict]:
-    """The doctor's Facts and checks (no GPU tests: they would disturb the timings)."""
+    """The doctor's Facts and checks (no GPU tests: they would disturb the timings), with its
+    benchmark-readiness section: governor, turbo, load, steal, SMT, GPU clocks, persistence,
+    each of which moves the numbers this run is about to take."""
     try:
-        from provision.doctor import run_checks
+        from provision.doctor import readiness_section, run_checks
         from provision.gather import gather_facts
 
         facts = gather_facts(gpu_tests=False)
         checks = run_checks(facts)
-        return facts.to_dict(), {"profile": None, "checks": [c.to_dict() for c in checks]}
+        return facts.to_dict(), {"profile": None, "checks": [c.to_dict() for c in checks],
+                                 "readiness": readiness_section(facts)}
     except Exception as exc:  # the benchmark is still worth running without them
         reason = f"{type(exc).__name__}: {exc}"
         return {"error": reason}, {"profile": None, "checks": [], "error": reason}

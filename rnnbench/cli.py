@@ -6,6 +6,7 @@ start fast (importing torch alone costs about a second).
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Optional
@@ -13,6 +14,7 @@ from typing import Optional
 import typer
 
 from rnnbench.commands import UserError
+from rnnbench.commands.fleet import fleet_app
 
 app = typer.Typer(
     name="rnnbench",
@@ -30,6 +32,7 @@ data_app = typer.Typer(help="Download the real corpora (the default benchmark ne
 train_app = typer.Typer(help="Train the rnnkit models on a real corpus.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(train_app, name="train")
+app.add_typer(fleet_app, name="fleet")
 
 
 def _print_version(value: bool) -> None:
@@ -61,13 +64,18 @@ def doctor(
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Show each check's detail."),
     no_gpu_tests: bool = typer.Option(False, "--no-gpu-tests",
                                       help="Skip the real computations on the GPU."),
+    advise_torch: bool = typer.Option(False, "--advise-torch",
+                                      help="Only name the newest torch build this machine's "
+                                      "driver, GPUs and Python can run, and why (--json too)."),
 ) -> None:
     """Check whether this machine is ready for GPU deep learning, with the fix for each problem.
 
     Exit 0 when nothing failed (warnings allowed), 1 when a check failed, 2 for usage errors.
     """
-    from rnnbench.commands.doctor import doctor_command
+    from rnnbench.commands.doctor import advise_torch_command, doctor_command
 
+    if advise_torch:
+        raise typer.Exit(advise_torch_command(root=root, json_out=json_out))
     raise typer.Exit(doctor_command(profile=profile, root=root, json_out=json_out, html=html,
                                     verbose=verbose, gpu_tests=not no_gpu_tests))
 
@@ -141,13 +149,15 @@ def train_names(
     json_out: bool = typer.Option(False, "--json", help="Print per-epoch figures as JSON."),
     threads: int = typer.Option(None, "--threads", min=1, help="torch CPU threads (default: "
                                 "torch's choice, usually one per core)."),
+    max_length: int = typer.Option(64, "--max-length", help="Leave out (and count) names "
+                                   "longer than this many characters."),
 ) -> None:
     """Train a name classifier and print wall time, names/s and test accuracy per epoch."""
     from rnnbench.commands.train import train_names_command
 
     raise typer.Exit(train_names_command(data=data, model=model, epochs=epochs,
                                          batching=batching, seed=seed, json_out=json_out,
-                                         threads=threads))
+                                         threads=threads, max_length=max_length))
 
 
 # --------------------------------------------------------------------------- data
@@ -163,16 +173,44 @@ def data_fetch(
     raise typer.Exit(fetch_command(corpus=corpus, dest=dest, url=url))
 
 
+def _interrupt_on_signals() -> None:
+    """SIGTERM and SIGHUP stop a command as Ctrl-C does, so every Ctrl-C path (the run marked
+    interrupted, its page and the index written, exit 130) serves them too."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
+
+
 def main() -> None:
     """Console-script entry point."""
+    _interrupt_on_signals()
+    from provision.text import printable
+    from rnnbench import streams
+
+    streams.watch_stdout()
+    code: int | str | None = 0
     try:
         app()
+    except SystemExit as exc:
+        code = exc.code
     except UserError as exc:
-        typer.echo(f"rnnbench: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        typer.echo(f"rnnbench: error: {printable(exc)}", err=True)
+        code = exc.exit_code
     except KeyboardInterrupt:
         typer.echo("rnnbench: interrupted", err=True)
-        sys.exit(130)
+        code = 130
+    except OSError:  # a write to stdout failed mid-command; anything else is a bug
+        if streams.stdout_failure() is None:
+            raise
+        code = 1
+    failure = streams.stdout_failure()
+    if failure is not None:
+        streams.report_stdout_failure(failure)
+        streams.abandon_stdout()
+        code = code or 1
+    sys.exit(code)
 
 
 if __name__ == "__main__":

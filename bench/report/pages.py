@@ -178,6 +178,8 @@ def render_run_report(results: RunResults | Mapping, out_html: Path) -> Path:
         "method": method_notes(results),
         "failed": failed_table(results),
         "checks": checks_table(dig(results.doctor, "checks", default=[])),
+        "readiness": checks_table(dig(results.doctor, "readiness", default=[]),
+                                  "readiness-table"),
         "facts": facts_table([results.facts], ["value"]),
         "settings": settings_pairs(results),
         "charts": views,

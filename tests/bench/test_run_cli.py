@@ -219,3 +219,13 @@ def test_cuda_run_times_with_events_and_records_gpu_memory(tmp_path: Path) -> No
         assert case["metrics"]["peak_memory_kind"] == "cuda max_memory_allocated"
         assert case["metrics"]["peak_memory_bytes"] > 0
         assert case["metrics"]["peak_fraction"] > 0
+
+
+def test_a_run_embeds_the_doctors_benchmark_readiness_section(tiny_run) -> None:
+    proc, _, _ = tiny_run
+    doc = load_results(Path(json.loads(proc.stdout)["results"]))
+    readiness = {c["id"]: c["status"] for c in doc["doctor"]["readiness"]}
+    assert {"bench.governor", "bench.load", "bench.smt"} <= set(readiness)
+    assert set(readiness.values()) <= {"pass", "warn", "skip"}
+    page = (Path(json.loads(proc.stdout)["report"])).read_text(encoding="utf-8")
+    assert 'id="readiness-table"' in page

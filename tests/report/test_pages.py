@@ -173,3 +173,17 @@ def test_a_broken_bundle_cache_is_rebuilt(tmp_path: Path, monkeypatch: pytest.Mo
         render.vega_bundle.cache_clear()
     assert "window.vegaEmbed" in bundle and "</script" not in bundle.lower()
     assert cache.read_text(encoding="utf-8").endswith(str(bundle)[-200:])
+
+
+def test_the_benchmark_readiness_section_is_shown_when_the_run_recorded_it(
+        tmp_path: Path) -> None:
+    doc = builders.results()
+    doc["doctor"]["readiness"] = [
+        {"id": "bench.load", "status": "warn", "summary": "Load average 2.6: other work is "
+         "running, which moves benchmark numbers", "detail": "", "fix": "stop it"},
+        {"id": "bench.smt", "status": "pass", "summary": "SMT off", "detail": "", "fix": ""}]
+    html = render_run_report(doc, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert 'id="readiness-table"' in html and "Benchmark readiness" in html
+    assert html.index("bench.load") < html.index("bench.smt")  # problems first
+    older = render_run_report(builders.results(), tmp_path / "o.html").read_text(encoding="utf-8")
+    assert 'id="readiness-table"' not in older

@@ -167,10 +167,17 @@ class CaseStats(_Record):
     schedule: str | None = None  # sequential | interleaved
     visits: int | None = None
     samples_per_visit: list[int] | None = None  # interleaved cases only
+    # Replicates: the independent units a comparison tests. One median per visit of a worker
+    # process (a round in a fresh process), in the order taken; `replicate_process` names the
+    # process (0..processes-1) each came from. Absent in files written before --processes.
+    replicates_s: list[float] | None = None
+    replicate_process: list[int] | None = None
+    processes: int | None = None
     extra: dict = field(default_factory=dict)
 
-    _omit: typing.ClassVar[frozenset[str]] = frozenset({"schedule", "visits",
-                                                       "samples_per_visit"})
+    _omit: typing.ClassVar[frozenset[str]] = frozenset({
+        "schedule", "visits", "samples_per_visit", "replicates_s", "replicate_process",
+        "processes"})
 
     @property
     def usable(self) -> bool:
@@ -244,6 +251,7 @@ class CaseResult:
     id: str
     suite: str | None = None
     workload: str | None = None
+    env: str | None = None  # A/B runs: which Python environment (--python) measured it
     params: dict[str, Any] = field(default_factory=dict)
     device: str | None = None
     dtype: str | None = None
@@ -266,7 +274,8 @@ class CaseResult:
         return self.params.get(name)
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "suite": self.suite, "workload": self.workload,
+        env = {"env": self.env} if self.env is not None else {}
+        return {"id": self.id, "suite": self.suite, "workload": self.workload, **env,
                 "params": dict(self.params), "device": self.device, "dtype": self.dtype,
                 "settings": self.settings.to_dict(), "status": self.status, "error": self.error,
                 "stats": self.stats.to_dict() if self.stats is not None else None,
@@ -281,10 +290,11 @@ class CaseResult:
             raise ResultsError(f"{where}: 'id' is not a non-empty string")
         status = data.get("status", "ok")
         stats = data.get("stats")
-        known = {"id", "suite", "workload", "params", "device", "dtype", "settings", "status",
-                 "error", "stats", "metrics", "checks"}
+        known = {"id", "suite", "workload", "env", "params", "device", "dtype", "settings",
+                 "status", "error", "stats", "metrics", "checks"}
         return cls(id=case_id, suite=_text(data.get("suite")),
-                   workload=_text(data.get("workload")), params=_scalars(data.get("params")),
+                   workload=_text(data.get("workload")), env=_text(data.get("env")),
+                   params=_scalars(data.get("params")),
                    device=_text(data.get("device")), dtype=_text(data.get("dtype")),
                    settings=CaseSettings.read(data.get("settings")),
                    status=str(status).lower() if isinstance(status, str) else "ok",

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from rnnkit.data.fetch import FetchError, extract_names
+from tests.hostile.outcomes import assert_one_line_error
 from tests.rnnkit.test_cli_data import _names_zip, _Server
 
 RNNBENCH = str(Path(sys.executable).with_name("rnnbench"))
@@ -25,13 +26,6 @@ def _fetch(*args: str, **options) -> subprocess.CompletedProcess:
                           timeout=60, **options)
 
 
-def _assert_one_line_error(result: subprocess.CompletedProcess, code: int, *words: str) -> None:
-    assert result.returncode == code, result.stderr
-    assert "Traceback" not in result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.startswith("rnnbench: error:")]
-    assert len(errors) == 1, result.stderr
-    for word in words:
-        assert word in errors[0], errors[0]
 
 
 def _nothing_left(dest: Path) -> bool:
@@ -60,7 +54,7 @@ def server(names_dir):
                                  "data:,hello"])
 def test_an_address_that_is_not_http_is_one_line(tmp_path, url):
     dest = tmp_path / "corpora"
-    _assert_one_line_error(_fetch("names", "--dest", str(dest), "--url", url), 2, "--url")
+    assert_one_line_error(_fetch("names", "--dest", str(dest), "--url", url), 2, "--url")
     assert not dest.exists()
 
 
@@ -77,7 +71,7 @@ def test_the_archive_is_verified_before_anything_is_extracted(names_dir, tmp_pat
 def test_a_tampered_archive_leaves_nothing(server, tmp_path):
     dest = tmp_path / "corpora"
     result = _fetch("names", "--dest", str(dest), "--url", f"{server.url}/tampered.zip")
-    _assert_one_line_error(result, 1, "checksum mismatch")
+    assert_one_line_error(result, 1, "checksum mismatch")
     assert _nothing_left(dest)
 
 
@@ -96,7 +90,7 @@ def test_extraction_onto_a_full_disk_is_one_line_and_leaves_nothing(server, name
     dest = tmp_path / "corpora"
     result = _fetch("names", "--dest", str(dest), "--url", f"{server.url}/data.zip",
                     preexec_fn=_limit_file_size((download + largest) // 2))
-    _assert_one_line_error(result, 1, "cannot write", "File too large")
+    assert_one_line_error(result, 1, "cannot write", "File too large")
     assert _nothing_left(dest)
 
 
@@ -104,10 +98,10 @@ def test_a_destination_that_is_a_file_is_one_line(server, tmp_path):
     dest = tmp_path / "a-file"
     dest.write_text("keep me\n")
     result = _fetch("names", "--dest", str(dest), "--url", f"{server.url}/data.zip")
-    _assert_one_line_error(result, 1, str(dest))
+    assert_one_line_error(result, 1, str(dest))
     assert dest.read_text() == "keep me\n"
 
 
 def test_a_read_only_destination_is_one_line(server):
     result = _fetch("names", "--dest", "/proc/self/corpora", "--url", f"{server.url}/data.zip")
-    _assert_one_line_error(result, 1, "/proc/self/corpora")
+    assert_one_line_error(result, 1, "/proc/self/corpora")

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.suites import SuiteError, plan
+from tests.hostile.outcomes import assert_one_line_error
 
 RNNBENCH = str(Path(sys.executable).with_name("rnnbench"))
 TOO_MANY_THREADS = 4 * (os.cpu_count() or 1) + 1
@@ -46,16 +47,6 @@ seq_len = 8
 def _rnnbench(*args: str, timeout: float = 120, **options) -> subprocess.CompletedProcess:
     return subprocess.run([RNNBENCH, *args], capture_output=True, text=True, timeout=timeout,
                           **options)
-
-
-def _assert_one_line_error(result: subprocess.CompletedProcess, code: int, *words: str) -> str:
-    assert result.returncode == code, result.stderr
-    assert "Traceback" not in result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.startswith("rnnbench: error:")]
-    assert len(errors) == 1, result.stderr
-    for word in words:
-        assert word in errors[0], errors[0]
-    return errors[0]
 
 
 # ----------------------------------------------------------------------- config values, planned
@@ -168,7 +159,7 @@ def test_bad_config_is_one_line_before_any_work(tmp_path, text):
     config.write_bytes(text)
     out = tmp_path / "out"
     result = _rnnbench("run", "--config", str(config), "--device", "cpu", "--out", str(out))
-    _assert_one_line_error(result, 2, "--config")
+    assert_one_line_error(result, 2, "--config")
     assert not out.exists()
 
 
@@ -177,7 +168,7 @@ def test_absurd_thread_counts_are_refused(tmp_path, threads):
     out = tmp_path / "out"
     result = _rnnbench("run", "--suite", "quick", "--device", "cpu", "--threads", threads,
                        "--out", str(out))
-    _assert_one_line_error(result, 2, "--threads", str(TOO_MANY_THREADS - 1))
+    assert_one_line_error(result, 2, "--threads", str(TOO_MANY_THREADS - 1))
     assert not out.exists()
 
 
@@ -195,7 +186,7 @@ def test_unwritable_outputs_are_refused_before_any_work(tmp_path):
     for args, word in attempts:
         started = time.perf_counter()
         result = _rnnbench("run", "--suite", "quick", "--device", "cpu", *args)
-        _assert_one_line_error(result, 2, word)
+        assert_one_line_error(result, 2, word)
         assert time.perf_counter() - started < 20  # refused before the suite ran
     assert a_file.read_text() == "keep me\n"
     assert list(folder.iterdir()) == []
@@ -246,7 +237,7 @@ def test_a_full_disk_mid_run_marks_the_run_failed_and_keeps_the_cases(tmp_path):
     out = tmp_path / "out"
     result = _rnnbench("run", "--config", str(config), "--device", "cpu", "--out", str(out),
                        preexec_fn=_limit_file_size(16_000))
-    _assert_one_line_error(result, 1, "results", "File too large")
+    assert_one_line_error(result, 1, "results", "File too large")
     doc = json.loads(_results_file(out).read_text())
     assert doc["status"] == "failed"
     assert "File too large" in doc["error"]

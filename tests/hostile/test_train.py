@@ -13,6 +13,7 @@ import pytest
 
 from rnnkit.data.errors import CorpusError
 from rnnkit.data.names import load_names
+from tests.hostile.outcomes import assert_one_line_error
 
 RNNBENCH = str(Path(sys.executable).with_name("rnnbench"))
 TOO_MANY_THREADS = 4 * (os.cpu_count() or 1) + 1
@@ -23,13 +24,6 @@ def _train(*args: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
-def _assert_one_line_error(result: subprocess.CompletedProcess, code: int, *words: str) -> None:
-    assert result.returncode == code, result.stderr
-    assert "Traceback" not in result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.startswith("rnnbench: error:")]
-    assert len(errors) == 1, result.stderr
-    for word in words:
-        assert word in errors[0], errors[0]
 
 
 def _corpus(folder: Path, files: dict[str, str]) -> Path:
@@ -47,33 +41,33 @@ SMALL = {"English.txt": "Smith\nJones\nBrown\nTaylor\nWilson\nDavies\n",
 @pytest.mark.parametrize("names", [["Bob"], ["Bob", "Ann"], ["Bob", "Ann", "Eve"]])
 def test_a_corpus_too_small_to_split_is_one_line(tmp_path, names):
     data = _corpus(tmp_path / "tiny", {"English.txt": "\n".join(names) + "\n"})
-    _assert_one_line_error(_train("--data", str(data), "--epochs", "1"), 2, "too small")
+    assert_one_line_error(_train("--data", str(data), "--epochs", "1"), 2, "too small")
 
 
 def test_a_folder_named_like_a_language_file_is_one_line(tmp_path):
     data = _corpus(tmp_path / "names", SMALL)
     (data / "Greek.txt").mkdir()
-    _assert_one_line_error(_train("--data", str(data), "--epochs", "1"), 2, "Greek.txt",
+    assert_one_line_error(_train("--data", str(data), "--epochs", "1"), 2, "Greek.txt",
                            "not a regular file")
 
 
 def test_a_fifo_is_refused_not_read_forever(tmp_path):
     data = _corpus(tmp_path / "names", SMALL)
     os.mkfifo(data / "Greek.txt")
-    _assert_one_line_error(_train("--data", str(data), "--epochs", "1"), 2, "Greek.txt",
+    assert_one_line_error(_train("--data", str(data), "--epochs", "1"), 2, "Greek.txt",
                            "not a regular file")
 
 
 @pytest.mark.parametrize("threads", [str(TOO_MANY_THREADS), "100000"])
 def test_absurd_thread_counts_are_refused(tmp_path, threads):
     data = _corpus(tmp_path / "names", SMALL)
-    _assert_one_line_error(_train("--data", str(data), "--threads", threads), 2, "--threads")
+    assert_one_line_error(_train("--data", str(data), "--threads", threads), 2, "--threads")
 
 
 @pytest.mark.parametrize("length", ["0", "-3"])
 def test_a_max_length_below_one_is_refused(tmp_path, length):
     data = _corpus(tmp_path / "names", SMALL)
-    _assert_one_line_error(_train("--data", str(data), "--max-length", length), 2,
+    assert_one_line_error(_train("--data", str(data), "--max-length", length), 2,
                            "--max-length")
 
 
@@ -113,5 +107,5 @@ def test_escapes_in_an_error_reach_the_terminal_as_text(tmp_path):
     data = _corpus(tmp_path / "names", SMALL)
     (data / "\x1b[2JBad.txt").write_bytes(b"\xff\xfe not UTF-8\n")
     result = _train("--data", str(data), "--epochs", "1")
-    _assert_one_line_error(result, 2, "not UTF-8", "\\x1b[2JBad.txt")
+    assert_one_line_error(result, 2, "not UTF-8", "\\x1b[2JBad.txt")
     assert "\x1b" not in result.stderr

@@ -336,6 +336,8 @@ class RunSettings(_Record):
     budget_s: float | None = None
     target: float | None = None
     rounds: int | None = None
+    # Worker processes per environment (`--processes`); absent for runs in one process.
+    processes: int | None = None
     seed: int | None = None
     suite: str | None = None
     data: str | None = None
@@ -344,7 +346,7 @@ class RunSettings(_Record):
     extra: dict = field(default_factory=dict)
 
     # Present only where CUDA is; every other setting is written, null when unknown.
-    _omit: typing.ClassVar[frozenset[str]] = frozenset({"cudnn_version"})
+    _omit: typing.ClassVar[frozenset[str]] = frozenset({"cudnn_version", "processes"})
 
 
 @dataclass

@@ -8,7 +8,7 @@ and the results document that holds them, written as cases finish.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from bench.results import CaseSettings, RunResults, RunSettings, write_results
 from bench.rounds import MIN_ROUNDS
 from bench.runner import Progress, fix_settings, mark_failed, run_cases
 from bench.suites import Plan
+from bench.workers import environments, run_in_workers
 from bench.workloads import get
 
 DEFAULT_TARGET = 0.02
@@ -31,14 +32,18 @@ def load_average() -> float | None:
         return None
 
 
-def run_settings(plan: Plan, threads: int | None, seed: int, data: Path | None) -> RunSettings:
-    """Fix torch's threads and cuDNN autotuning for the run, and return the run's settings."""
+def run_settings(plan: Plan, threads: int | None, seed: int, data: Path | None,
+                 processes: int | None = None) -> RunSettings:
+    """Fix torch's threads and cuDNN autotuning for the run, and return the run's settings.
+
+    `processes` (else the plan's setting, else 1): worker processes per environment."""
     options = plan.settings
     settings = RunSettings.read(fix_settings(threads or options.get("threads"),
                                              bool(options.get("cudnn_benchmark", False))))
     settings.budget_s = float(options.get("budget_s", 1.0))
     settings.target = float(options.get("target", DEFAULT_TARGET))
     settings.rounds = int(options.get("rounds", MIN_ROUNDS))
+    settings.processes = int(processes or options.get("processes", 1))
     settings.seed, settings.suite = seed, plan.name
     settings.data = str(data) if data else None
     settings.load_average_1min_at_start = load_average()
@@ -79,6 +84,12 @@ class Session:
     plan: Plan
     run_dir: Path
     doc: RunResults
+    # Interpreters for the workers (`--python`): none means this one, in-process when
+    # processes is 1.
+    pythons: list[str] = field(default_factory=list)
+    # The thread count asked for (--threads or the suite's), None for each interpreter's own
+    # default: workers are told this, not what this process resolved it to.
+    threads: int | None = None
 
     @property
     def results_path(self) -> Path:
@@ -86,7 +97,8 @@ class Session:
 
 
 def start_session(plan: Plan, settings: RunSettings, out: Path,
-                  command: list[str]) -> Session:
+                  command: list[str], pythons: list[str] | None = None,
+                  threads: int | None = None) -> Session:
     """Stamp the run settings into each case, take the machine's state, name the run folder and
     open the results document (nothing is written yet)."""
     # Run settings copied into each case, so a case read on its own still says how it was timed.
@@ -101,7 +113,8 @@ def start_session(plan: Plan, settings: RunSettings, out: Path,
     doc = RunResults(created=datetime.now(timezone.utc).isoformat(),
                      rnnbench_version=__version__, command=command, run_id=run_dir.name,
                      status="running", facts=facts, doctor=doctor, settings=settings)
-    return Session(plan, run_dir, doc)
+    return Session(plan, run_dir, doc, list(pythons or []),
+                   threads or plan.settings.get("threads"))
 
 
 def run_session(session: Session, progress: Progress | None = None) -> RunResults:
@@ -109,8 +122,15 @@ def run_session(session: Session, progress: Progress | None = None) -> RunResult
     "complete", "interrupted" after Ctrl-C with the cases measured so far, or "failed" with
     the reason when results.json could not be written)."""
     settings = session.doc.settings
-    doc = run_cases(session.plan.cases, session.doc, session.results_path, settings.seed,
-                    settings.budget_s, settings.target, progress, rounds=settings.rounds)
+    processes = settings.processes or 1
+    if processes == 1 and not session.pythons:  # today's in-process run, exactly
+        doc = run_cases(session.plan.cases, session.doc, session.results_path, settings.seed,
+                        settings.budget_s, settings.target, progress, rounds=settings.rounds)
+    else:
+        doc = run_in_workers(session.plan.cases, session.doc, session.results_path,
+                             settings.seed, settings.budget_s, settings.target, settings.rounds,
+                             processes, environments(session.pythons), session.threads,
+                             progress.stream if progress else None)
     session.doc = doc
     if doc.status == "failed":
         return doc

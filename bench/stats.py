@@ -188,3 +188,119 @@ def max_min_spread(values: Sequence[float]) -> float:
     if not values:
         raise ValueError("no values")
     return max(values) / min(values) - 1
+
+
+# -- Student's t and Welch's test ---------------------------------------------------------------
+
+def _beta_continued_fraction(a: float, b: float, x: float) -> float:
+    """The continued fraction of the regularized incomplete beta function (modified Lentz)."""
+    tiny, eps = 1e-300, 3e-16
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 1000):
+        for numerator in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+                          -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < eps:
+            break
+    return h
+
+
+def incomplete_beta(a: float, b: float, x: float) -> float:
+    """The regularized incomplete beta function I_x(a, b), for a, b > 0 and 0 <= x <= 1."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    # The continued fraction converges fast only below this point; above it use the symmetry
+    # I_x(a, b) = 1 - I_{1-x}(b, a).
+    if x > (a + 1.0) / (a + b + 2.0):
+        return 1.0 - incomplete_beta(b, a, 1.0 - x)
+    log_front = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+                 + a * math.log(x) + b * math.log1p(-x))
+    return math.exp(log_front) * _beta_continued_fraction(a, b, x) / a
+
+
+def t_sf(t: float, df: float) -> float:
+    """P(T > t) for Student's t with `df` degrees of freedom (normal when df is infinite)."""
+    if math.isinf(df):
+        return 0.5 * math.erfc(t / math.sqrt(2.0))
+    tail = 0.5 * incomplete_beta(df / 2.0, 0.5, df / (df + t * t))
+    return tail if t >= 0 else 1.0 - tail
+
+
+def t_quantile(p: float, df: float) -> float:
+    """The t with P(T <= t) = p (0 < p < 1), by bisection on `t_sf`."""
+    if not 0.0 < p < 1.0:
+        raise ValueError("p must lie strictly between 0 and 1")
+    if p < 0.5:
+        return -t_quantile(1.0 - p, df)
+    lo, hi = 0.0, 1.0
+    while t_sf(hi, df) > 1.0 - p:
+        hi *= 2.0
+    for _ in range(200):
+        mid = (lo + hi) / 2.0
+        if t_sf(mid, df) > 1.0 - p:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-12 * max(1.0, hi):
+            break
+    return (lo + hi) / 2.0
+
+
+def sample_variance(values: Sequence[float]) -> float:
+    """Unbiased variance (n - 1 in the denominator); at least two values."""
+    n = len(values)
+    if n < 2:
+        raise ValueError("a variance needs at least two values")
+    mean = math.fsum(values) / n
+    return math.fsum((v - mean) ** 2 for v in values) / (n - 1)
+
+
+def welch_df(var_a: float, n_a: int, var_b: float, n_b: int) -> float:
+    """Welch-Satterthwaite degrees of freedom of the difference of two means; when both
+    variances are zero, the pooled n_a + n_b - 2."""
+    qa, qb = var_a / n_a, var_b / n_b
+    if qa + qb <= 0:
+        return float(n_a + n_b - 2)
+    return (qa + qb) ** 2 / (qa * qa / (n_a - 1) + qb * qb / (n_b - 1))
+
+
+def welch_t_test(a: Sequence[float], b: Sequence[float]) -> tuple[float, float, float]:
+    """Two-sided Welch t test of mean(b) - mean(a); returns (t, degrees of freedom, p).
+    Each sample needs at least two values (scipy.stats.ttest_ind(b, a, equal_var=False))."""
+    var_a, var_b = sample_variance(a), sample_variance(b)
+    diff = math.fsum(b) / len(b) - math.fsum(a) / len(a)
+    df = welch_df(var_a, len(a), var_b, len(b))
+    se = math.sqrt(var_a / len(a) + var_b / len(b))
+    if se == 0:
+        return (0.0, df, 1.0) if diff == 0 else (math.copysign(math.inf, diff), df, 0.0)
+    t = diff / se
+    return t, df, min(1.0, 2.0 * t_sf(abs(t), df))
+
+
+# -- multiple testing and robust spread ---------------------------------------------------------
+
+def holm_adjust(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values (family-wise error), in the order given: reject
+    where the adjusted value is below alpha."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def median_abs_deviation(values: Sequence[float]) -> float:
+    """Median of the absolute deviations from the median, unscaled."""
+    center = median(values)
+    return median([abs(v - center) for v in values])

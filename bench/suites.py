@@ -8,6 +8,7 @@ product. Presets are written the same way as a `--config FILE.toml`, e.g.:
     target = 0.02           # CI95 of the median within ±2%
     threads = 2             # torch CPU threads (default: torch's own choice)
     rounds = 6              # interleaved rounds for the batching cases (bench/rounds.py)
+    processes = 1           # fresh worker processes the rounds are shared among (bench/workers.py)
 
     [[batching]]
     dist = ["names"]
@@ -49,6 +50,9 @@ from rnnkit.threads import thread_limit
 
 ALL_DTYPES = ("fp32", "bf16", "fp16")
 MAX_CONFIG_BYTES = 1 << 20  # a grid of cases is a few lines; anything larger is not a config
+# Each worker process pays python + torch start-up and builds every case: beyond a few dozen
+# the run is start-up, not measurement.
+MAX_PROCESSES = 64
 
 _BATCHING = {"cell": list(CELLS), "mode": ["inference", "training"], "strategy": list(STRATEGIES),
              "batch": 64, "hidden": 256}
@@ -56,9 +60,12 @@ _BATCHING = {"cell": list(CELLS), "mode": ["inference", "training"], "strategy":
 # strategies' ratios barely depend on it, and a multi-threaded torch step is wrecked by any other
 # work on the machine (its threads wait for each other), one thread only slowed down by it.
 # torch.utils.benchmark.Timer defaults to one thread for the same reason.
+# `processes` shares each case's budget and rounds among fresh worker processes, so that the
+# replicates compare carries process-to-process variation (bench/workers.py); quick's three
+# workers add their start-up (python, torch, building the cases) to its wall time.
 PRESETS: dict[str, dict] = {
     "quick": {
-        "settings": {"budget_s": 1.0, "threads": 1},
+        "settings": {"budget_s": 1.0, "threads": 1, "processes": 3},
         "batching": [{"dist": "names", "n": 2048, "cell": "lstm", "mode": "inference",
                       "strategy": ["padded", "packed", "bucketed", "ideal"]},
                      {"dist": "sentences", "n": 1024, "cell": "lstm", "mode": "inference",
@@ -70,7 +77,8 @@ PRESETS: dict[str, dict] = {
         "train": [{"model": "lstm", "strategy": "bucketed", "max_epochs": 3}],
     },
     "batching": {
-        "settings": {"budget_s": 3.0, "threads": 1},
+        # Two worker processes, each with half the budget: the same sampling time as one.
+        "settings": {"budget_s": 3.0, "threads": 1, "processes": 2},
         # Epochs long enough that bucketing's last, longest batch no longer dominates: with
         # 4096 sentences bucketed pads 8-12% (seed-dependent), with 8192 it pads 4-6%.
         # Training on 8192 padded sentences takes minutes per case, so it runs on 2048.
@@ -164,6 +172,8 @@ SETTINGS = {
                 lambda v: _is_int(v) and 1 <= v <= thread_limit()),
     "rounds": (f"a whole number >= {MIN_SAMPLES}", lambda v: _is_int(v) and v >= MIN_SAMPLES),
     "cudnn_benchmark": ("true or false", lambda v: isinstance(v, bool)),
+    "processes": (f"a whole number from 1 to {MAX_PROCESSES}",
+                  lambda v: _is_int(v) and 1 <= v <= MAX_PROCESSES),
 }
 
 

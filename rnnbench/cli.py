@@ -98,30 +98,42 @@ def run(
     seed: int = typer.Option(0, "--seed", help="Seed for data, weights and batch order."),
     threads: int = typer.Option(None, "--threads", min=1, help="torch CPU threads (default: "
                                 "the suite's setting: 1 for quick and batching, else torch's)."),
+    processes: int = typer.Option(None, "--processes", min=1, help="Fresh worker processes "
+                                  "that share each case's rounds and budget, so comparisons "
+                                  "test per-process replicates (default: the suite's setting: "
+                                  "3 for quick, 2 for batching, else 1 = in this process)."),
+    python: list[str] = typer.Option(None, "--python", help="Run the workers in this "
+                                     "interpreter; give it twice (A, then B) to time two "
+                                     "environments in the same rounds, in one results file."),
 ) -> None:
     """Benchmark batching strategies and RNN kernels here; write results.json and an HTML report."""
     from rnnbench.commands.run import run_command
 
     raise typer.Exit(run_command(suite=suite, device=device, cells=cells, dtype=dtype,
                                  config=config, data=data, out=out, export=export,
-                                 json_out=json_out, seed=seed, threads=threads))
+                                 json_out=json_out, seed=seed, threads=threads,
+                                 processes=processes, pythons=python or []))
 
 
 # --------------------------------------------------------------------------- compare
 @app.command()
 def compare(
-    base: Path = typer.Argument(..., help="Results file of the baseline run."),
-    new: Path = typer.Argument(..., help="Results file of the new run."),
+    base: Path = typer.Argument(..., help="Results file of the baseline run (alone: an A/B run "
+                                "of two environments, compared A against B)."),
+    new: Path = typer.Argument(None, help="Results file of the new run."),
     threshold: str = typer.Option("5%", "--threshold", help="Smallest change that matters."),
     fail_on_regression: bool = typer.Option(False, "--fail-on-regression",
                                             help="Exit 1 on a real regression beyond threshold."),
     json_out: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
+    env_a: str = typer.Option(None, "--a", help="A/B run: the baseline environment's label."),
+    env_b: str = typer.Option(None, "--b", help="A/B run: the new environment's label."),
 ) -> None:
     """Compare two results files case by case and say which differences are real."""
     from rnnbench.commands.compare import compare_command
 
     raise typer.Exit(compare_command(base=base, new=new, threshold=threshold,
-                                     fail_on_regression=fail_on_regression, json_out=json_out))
+                                     fail_on_regression=fail_on_regression, json_out=json_out,
+                                     a=env_a, b=env_b))
 
 
 # --------------------------------------------------------------------------- report

@@ -33,6 +33,7 @@ from bench.report.pieces import report_pieces
 from bench.report.render import render_page, write_svg
 from bench.report.tables import Cell, Table, failed_table, text_cell
 from bench.results import RunResults
+from bench.shift import Shift
 from bench.stats import max_min_spread
 
 MAX_LISTED_CASES = 12
@@ -188,6 +189,31 @@ def render_run_report(results: RunResults | Mapping, out_html: Path) -> Path:
 
 
 VERDICT_ORDER = {"slower": 0, "faster": 1, "missing": 2, "same": 3}
+REPLICATE_ORDER = {"slower": 0, "faster": 1, "uncertain": 2, "missing": 3, "same": 4}
+
+
+def _replicate_table(comparison: Comparison, table_id: str) -> Table:
+    """Cases judged on replicates: the ratio relative to the shift with its CI, the adjusted
+    p, and for an uncertain case how many processes might decide it."""
+    table = Table(table_id, ["case", "verdict", "new / base", "vs shift (95% CI)",
+                             "adjusted p", "base median", "new median", "note"],
+                  [False, False, True, True, True, True, True, False])
+    for row in sorted(comparison.rows, key=lambda r: REPLICATE_ORDER.get(r.verdict, 5)):
+        verdict, ratio = str(row.verdict), number(row.ratio)
+        rel, p = number(row.relative_ratio), number(row.adjusted_p)
+        ci = (f"{rel:.3f} ({row.relative_ci[0]:.3f}–{row.relative_ci[1]:.3f})"
+              if rel is not None and row.relative_ci else DASH)
+        table.rows.append([
+            text_cell(row.id, "wrap"),
+            Cell(verdict, REPLICATE_ORDER.get(verdict, 5),
+                 f"verdict-{verdict}" + (" regression" if verdict == "slower" else "")),
+            Cell(DASH if ratio is None else f"{ratio:.3f}", ratio),
+            Cell(ci, rel), Cell(DASH if p is None else f"{p:.3g}", p),
+            Cell(fmt_seconds(row.base_median_s), number(row.base_median_s)),
+            Cell(fmt_seconds(row.new_median_s), number(row.new_median_s)),
+            text_cell(row.note or "", "wrap"),
+        ])
+    return table
 
 
 def _comparison_table(comparison: Comparison, table_id: str) -> tuple[Table, list[dict[str, Any]]]:
@@ -217,6 +243,22 @@ def _comparison_table(comparison: Comparison, table_id: str) -> tuple[Table, lis
     return table, points
 
 
+def shift_sentence(shift: Shift, threshold: float) -> str:
+    """The whole-run shift in words, beside the machine's reference and drift."""
+    lo, hi = shift.ci
+    ref = (f"the machine's reference workload moved {shift.reference_ratio:.3f}×"
+           if shift.reference_ratio is not None else "no reference workload in both runs")
+    if shift.beyond_drift:
+        said = ("beyond the drift the machine showed: the whole run moved (something every "
+                "case shares changed, or the machine did)")
+    else:
+        said = "within the drift the machine showed: a whole-run shift, not per-case changes"
+    how = ("case verdicts are relative to it" if shift.corrected
+           else "case verdicts are not corrected for it")
+    return (f"Whole-run shift (median new / base over {shift.cases} cases): "
+            f"{shift.value:.3f}× (95% CI {lo:.3f}–{hi:.3f}); {ref}; {said}; {how}.")
+
+
 def render_comparison(results_list: list[RunResults | Mapping], out_html: Path,
                       threshold: float = 0.05) -> Path:
     """Runs side by side: each later run against the first, with which differences are real."""
@@ -229,13 +271,20 @@ def render_comparison(results_list: list[RunResults | Mapping], out_html: Path,
     for i, new in enumerate(runs[1:], start=1):
         comparison = compare_results(runs[0], new, threshold)
         table, pair_points = _comparison_table(comparison, f"compare-table-{i}")
+        shift_line = None
+        if comparison.shift is not None:
+            table = _replicate_table(comparison, f"compare-table-{i}")
+            shift_line = shift_sentence(comparison.shift, threshold)
         verdicts = [str(row.verdict) for row in comparison.rows]
         regressions = [text(row.id) for row in comparison.rows if row.verdict == "slower"]
         summary = (f"{verdicts.count('slower')} real regression(s), {verdicts.count('faster')} "
                    f"real improvement(s), {verdicts.count('same')} unchanged, "
                    f"{verdicts.count('missing')} in one run only "
                    f"(threshold {threshold:.0%}).")
+        if verdicts.count("uncertain"):
+            summary = summary[:-1] + f", {verdicts.count('uncertain')} uncertain."
         pairs.append({"title": f"{labels[i]} against {labels[0]}", "summary": summary,
+                      "shift": shift_line,
                       "regressions": regressions, "table": table,
                       "method": text(comparison.method)})
         points += [dict(p, pair=f"{labels[i]} / {labels[0]}") for p in pair_points]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import typer
 
 from bench.compare import Comparison, compare_results
-from bench.results import ResultsError, read_results
+from bench.results import ResultsError, RunResults, read_results
+from bench.shift import Shift
 from provision.text import printable
 from rnnbench.commands import UserError
 
@@ -58,13 +60,16 @@ def _shown(value: object) -> str:
     return printable(value, keep_newlines=False)
 
 
-def _print_table(cmp: Comparison, base: Path, new: Path) -> None:
+def _print_table(cmp: Comparison, base: Path | str, new: Path | str) -> None:
     typer.echo(f"base: {_shown(base)}\nnew:  {_shown(new)}\n")
     width = max(len(label) for label, _ in FACT_LINES)
     for label, path in FACT_LINES:
         typer.echo(f"  {label:<{width}}  {_fact(cmp.base_facts, path):<40}  "
                    f"{_fact(cmp.new_facts, path)}")
     typer.echo("")
+    if cmp.shift is not None:
+        _print_replicate_rows(cmp, cmp.shift)
+        return
     ids = {r.id: _shown(r.id) for r in cmp.rows}
     id_width = max([len(shown) for shown in ids.values()] + [4])
     typer.echo(f"{'case':<{id_width}}  {'base ms':>10}  {'new ms':>10}  {'ratio':>7}  "
@@ -94,19 +99,105 @@ def _print_table(cmp: Comparison, base: Path, new: Path) -> None:
                    f"({within / matched:.0%}) are within {cmp.threshold:.1%} of each other")
 
 
-def compare_command(base: Path, new: Path, threshold: str, fail_on_regression: bool,
-                    json_out: bool) -> int:
-    """Print the comparison; exit 1 on a real regression beyond the threshold when asked."""
+def _ratio_ci(lo: float, hi: float) -> str:
+    return f"{lo:.3f}-{hi:.3f}"
+
+
+def _print_replicate_rows(cmp: Comparison, shift: Shift) -> None:
+    """Cases judged on replicates: the ratio relative to the shift with its CI, the
+    Holm-adjusted p, and the shift and the machine's drift on lines of their own."""
+    ids = {r.id: _shown(r.id) for r in cmp.rows}
+    id_width = max([len(shown) for shown in ids.values()] + [4])
+    vs = "vs shift" if shift.corrected else "ratio"
+    typer.echo(f"{'case':<{id_width}}  {'base ms':>10}  {'new ms':>10}  {'ratio':>7}  "
+               f"{vs:>8}  {'95% CI':>11}  {'adj. p':>7}  verdict")
+    for r in cmp.rows:
+        base_ms = f"{r.base_median_s * 1e3:.4g}" if r.base_median_s is not None else "-"
+        new_ms = f"{r.new_median_s * 1e3:.4g}" if r.new_median_s is not None else "-"
+        ratio = f"{r.ratio:.3f}" if r.ratio is not None else "-"
+        rel = f"{r.relative_ratio:.3f}" if r.relative_ratio is not None else "-"
+        ci = _ratio_ci(*r.relative_ci) if r.relative_ci is not None else "-"
+        p = r.adjusted_p if r.adjusted_p is not None else r.p_value
+        p_text = f"{p:.3g}" if p is not None else "-"
+        typer.echo(f"{ids[r.id]:<{id_width}}  {base_ms:>10}  {new_ms:>10}  {ratio:>7}  "
+                   f"{rel:>8}  {ci:>11}  {p_text:>7}  {r.verdict}"
+                   f"{'  ' + r.note if r.note else ''}")
+    counts = {v: sum(r.verdict == v for r in cmp.rows)
+              for v in ("slower", "faster", "uncertain", "same", "missing")}
+    typer.echo(f"\nmethod: {cmp.method}; threshold {cmp.threshold:.1%}")
+    typer.echo(", ".join(f"{n} {v}" for v, n in counts.items()))
+    typer.echo(shift_sentence(shift, cmp.threshold))
+    within, matched = cmp.agreement
+    if matched:
+        typer.echo(f"agreement: the medians of {within} of {matched} matched cases "
+                   f"({within / matched:.0%}) are within {cmp.threshold:.1%} of each other")
+
+
+def shift_sentence(shift: Shift, threshold: float) -> str:
+    """The whole-run shift, the reference beside it, and what the drift says of it."""
+    lo, hi = shift.ci
+    ref = (f"machine reference ratio {shift.reference_ratio:.3f}" if shift.reference_ratio
+           is not None else "no reference workload in both runs")
+    band = f"{shift.drift_band[0]:.3f}-{shift.drift_band[1]:.3f}"
+    drift = (f"the machine's measured drift spans {band}" if shift.drift_measured else
+             f"drift assumed up to {band} (not measured)")
+    if shift.beyond_drift:
+        verdict = ("beyond the machine's drift: the whole run moved (something every case "
+                   "shares changed, or the machine did)")
+        if shift.fails(threshold):
+            verdict += f", slower by more than {threshold:.1%}"
+    else:
+        verdict = "within the machine's drift: a whole-run shift, not a per-case change"
+    how = ("case verdicts are relative to it" if shift.corrected else
+           "case verdicts are not corrected for it"
+           + ("" if shift.cases >= 5 else " (too few cases to estimate it)"))
+    return (f"whole-run shift: new/base {shift.value:.3f} (95% CI {_ratio_ci(lo, hi)}, median "
+            f"over {shift.cases} matched cases); {ref}; {drift}; {verdict}; {how}")
+
+
+def env_sides(run: RunResults, a: str | None, b: str | None) -> tuple[RunResults, RunResults,
+                                                                     str, str]:
+    """The two environments of an A/B run as two runs of their own (cases matched by id)."""
+    labels = list(dict.fromkeys(c.env for c in run.cases if c.env is not None))
+    if a is None and b is None and len(labels) == 2:
+        a, b = labels
+    if a is None or b is None:
+        shown = ", ".join(_shown(label) for label in labels) or "none"
+        raise UserError("compare with one results file compares two environments (--python) "
+                        f"in it; this one has: {shown}"
+                        + ("; pick two with --a LABEL --b LABEL" if len(labels) > 2 else
+                           "; give two results files instead"), 2)
+    for label in (a, b):
+        if label not in labels:
+            raise UserError(f"--a/--b: no environment {_shown(label)!r} in the file", 2)
+    sides = tuple(dataclasses.replace(run, cases=[c for c in run.cases if c.env == label])
+                  for label in (a, b))
+    return sides[0], sides[1], a, b
+
+
+def compare_command(base: Path, new: Path | None, threshold: str, fail_on_regression: bool,
+                    json_out: bool, a: str | None = None, b: str | None = None) -> int:
+    """Print the comparison; exit 1 on a real regression beyond the threshold when asked.
+    With no `new`, `base` is an A/B run and its environments `a` and `b` are compared."""
     limit = parse_threshold(threshold)
     try:
-        base_run, new_run = read_results(base), read_results(new)
+        base_run = read_results(base)
+        new_run = read_results(new) if new is not None else None
     except ResultsError as exc:
         raise UserError(str(exc), 2) from None
-    cmp = compare_results(base_run, new_run, limit)
+    if new_run is None:
+        base_run, new_run, a, b = env_sides(base_run, a, b)
+        # Both sides ran in the same rounds: a shift between them is real, not drift.
+        cmp = compare_results(base_run, new_run, limit, correct_shift=False)
+        base_name, new_name = f"{base} env {a}", f"{base} env {b}"
+    else:
+        cmp = compare_results(base_run, new_run, limit)
+        base_name, new_name = str(base), str(new)
     if json_out:
-        doc = cmp.to_dict() | {"base": str(base), "new": str(new)}
+        doc = cmp.to_dict() | {"base": base_name, "new": new_name}
         # ASCII escapes keep terminal controls in ids inert; no NaN: the output is strict JSON.
         typer.echo(json.dumps(doc, indent=1, allow_nan=False))
     else:
-        _print_table(cmp, base, new)
-    return 1 if fail_on_regression and cmp.regressions else 0
+        _print_table(cmp, base if new is not None else base_name,
+                     new if new is not None else new_name)
+    return 1 if fail_on_regression and cmp.fails else 0

@@ -59,6 +59,18 @@ def _check_inputs(suite: str, config: Path | None, data: Path | None,
         raise UserError("--suite train needs --data FOLDER (the names corpus)", 2)
 
 
+def _check_workers(processes: int | None, pythons: list[str]) -> None:
+    """Refuse worker counts beyond reason and interpreters that cannot be started."""
+    from bench.suites import MAX_PROCESSES
+
+    if processes is not None and not 1 <= processes <= MAX_PROCESSES:
+        raise UserError(f"--processes {processes}: must be from 1 to {MAX_PROCESSES}", 2)
+    for python in pythons:
+        path = Path(python)
+        if not path.is_file() or not os.access(path, os.X_OK):
+            raise UserError(f"--python {python}: not an executable file", 2)
+
+
 def _check_outputs(out: Path, export_path: Path | None, threads: int | None) -> None:
     """Refuse, before any work, outputs that could not be written and absurd thread counts."""
     problem = threads_problem(threads) if threads is not None else None
@@ -132,10 +144,12 @@ def _print_summary(doc: RunResults, results_path: Path, html: Path | None, wall:
 def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
                 config: Path | None, data: Path | None, out: Path,
                 export: tuple[str | None, Path | None], json_out: bool, seed: int,
-                threads: int | None = None) -> int:
+                threads: int | None = None, processes: int | None = None,
+                pythons: list[str] | None = None) -> int:
     """Run a suite; exit 0 when every case ran, 1 when some failed, 130 when interrupted."""
     export_format, export_path = export if export else (None, None)
     _check_inputs(suite, config, data, export_format)
+    _check_workers(processes, pythons or [])
     _check_outputs(out, export_path, threads)
     try:
         the_plan = plan(suite, _devices(device), parse_list(cells, CELLS, "--cells"),
@@ -149,11 +163,12 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
     from bench.runner import Progress
     from bench.session import run_session, run_settings, start_session
 
-    settings = run_settings(the_plan, threads, seed, data)
+    settings = run_settings(the_plan, threads, seed, data, processes)
     _warn_if_busy(settings.load_average_1min_at_start)
     print(f"rnnbench: {len(the_plan.cases)} cases, suite {the_plan.name}; gathering machine "
           "facts ...", file=sys.stderr)
-    session = start_session(the_plan, settings, out, ["rnnbench", *sys.argv[1:]])
+    session = start_session(the_plan, settings, out, ["rnnbench", *sys.argv[1:]], pythons,
+                            threads)
     started = time.perf_counter()
     doc = run_session(session, Progress(len(the_plan.cases), settings.budget_s))
     wall = time.perf_counter() - started

@@ -1,0 +1,68 @@
+"""A worker process of `rnnbench run --processes K`: `python -m bench.worker JOB.json OUT.json`.
+
+It reads the job the parent wrote (the cases, seed, budget, target, rounds, threads), fixes
+torch's settings in this fresh process, and runs the cases with the ordinary runner into OUT.json,
+a results document rewritten after every case, so a worker that dies still leaves what it
+finished. Its progress lines go to stderr, which the parent relays. The document's `worker`
+entry says which interpreter, torch and environment measured it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+# Environment variables that change a timing (threads, allocators, devices, torch switches).
+SETTING_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                "CUDA_VISIBLE_DEVICES", "LD_PRELOAD", "MALLOC_CONF")
+SETTING_PREFIXES = ("KMP_", "GOMP_", "PYTORCH_", "TORCH_", "MKL_", "CUBLAS_", "CUDNN_")
+
+
+def setting_vars(environ: dict[str, str]) -> dict[str, str]:
+    """The environment variables among `environ` that can change what a case measures."""
+    return {k: v for k, v in sorted(environ.items())
+            if k in SETTING_VARS or k.startswith(SETTING_PREFIXES)}
+
+
+def run_job(job: dict, out: Path) -> int:
+    """Run the job's cases into `out`; 0 when the run completed, 130 when interrupted."""
+    import torch
+
+    from bench.results import RunResults, RunSettings
+    from bench.runner import Progress, fix_settings, run_cases
+    from bench.suites import Case
+
+    fixed = fix_settings(job.get("threads"), bool(job.get("cudnn_benchmark", False)))
+    cases = [Case(**c) for c in job["cases"]]
+    for case in cases:  # what this process really ran with, which may differ between envs
+        case.settings = dict(case.settings) | {"threads": fixed["threads"]}
+    doc = RunResults(status="running", settings=RunSettings.read(fixed))
+    doc.extra["worker"] = {"process": job.get("process"), "env": job.get("env"),
+                           "python": sys.executable, "torch_version": torch.__version__,
+                           "threads": fixed["threads"], "env_vars": setting_vars(dict(os.environ))}
+    run_cases(cases, doc, out, int(job["seed"]), float(job["budget_s"]), float(job["target"]),
+              Progress(len(cases), float(job["budget_s"])), rounds=int(job["rounds"]))
+    return {"complete": 0, "interrupted": 130}.get(doc.status or "", 1)
+
+
+def main(argv: list[str]) -> int:
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # The parent stops a worker with SIGTERM; the runner then keeps what it measured.
+    signal.signal(signal.SIGTERM, interrupt)
+    if len(argv) != 2:
+        print("usage: python -m bench.worker JOB.json OUT.json", file=sys.stderr)
+        return 2
+    job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    try:
+        return run_job(job, Path(argv[1]))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

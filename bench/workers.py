@@ -1,0 +1,261 @@
+"""Running a plan in fresh worker processes (`rnnbench run --processes K`, `--python A --python B`).
+
+Workers run one at a time, so they never compete for the cores: K per environment, and with two
+environments their workers alternate (A0, B0, A1, B1, ...), so slow drift of the machine hits
+both sides alike. Each worker builds every case, warms it up and takes a 1/K share of the run:
+ceil(rounds/K) of the interleaved rounds, and budget/K of sampling per sequential case. The
+parent talks to a worker through two JSON files: the job in (bench/worker.py reads it), a results
+document out, which the worker rewrites after every case, so a worker that dies still returns
+what it finished. After each worker the parent merges everything returned so far
+(bench/merging.py) and rewrites the run's results file.
+
+A worker that exits with an error fails the cases it did not return, with its exit code and last
+line of output as the reason; the run goes on with the next worker. Ctrl-C or SIGTERM stops the
+worker under way and keeps what the finished workers returned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import signal
+import string
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import bench
+from bench.merging import apply_peaks, merge_case, merge_references
+from bench.results import CaseResult, ResultsError, RunResults
+from bench.runner import ResultsNotWritten, _case_record, _write, mark_failed
+from bench.suites import Case
+from bench.workloads import after_cases
+
+# How long a worker asked to stop may take to write what it measured before it is killed.
+STOP_GRACE_S = 30.0
+
+
+@dataclass
+class Environment:
+    """A Python interpreter the workers run in; `label` names its side in an A/B run."""
+
+    label: str | None
+    python: str
+
+
+def environments(pythons: list[str] | None) -> list[Environment]:
+    """The environments of a run: this interpreter when none is given; one given interpreter
+    without a label; two or more labelled A, B, C ... in the order given."""
+    if not pythons:
+        return [Environment(None, sys.executable)]
+    if len(pythons) == 1:
+        return [Environment(None, pythons[0])]
+    return [Environment(string.ascii_uppercase[i % 26], p) for i, p in enumerate(pythons)]
+
+
+@dataclass
+class Schedule:
+    """How the run is shared among the workers of one environment."""
+
+    processes: int
+    rounds: int  # interleaved rounds each worker takes
+    budget_s: float  # sampling budget per case and worker
+
+    @classmethod
+    def split(cls, processes: int, rounds: int, budget_s: float) -> Schedule:
+        return cls(processes, max(1, math.ceil(rounds / processes)), budget_s / processes)
+
+
+@dataclass
+class WorkerOutcome:
+    """What one finished worker returned: its results (None when it wrote none) and, when it
+    exited with an error, why (one line)."""
+
+    process: int
+    env: Environment
+    doc: RunResults | None
+    failure: str | None
+    last_line: str = ""  # the worker's last line of output, which often says why it died
+
+
+def run_in_workers(cases: list[Case], doc: RunResults, path: Path, seed: int, budget_s: float,
+                   target: float, rounds: int, processes: int, envs: list[Environment],
+                   threads: int | None = None, stream: TextIO | None = None) -> RunResults:
+    """Run `cases` in `processes` workers per environment, rewriting `path` after each worker.
+
+    `threads`: torch threads each worker sets; None leaves each interpreter's own default.
+
+    Returns the run with status "complete", "interrupted" (Ctrl-C/SIGTERM: what the finished
+    workers returned is kept) or "failed" when `path` could not be written.
+    """
+    stream = stream or sys.stderr
+    schedule = Schedule.split(processes, rounds, budget_s)
+    settings = doc.settings
+    job = {"cases": [dataclasses.asdict(c) for c in cases], "seed": seed,
+           "budget_s": schedule.budget_s, "target": target, "rounds": schedule.rounds,
+           "threads": threads, "cudnn_benchmark": bool(settings.cudnn_benchmark)}
+    settings.extra["rounds_per_process"] = schedule.rounds
+    outcomes: list[WorkerOutcome] = []
+    doc.status = "running"
+    try:
+        try:
+            _write(doc, path)
+            for process in range(processes):
+                for env in envs:
+                    outcomes.append(_run_worker(job, process, env, schedule, stream))
+                    _merge(doc, cases, outcomes, envs, schedule)
+                    _write(doc, path)
+        except KeyboardInterrupt:
+            doc.status = "interrupted"
+        else:
+            doc.status = "complete"
+        _merge(doc, cases, outcomes, envs, schedule)
+        _write(doc, path)
+    except ResultsNotWritten as exc:
+        mark_failed(doc, path, str(exc))
+    return doc
+
+
+# ------------------------------------------------------------------------------- one worker
+def _name(process: int, env: Environment, schedule: Schedule) -> str:
+    side = f" env {env.label}" if env.label else ""
+    return f"worker {process + 1}/{schedule.processes}{side}"
+
+
+def _worker_environ() -> dict[str, str]:
+    """This environment, with this checkout of bench importable from any interpreter."""
+    root = str(Path(bench.__file__).resolve().parents[1])
+    environ = dict(os.environ)
+    environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, environ.get("PYTHONPATH")) if p)
+    return environ
+
+
+def _run_worker(job: dict, process: int, env: Environment, schedule: Schedule,
+                stream: TextIO) -> WorkerOutcome:
+    name = _name(process, env, schedule)
+    print(f"rnnbench: {name} ({env.python}): {len(job['cases'])} cases, "
+          f"{schedule.rounds} interleaved rounds, {schedule.budget_s:.3g} s per sequential case",
+          file=stream, flush=True)
+    with tempfile.TemporaryDirectory(prefix="rnnbench-worker-") as folder:
+        job_path, out_path = Path(folder) / "job.json", Path(folder) / "out.json"
+        job_path.write_text(json.dumps(job | {"process": process, "env": env.label}),
+                            encoding="utf-8")
+        try:
+            proc = subprocess.Popen([env.python, "-m", "bench.worker", str(job_path),
+                                     str(out_path)], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                    errors="replace", env=_worker_environ())
+        except OSError as exc:
+            return WorkerOutcome(process, env, None,
+                                 f"{name}: cannot start {env.python} ({exc.strerror or exc})")
+        last = _relay(proc, name, stream)
+        returned = _read_output(out_path)
+    code = proc.returncode
+    if code == 0:
+        return WorkerOutcome(process, env, returned, None)
+    how = f"killed by signal {-code}" if code < 0 else f"exited with code {code}"
+    return WorkerOutcome(process, env, returned, f"{name} {how}", last)
+
+
+def _relay(proc: subprocess.Popen, name: str, stream: TextIO) -> str:
+    """Print the worker's progress lines with its name; return its last line. On Ctrl-C or
+    SIGTERM, ask the worker to stop (it keeps nothing the parent would use) and re-raise."""
+    last = ""
+    try:
+        for line in proc.stderr:
+            line = line.rstrip()
+            if line:
+                last = line.strip()
+                print(f"  [{name}] {line}", file=stream, flush=True)
+        proc.wait()
+    except KeyboardInterrupt:
+        _stop(proc)
+        raise
+    return last[:300]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=STOP_GRACE_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _read_output(path: Path) -> RunResults | None:
+    try:
+        return RunResults.from_dict(json.loads(path.read_text(encoding="utf-8")), str(path))
+    except (OSError, ValueError, ResultsError):
+        return None
+
+
+# ------------------------------------------------------------------------------- merging
+def _merge(doc: RunResults, cases: list[Case], outcomes: list[WorkerOutcome],
+           envs: list[Environment], schedule: Schedule) -> None:
+    """Rebuild the run's cases, references and environments from the workers finished so far."""
+    merged: list[CaseResult] = []
+    for env in envs:
+        mine = [o for o in outcomes if o.env is env]
+        records = [_merged_case(case, mine, env, schedule) for case in cases]
+        side = [r for r in records if r is not None]
+        after_cases(side)  # relative metrics within one environment only
+        apply_peaks(side)
+        merged += side
+    # Plan order, sides of one case next to each other.
+    order = {c.id: i for i, c in enumerate(cases)}
+    doc.cases = sorted(merged, key=lambda r: order.get(r.id, len(order)))
+    refs = [(o.process, o.env.label, r) for o in outcomes if o.doc for r in o.doc.references or []]
+    doc.references = merge_references(refs) if refs else doc.references
+    doc.settings.processes = schedule.processes
+    doc.settings.extra["environments"] = [_environment_entry(env, outcomes) for env in envs]
+
+
+def _merged_case(case: Case, outcomes: list[WorkerOutcome], env: Environment,
+                 schedule: Schedule) -> CaseResult | None:
+    ok: list[tuple[int, CaseResult]] = []
+    for outcome in outcomes:
+        record = _find(outcome.doc, case.id)
+        if record is not None and record.status == "failed":
+            return _failed(case, env, f"{_name(outcome.process, env, schedule)}: {record.error}")
+        if record is not None and record.ok:
+            ok.append((outcome.process, record))
+        elif outcome.failure is not None:
+            last = f": {outcome.last_line}" if outcome.last_line else ""
+            return _failed(case, env, f"{outcome.failure} before returning this case{last}")
+    if not ok:
+        return None
+    merged = merge_case(ok, schedule.rounds, schedule.processes)
+    merged.env = env.label
+    return merged
+
+
+def _find(doc: RunResults | None, case_id: str) -> CaseResult | None:
+    if doc is None:
+        return None
+    return next((c for c in doc.cases if c.id == case_id), None)
+
+
+def _failed(case: Case, env: Environment, reason: str) -> CaseResult:
+    record = _case_record(case)
+    record.env, record.status, record.error = env.label, "failed", reason.splitlines()[0]
+    record.stats = None
+    return record
+
+
+def _environment_entry(env: Environment, outcomes: list[WorkerOutcome]) -> dict:
+    """The interpreter, torch version, threads and setting variables an environment ran with."""
+    entry = {"label": env.label, "python": env.python}
+    for outcome in outcomes:
+        if outcome.env is env and outcome.doc is not None:
+            worker = outcome.doc.extra.get("worker", {})
+            entry |= {k: worker.get(k) for k in ("torch_version", "threads", "env_vars")}
+            entry["executable"] = worker.get("python")
+            break
+    return entry

@@ -1,0 +1,211 @@
+"""`rnnbench run --processes K` and `--python A --python B`: cases measured in fresh worker
+processes, merged into replicates (bench/workers.py, bench/worker.py, bench/merging.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.merging import merge_stats, replicates_of
+from bench.results import CaseStats, load_results
+from bench.stats import median, median_ci
+from bench.suites import SuiteError, load_config
+
+RNNBENCH = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "rnnbench"
+
+# No thread setting: each environment keeps its own default (its OMP_NUM_THREADS), which is
+# what the A/B test changes.
+TINY = """
+[settings]
+budget_s = 0.1
+{processes}
+
+[[batching]]
+dist = "names"
+cell = "gru"
+mode = "inference"
+strategy = ["padded", "bucketed"]
+batch = 8
+hidden = 16
+n = 32
+
+[[kernels]]
+cell = "lstm"
+impl = "torch"
+mode = "inference"
+hidden = 16
+batch = 2
+seq_len = 4
+"""
+# Two interleaved batching cases, one kernel case and the kernel's three matmul peaks.
+CASES = 6
+
+
+def _run(folder: Path, config: str, *args: object) -> tuple[subprocess.CompletedProcess, dict]:
+    path = folder / "tiny.toml"
+    path.write_text(config)
+    proc = subprocess.run([RNNBENCH, "run", "--config", path, "--device", "cpu", "--out",
+                           folder / "out", "--json", *args], capture_output=True, text=True,
+                          timeout=180)
+    assert proc.stdout, proc.stderr[-2000:]
+    return proc, load_results(Path(json.loads(proc.stdout)["results"]))
+
+
+def _wrapper(folder: Path, name: str, body: str) -> Path:
+    """A tiny 'environment': a script that sets something, then runs this test's Python."""
+    script = folder / name
+    script.write_text(f"#!/bin/sh\n{body}\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    folder = tmp_path_factory.mktemp("processes")
+    proc, doc = _run(folder, TINY.format(processes="processes = 2"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return doc
+
+
+def test_every_case_has_replicates_from_both_processes(two_processes) -> None:
+    doc = two_processes
+    assert doc["status"] == "complete"
+    assert doc["settings"]["processes"] == 2
+    assert len(doc["cases"]) == CASES
+    for case in doc["cases"]:
+        stats = case["stats"]
+        assert case["status"] == "ok", case["error"]
+        assert stats["processes"] == 2
+        assert set(stats["replicate_process"]) == {0, 1}
+        assert len(stats["replicates_s"]) == len(stats["replicate_process"])
+        # 6 rounds shared by 2 workers: 3 visits (or blocks) each.
+        assert len(stats["replicates_s"]) == 6
+        # The CI and the median are those of the replicates, not of the raw samples.
+        assert stats["ci95_s"] == list(median_ci(stats["replicates_s"]))
+        assert stats["median_s"] == median(stats["replicates_s"])
+        assert stats["n"] == len(stats["samples_s"])
+
+
+def test_references_and_peaks_come_from_every_process(two_processes) -> None:
+    (reference,) = two_processes["references"]
+    assert set(reference["replicate_process"]) == {0, 1}
+    assert len(reference["per_round_median_s"]) == len(reference["replicate_process"])
+    kernel = next(c for c in two_processes["cases"] if c["workload"] == "kernels")
+    peak = max(c["metrics"]["flops_per_s"] for c in two_processes["cases"]
+               if c["workload"] == "matmul")
+    assert kernel["metrics"]["peak_flops_per_s"] == pytest.approx(peak)
+    assert kernel["metrics"]["peak_fraction"] == pytest.approx(
+        kernel["metrics"]["flops_per_s"] / peak)
+
+
+def test_a_b_run_holds_both_environments_per_case(tmp_path: Path) -> None:
+    one = _wrapper(tmp_path, "env-a", f'OMP_NUM_THREADS=1 exec "{sys.executable}" "$@"')
+    two = _wrapper(tmp_path, "env-b", f'OMP_NUM_THREADS=2 exec "{sys.executable}" "$@"')
+    proc, doc = _run(tmp_path, TINY.format(processes=""), "--python", one, "--python", two)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    by_id: dict[str, dict[str, dict]] = {}
+    for case in doc["cases"]:
+        by_id.setdefault(case["id"], {})[case["env"]] = case
+    assert len(by_id) == CASES
+    assert all(set(sides) == {"A", "B"} for sides in by_id.values())
+    # Each side really ran with its own thread count, and says so.
+    envs = {e["label"]: e for e in doc["settings"]["environments"]}
+    assert (envs["A"]["threads"], envs["B"]["threads"]) == (1, 2)
+    assert envs["B"]["env_vars"]["OMP_NUM_THREADS"] == "2"
+    assert envs["A"]["python"] == str(one)
+    for sides in by_id.values():
+        assert sides["A"]["settings"]["threads"] == 1
+        assert sides["B"]["settings"]["threads"] == 2
+        assert sides["A"]["stats"]["processes"] == 1
+    # Each side's relative metrics are computed within that side.
+    padded_b = next(c for c in doc["cases"] if c["env"] == "B"
+                    and c["params"].get("strategy") == "padded")
+    assert padded_b["metrics"]["speedup_vs_padded"] == 1.0
+    assert {r["env"] for r in doc["references"]} == {"A", "B"}
+
+
+def test_a_crashing_worker_fails_its_cases_and_the_run_goes_on(tmp_path: Path) -> None:
+    crashing = _wrapper(tmp_path, "env-crash", 'echo "Fatal Python error: simulated" >&2\nexit 3')
+    proc, doc = _run(tmp_path, TINY.format(processes=""), "--python", sys.executable,
+                     "--python", crashing)
+    assert proc.returncode == 1
+    assert doc["status"] == "complete"
+    sides = {"A": [], "B": []}
+    for case in doc["cases"]:
+        sides[case["env"]].append(case)
+    assert len(sides["A"]) == len(sides["B"]) == CASES
+    assert all(c["status"] == "ok" for c in sides["A"])
+    for case in sides["B"]:
+        assert case["status"] == "failed"
+        assert "exited with code 3" in case["error"]
+        assert "simulated" in case["error"]
+        assert "\n" not in case["error"]
+
+
+# ---------------------------------------------------------------------------- merging
+def test_sequential_samples_split_into_consecutive_blocks() -> None:
+    stats = CaseStats(samples_s=[1.0, 3.0, 2.0, 10.0, 11.0, 12.0, 5.0], schedule="sequential")
+    # 7 samples in 3 blocks: [1, 3], [2, 10, 11], [12, 5].
+    assert replicates_of(stats, 3) == [2.0, 10.0, 8.5]
+    assert replicates_of(CaseStats(samples_s=[4.0, 5.0]), 3) == [4.0, 5.0]
+
+
+def test_interleaved_replicates_are_visit_medians() -> None:
+    stats = CaseStats(samples_s=[1.0, 2.0, 3.0, 9.0, 7.0], schedule="interleaved",
+                      samples_per_visit=[3, 0, 2])
+    assert replicates_of(stats, 6) == [2.0, 8.0]
+
+
+def test_merged_stats_tests_replicates_not_samples() -> None:
+    worker0 = CaseStats(samples_s=[1.0] * 50 + [1.2] * 50, target=0.02, schedule="sequential")
+    worker1 = CaseStats(samples_s=[2.0] * 100, target=0.02, schedule="sequential")
+    merged = merge_stats([(0, worker0), (1, worker1)], blocks=2, processes=2)
+    assert merged.replicates_s == [1.0, 1.2, 2.0, 2.0]
+    assert merged.replicate_process == [0, 0, 1, 1]
+    assert merged.median_s == pytest.approx(1.6)
+    assert merged.ci95_s == (1.0, 2.0)
+    assert merged.n == 200 and not merged.target_met
+
+
+def test_processes_setting_is_checked(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[settings]\nprocesses = 0\n")
+    with pytest.raises(SuiteError, match="processes"):
+        load_config(config)
+    config.write_text("[settings]\nprocesses = 4\n")
+    assert load_config(config)["settings"]["processes"] == 4
+
+
+def test_sigterm_keeps_what_the_finished_workers_returned(tmp_path: Path) -> None:
+    config = tmp_path / "long.toml"
+    config.write_text("[settings]\nbudget_s = 1.0\nthreads = 1\nprocesses = 2\n"
+                      "[[kernels]]\ncell = 'gru'\nimpl = 'torch'\nmode = 'inference'\n"
+                      "hidden = 16\nbatch = 2\nseq_len = [2, 3, 4, 5, 6, 7, 8, 9]\n")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([RNNBENCH, "run", "--config", config, "--device", "cpu", "--out",
+                             out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    cases = 0
+    while time.monotonic() < deadline and not cases and proc.poll() is None:
+        time.sleep(0.2)
+        files = list(out.glob("*/results.json"))
+        if files:  # the parent writes cases only once the first worker has finished
+            with contextlib.suppress(ValueError):
+                cases = len(json.loads(files[0].read_text())["cases"])
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=90)
+    assert proc.returncode == 130, stderr[-2000:]
+    doc = load_results(next(out.glob("*/results.json")))
+    assert doc["status"] == "interrupted"
+    assert len(doc["cases"]) == 11  # 8 kernels and the 3 matmul peaks, from worker 1
+    for case in doc["cases"]:
+        assert case["status"] == "ok"
+        assert set(case["stats"]["replicate_process"]) == {0}

@@ -1,9 +1,10 @@
 """Compare two results documents case by case and say which differences are real.
 
 Cases with replicates on both sides (one median per worker process and round) are compared on
-those (bench/relative.py): relative to the whole-run shift (bench/shift.py), with Welch's t
-test on log replicates, Holm's correction across cases, and "slower"/"faster" only when the
-corrected test rejects and the CI lies beyond the threshold.
+those (bench/relative.py): relative to the whole-run shift (bench/shift.py), with a
+Mann-Whitney rank test on log replicates and the Hodges-Lehmann ratio and CI, Holm's
+correction across cases, and "slower"/"faster" only when the corrected test rejects and the CI
+lies beyond the threshold.
 
 Cases without replicates on both sides (files written before --processes) keep the per-sample
 method below, which over-calls differences because samples of one process are not independent.
@@ -38,10 +39,11 @@ METHOD = (
     "slower/faster also needs the median ratio beyond the threshold"
 )
 REPLICATE_METHOD = (
-    "cases with replicates (one median per worker process and round): Welch t test on log "
-    "replicates of new/shift against base, Holm-corrected across cases at {alpha}; slower/faster "
-    "only when the corrected test rejects and the 95% CI of the ratio {relative} lies beyond the "
-    "threshold; uncertain when the ratio is beyond the threshold but its CI is not"
+    "cases with replicates (one median per worker process and round): Mann-Whitney U test on "
+    "log replicates of new/shift against base (Hodges-Lehmann ratio and CI), Holm-corrected "
+    "across cases at {alpha}; slower/faster only when the corrected test rejects and the 95% CI "
+    "of the ratio {relative} lies beyond the threshold; uncertain when the ratio is beyond the "
+    "threshold but its CI is not"
 )
 SAMPLE_NOTE = ("no replicates: the old per-sample method, which over-calls differences; "
                "rerun with --processes")
@@ -220,7 +222,8 @@ def _judge_on_replicates(cmp: Comparison, replicated: dict[int, tuple[Replicates
     for i, row in enumerate(cmp.rows):
         if i in tests:
             base_reps, new_reps = replicated[i]
-            _replicate_verdict(row, tests[i], adjusted[i], cmp.threshold, base_reps, new_reps)
+            _replicate_verdict(row, tests[i], adjusted[i], cmp.threshold, base_reps, new_reps,
+                               len(tests))
         elif row.verdict != "missing":
             row.note = "; ".join(x for x in (SAMPLE_NOTE, row.note) if x)
     relative = "relative to the whole-run shift" if shift.corrected else \
@@ -231,7 +234,7 @@ def _judge_on_replicates(cmp: Comparison, replicated: dict[int, tuple[Replicates
 
 
 def _replicate_verdict(row: Row, test: CaseTest, adjusted_p: float, threshold: float,
-                       base: Replicates, new: Replicates) -> None:
+                       base: Replicates, new: Replicates, cases: int) -> None:
     lo, hi = test.ci
     up, down = 1.0 + threshold, 1.0 / (1.0 + threshold)
     row.method = "replicates"
@@ -247,8 +250,10 @@ def _replicate_verdict(row: Row, test: CaseTest, adjusted_p: float, threshold: f
         row.verdict = "faster"
     elif test.relative > up or test.relative < down:
         row.verdict = "uncertain"
-        row.replicates_needed = replicates_needed(test, threshold)
-        row.processes_needed = processes_needed(test, threshold, base, new)
+        # Holm's first step: the case must pass alpha / (cases tested) on its own.
+        alpha = ALPHA / max(cases, 1)
+        row.replicates_needed = replicates_needed(test, threshold, alpha)
+        row.processes_needed = processes_needed(test, threshold, base, new, alpha)
         notes.append(_undecided_note(row, base, new))
     else:
         row.verdict = "same"

@@ -5,10 +5,13 @@ The unit of replication is a replicate median: one per visit of a fresh worker p
 move together with the machine's state, so a test on them finds "significant" drift; replicate
 medians from separate processes carry the process-level noise a comparison must allow for.
 
-The test is Welch's t test on log replicates: log(new) - log(shift) against log(base), the
-shift's own uncertainty added to the standard error. Its CI is that of the geometric-mean ratio
-relative to the shift. Files written before --processes have no replicates and are compared
-by bench/compare.py's per-sample method.
+The test is rank-based, so one replicate disturbed by other work on the machine cannot decide
+it: a two-sided Mann-Whitney U test of log(new) - log(shift) against log(base), and the
+Hodges-Lehmann estimate of the change (the median of all pairwise differences) with its
+distribution-free 95% CI. The shift's own uncertainty is allowed for conservatively: the CI is
+widened by the shift's half-width and the p-value is the largest over the shift's CI. Files
+written before --processes have no replicates and are compared by bench/compare.py's
+per-sample method.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench.results import CaseStats
-from bench.stats import Interval, sample_variance, t_quantile, t_sf, welch_df
+from bench.stats import Interval, mann_whitney_u, median, median_abs_deviation
 
 MIN_REPLICATES = 2  # per side: fewer give no variance, and the case falls back to its samples
 Z95 = 1.959963984540054
@@ -45,48 +48,78 @@ def replicates_of(stats: CaseStats) -> Replicates | None:
 
 @dataclass
 class CaseTest:
-    relative: float  # geometric-mean ratio new/base divided by the shift
-    ci: Interval  # its 95% CI (Welch, shift uncertainty included)
+    relative: float  # Hodges-Lehmann ratio new/base divided by the shift
+    ci: Interval  # its 95% CI (distribution-free; widened by the shift's uncertainty)
     p_value: float  # two-sided, before the multiple-testing correction
-    log_sd: float  # pooled sd of one log replicate: the noise the power estimate uses
+    log_sd: float  # robust sd of one log replicate (1.4826 MAD): what the power estimate uses
     shift_log_se: float
 
 
+# The MAD of normal noise times this is its standard deviation.
+MAD_TO_SD = 1.4826
+
+
+def _robust_sd(logs: Sequence[float]) -> float:
+    return MAD_TO_SD * median_abs_deviation(logs)
+
+
+def _hodges_lehmann(x: Sequence[float], y: Sequence[float]) -> tuple[float, Interval]:
+    """Median of the pairwise differences y_j - x_i, and the order statistics of those
+    differences that bound it with 95% confidence (ranks from the normal approximation of the
+    Mann-Whitney null distribution); (min, max) when the samples are too small for that."""
+    diffs = sorted(b - a for a in x for b in y)
+    m, n, total = len(x), len(y), len(diffs)
+    k = math.floor(total / 2.0 - Z95 * math.sqrt(m * n * (m + n + 1) / 12.0) - 0.5)
+    lo, hi = (diffs[k], diffs[total - 1 - k]) if k >= 0 else (diffs[0], diffs[-1])
+    return median(diffs), (lo, hi)
+
+
 def shift_corrected_test(base: Sequence[float], new: Sequence[float], log_shift: float,
-                  shift_log_se: float) -> CaseTest:
-    """Welch's t test of mean log(new) - log(shift) against mean log(base)."""
-    x, y = [math.log(v) for v in base], [math.log(v) for v in new]
-    var_x, var_y = sample_variance(x), sample_variance(y)
-    diff = math.fsum(y) / len(y) - math.fsum(x) / len(x) - log_shift
-    se = math.sqrt(var_x / len(x) + var_y / len(y) + shift_log_se ** 2)
-    df = welch_df(var_x, len(x), var_y, len(y))
-    if se == 0:
-        p = 1.0 if diff == 0 else 0.0
-        half = 0.0
-    else:
-        p = min(1.0, 2.0 * t_sf(abs(diff) / se, df))
-        half = t_quantile(0.975, df) * se
-    return CaseTest(math.exp(diff), (math.exp(diff - half), math.exp(diff + half)), p,
-                    math.sqrt((var_x + var_y) / 2.0), shift_log_se)
+                         shift_log_se: float) -> CaseTest:
+    """Is log(new) - log(shift) shifted against log(base)? Rank test and Hodges-Lehmann CI."""
+    x = [math.log(v) for v in base]
+    y = [math.log(v) - log_shift for v in new]
+    estimate, (lo, hi) = _hodges_lehmann(x, y)
+    margin = Z95 * shift_log_se
+    # Significant only if it is so wherever the shift lies within its CI.
+    p = max(mann_whitney_u(x, [v + d for v in y])[1] for d in {-margin, 0.0, margin})
+    sd = math.sqrt((_robust_sd(x) ** 2 + _robust_sd(y) ** 2) / 2.0)
+    return CaseTest(math.exp(estimate), (math.exp(lo - margin), math.exp(hi + margin)), p, sd,
+                    shift_log_se)
 
 
-def replicates_needed(test: CaseTest, threshold: float) -> int | None:
+def fewest_for_rank_test(alpha: float) -> int:
+    """Replicates per side below which even a complete separation of the two sides cannot give
+    the rank test a p-value under `alpha` (normal approximation, as the test uses)."""
+    n = MIN_REPLICATES
+    while n < 1000:
+        z = (n * n / 2.0 - 0.5) / math.sqrt(n * n * (2 * n + 1) / 12.0)
+        if math.erfc(z / math.sqrt(2.0)) < alpha:
+            return n
+        n += 1
+    return n
+
+
+def replicates_needed(test: CaseTest, threshold: float, alpha: float = 0.05) -> int | None:
     """Replicates per side for the CI half-width to shrink below the distance between the
-    measured change and the threshold (normal approximation, same spread as measured): an
-    estimate, not a guarantee. None when no number of replicates would do (the shift's own
-    uncertainty is already larger than that distance) or the change is within the threshold."""
+    measured change and the threshold (normal approximation, same spread as measured, with
+    the rank test's efficiency of 3/pi), and at least as many as the rank test needs to reach
+    `alpha` at all: an estimate, not a guarantee. None when no number of replicates would do
+    (the shift's own uncertainty is already larger than that distance) or the change is within
+    the threshold."""
     margin = abs(math.log(test.relative)) - math.log1p(threshold)
     room = margin ** 2 - (Z95 * test.shift_log_se) ** 2
     if margin <= 0 or room <= 0:
         return None
-    return max(MIN_REPLICATES, math.ceil(2.0 * (Z95 * test.log_sd) ** 2 / room))
+    spread = math.ceil(math.pi / 3.0 * 2.0 * (Z95 * test.log_sd) ** 2 / room)
+    return max(fewest_for_rank_test(alpha), spread)
 
 
 def processes_needed(test: CaseTest, threshold: float, base: Replicates,
-                     new: Replicates) -> int | None:
+                     new: Replicates, alpha: float = 0.05) -> int | None:
     """Worker processes per side (at the replicates per process these runs took) the
     estimate of `replicates_needed` asks for; None without a process count or an estimate."""
-    needed = replicates_needed(test, threshold)
+    needed = replicates_needed(test, threshold, alpha)
     if needed is None or not base.processes or not new.processes:
         return None
     per_process = min(len(base.values) / base.processes, len(new.values) / new.processes)

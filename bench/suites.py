@@ -65,7 +65,9 @@ _BATCHING = {"cell": list(CELLS), "mode": ["inference", "training"], "strategy":
 # workers add their start-up (python, torch, building the cases) to its wall time.
 PRESETS: dict[str, dict] = {
     "quick": {
-        "settings": {"budget_s": 1.0, "threads": 1, "processes": 3},
+        # 3 processes x 4 rounds each: 12 replicates per case, what the rank test of
+        # `rnnbench compare` needs to find a 25% change after Holm's correction.
+        "settings": {"budget_s": 1.0, "threads": 1, "processes": 3, "rounds": 12},
         "batching": [{"dist": "names", "n": 2048, "cell": "lstm", "mode": "inference",
                       "strategy": ["padded", "packed", "bucketed", "ideal"]},
                      {"dist": "sentences", "n": 1024, "cell": "lstm", "mode": "inference",

@@ -192,7 +192,9 @@ def _interrupt_on_signals() -> None:
         raise KeyboardInterrupt
 
     for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, interrupt)
+        # An ignored signal stays ignored: `nohup rnnbench run` must outlive the terminal.
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, interrupt)
 
 
 def main() -> None:

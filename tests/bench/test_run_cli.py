@@ -131,8 +131,11 @@ def test_export_reads_in_pytest_benchmark(tiny_run) -> None:
 def _interrupt_once_cases_appear(config: Path, out: Path, count: int) -> tuple[str, dict]:
     """Run the config, press Ctrl-C once the results file holds `count` cases, and return the
     run's stderr and its results, after checking it stopped as an interrupted run should."""
+    # Ctrl-C reaches the child even where this test's own runner ignores SIGINT (a job started
+    # in the background of a non-interactive shell inherits SIGINT ignored).
     proc = subprocess.Popen([RNNBENCH, "run", "--config", config, "--out", out],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 90
     written = 0
     while time.monotonic() < deadline and written < count and proc.poll() is None:

@@ -222,6 +222,26 @@ def test_a_signal_is_handled_like_ctrl_c(tmp_path, signum):
     assert (out / "index.html").is_file()
 
 
+def test_nohup_is_respected_an_ignored_sighup_does_not_stop_the_run(tmp_path):
+    config = tmp_path / "slow.toml"
+    config.write_text(KERNELS_CONFIG.format(budget=2.0), encoding="utf-8")
+    out = tmp_path / "out"
+    child = subprocess.Popen([RNNBENCH, "run", "--config", str(config), "--device", "cpu",
+                              "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    deadline = time.monotonic() + 60
+    while _results_file(out) is None and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGHUP)  # as when the terminal of `nohup rnnbench run` closes
+    time.sleep(1.0)
+    assert child.poll() is None, "an ignored SIGHUP stopped the run"
+    child.send_signal(signal.SIGTERM)
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 130, stderr
+    assert json.loads(_results_file(out).read_text())["status"] == "interrupted"
+
+
 def _limit_file_size(limit: int):
     def limit_in_child() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))

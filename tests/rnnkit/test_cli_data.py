@@ -157,7 +157,9 @@ def test_interrupted_fetch_leaves_nothing(server, tmp_path):
     server.stalled.clear()
     process = subprocess.Popen([str(RNNBENCH), "data", "fetch", "names", "--dest", str(tmp_path),
                                 "--url", f"{server.url}/stall.zip"],
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               # Ctrl-C must reach it even if this runner ignores SIGINT.
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert server.stalled.wait(30), "the download never started"
     time.sleep(0.3)
     os.kill(process.pid, signal.SIGINT)

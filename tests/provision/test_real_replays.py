@@ -61,6 +61,9 @@ EXPERTS: dict[str, Expert] = {
                                                            warns=("cuda.driver_compat",)),
     "centosstream9-8xh100-driver535-torch28dev-cu126-nvcc126": Expert(
         True, "dnf", warns=("cuda.driver_compat",), mentions=("NCCL",)),
+    "debian11-2xl4-driver550-torch260cu124": Expert(True, "apt"),
+    "debian12-4xh100-driver550-torch222cu121": Expert(True, "apt"),
+    "fedora40-2xrtx4090-driver555-torch230cu121": Expert(True, "dnf"),
     "rhel74-2xp100-driver390-cuda91": Expert(False, "yum", fails=("torch.build",),
                                              sound=("nvidia.driver", "cuda.driver_compat")),
     "rhel94-8xh100-driver560-torch260cu126": Expert(True, "dnf", mentions=("Exclusive_Process",)),

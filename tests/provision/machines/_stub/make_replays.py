@@ -68,6 +68,7 @@ PRODUCTS = {
                                        450, 3120, 4, False),
     "NVIDIA GeForce RTX 5090 D": Product("2b87", "GB202 [GeForce RTX 5090 D]", "GB202", "12.0",
                                          32607, 575, 3090, 5, False),
+    "NVIDIA L4": Product("27b8", "AD104GL [L4]", "AD104", "8.9", 23034, 72, 2040, 4, True),
 }
 
 
@@ -339,6 +340,45 @@ MACHINES_SPEC: list[Machine] = [
         packages=[("gcc-14", "14.2.0-4ubuntu2", "", "amd64")],
         verdict="failure: sm_120 missing from the cu126 build; fix: torch >= 2.7 cu128, which "
                 "driver 570 runs natively; apt"),
+    Machine(
+        "debian11-2xl4-driver550-torch260cu124", "debian11-2xl4-driver550-torch260cu124",
+        {"PRETTY_NAME": "Debian GNU/Linux 11 (bullseye)", "NAME": "Debian GNU/Linux",
+         "VERSION_ID": "11", "VERSION": "11 (bullseye)", "VERSION_CODENAME": "bullseye",
+         "ID": "debian"}, "5.10.0-34-cloud-amd64", "verbatim: Python platform line",
+        ["NVIDIA L4"] * 2, "550.90.07", "3.10.16", CONDA, "10.2.1",
+        "(Debian 10.2.1-6) 10.2.1 20210110",
+        torch_facts("2.6.0+cu124", "12.4", True, ["NVIDIA L4"] * 2), "cu124",
+        toolkit="12.4.131", smi_overrides={"mig.mode.current": "[N/A]"},
+        packages=[("gcc-10", "10.2.1-6", "", "amd64")],
+        verdict="healthy: driver 550 runs cu124 and nvcc 12.4 natively, L4 (8.9) runs the "
+                "build's sm_86 SASS; no failure; apt"),
+    Machine(
+        "debian12-4xh100-driver550-torch222cu121", "debian12-4xh100-driver550-torch222cu121",
+        {"PRETTY_NAME": "Debian GNU/Linux 12 (bookworm)", "NAME": "Debian GNU/Linux",
+         "VERSION_ID": "12", "VERSION": "12 (bookworm)", "VERSION_CODENAME": "bookworm",
+         "ID": "debian"}, "6.5.0-15-generic",
+        "verbatim: Python platform line (the host's kernel: a container)",
+        ["NVIDIA H100 80GB HBM3"] * 4, "550.54.14", "3.11.9",
+        "/usr/local/lib/python{mm}/site-packages/pip", "12.2.0", "(Debian 12.2.0-14) 12.2.0",
+        torch_facts("2.2.2+cu121", "12.1", True, ["NVIDIA H100 80GB HBM3"] * 4), "cu121",
+        packages=[("gcc-12", "12.2.0-14", "", "amd64")],
+        verdict="healthy: driver 550 runs cu121 natively, sm_90 in the build; no failure; apt"),
+    Machine(
+        "fedora40-2xrtx4090-driver555-torch230cu121", "fedora40-2xrtx4090-driver555-"
+        "torch230cu121",
+        {"NAME": "Fedora Linux", "VERSION": "40 (Workstation Edition)", "ID": "fedora",
+         "VERSION_ID": "40", "PLATFORM_ID": "platform:f40",
+         "PRETTY_NAME": "Fedora Linux 40 (Workstation Edition)",
+         "VARIANT": "Workstation Edition", "VARIANT_ID": "workstation"},
+        "6.9.9-200.fc40.x86_64", "verbatim: Python platform line",
+        ["NVIDIA GeForce RTX 4090"] * 2, "555.58.02", "3.11.9", CONDA, "14.1.1",
+        "(GCC) 14.1.1 20240701 (Red Hat 14.1.1-7)",
+        torch_facts("2.3.0+cu121", "12.1", True, ["NVIDIA GeForce RTX 4090"] * 2), "cu121",
+        cpu=("AMD Ryzen 9 7950X 16-Core Processor", 1, 16, 2),
+        packages=[("gcc", "14.1.1", "7.fc40", "x86_64")],
+        verdict="healthy: driver 555 (CUDA 12.5) runs cu121 natively, RTX 4090 (8.9) runs the "
+                "build's sm_86 SASS; gcc 14 matters only for building CUDA code (no toolkit); "
+                "no failure; dnf"),
 ]
 
 
@@ -425,7 +465,8 @@ def smi_row(m: Machine, index: int, gpu: str) -> dict[str, str]:
 PERL = {"centos7": "5.16.3", "rhel7": "5.16.3", "rocky8": "5.26.3", "centos9": "5.32.1",
         "rhel9": "5.32.1", "ubuntu16.04": "5.22.1", "ubuntu18.04": "5.26.1",
         "ubuntu20.04": "5.30.0", "ubuntu22.04": "5.34.0", "ubuntu24.04": "5.38.2",
-        "ubuntu24.10": "5.38.2"}
+        "ubuntu24.10": "5.38.2", "debian11": "5.32.1", "debian12": "5.36.0",
+        "fedora40": "5.38.2"}
 
 
 def write(path: Path, text: str) -> None:
@@ -573,7 +614,7 @@ def build(m: Machine) -> None:
     link_stub(bin_ / "lspci")
     derive("stub/lspci.txt", "`lspci -D -nn -k` lines for the GPUs (pci.ids names, bus ids as "
            "in nvidia-smi.csv)")
-    is_rpm = m.os_release["ID"] in ("centos", "rhel", "rocky")
+    is_rpm = m.os_release["ID"] in ("centos", "rhel", "rocky", "fedora")
     pk = [(n, v, r or "-", a) for n, v, r, a in m.packages]
     pk.append(("perl", PERL[m.os_release["ID"] + m.os_release["VERSION_ID"].split(".")[0]
                             + ("." + m.os_release["VERSION_ID"].split(".")[1]

@@ -84,6 +84,8 @@ class Comparison:
     references: list[tuple[str, str, float, float]] = field(default_factory=list)
     # The whole-run shift; None when no case has replicates on both sides (the old output).
     shift: Shift | None = None
+    # Both sides measured in the same rounds (an A/B run): no machine drift lies between them.
+    same_rounds: bool = False
 
     @property
     def regressions(self) -> list[Row]:
@@ -202,6 +204,7 @@ def compare_results(base: RunResults, new: RunResults, threshold: float = 0.05,
                      references=_references(base, new))
     if replicated:
         _judge_on_replicates(cmp, replicated, _reference_pairs(base, new), correct_shift)
+    cmp.same_rounds = not correct_shift
     return cmp
 
 

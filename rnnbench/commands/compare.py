@@ -126,7 +126,13 @@ def _print_replicate_rows(cmp: Comparison, shift: Shift) -> None:
               for v in ("slower", "faster", "uncertain", "same", "missing")}
     typer.echo(f"\nmethod: {cmp.method}; threshold {cmp.threshold:.1%}")
     typer.echo(", ".join(f"{n} {v}" for v, n in counts.items()))
-    typer.echo(shift_sentence(shift, cmp.threshold))
+    if cmp.same_rounds:
+        lo, hi = shift.ci
+        typer.echo(f"A/B in one run: median new/base over {shift.cases} cases {shift.value:.3f} "
+                   f"(95% CI {_ratio_ci(lo, hi)}); both sides were measured in the same rounds, "
+                   "so no machine drift lies between them and case verdicts are as measured")
+    else:
+        typer.echo(shift_sentence(shift, cmp.threshold))
     within, matched = cmp.agreement
     if matched:
         typer.echo(f"agreement: the medians of {within} of {matched} matched cases "

@@ -228,6 +228,8 @@ def test_one_file_with_two_environments_is_an_ab_comparison(tmp_path: Path) -> N
     doc = json.loads(proc.stdout)
     assert [r["verdict"] for r in doc["rows"]] == ["slower"] * 3 + ["same"] * 3
     assert doc["shift"]["corrected"] is False
+    text = subprocess.run([RNNBENCH, "compare", path], capture_output=True, text=True).stdout
+    assert "A/B in one run" in text and "drift" not in text.split("A/B in one run")[1][:40]
     refused = subprocess.run([RNNBENCH, "compare", path, "--a", "A", "--b", "C"],
                              capture_output=True, text=True)
     assert refused.returncode == 2 and "C" in refused.stderr

@@ -215,7 +215,3 @@ def test_max_min_spread_is_the_largest_over_the_smallest_minus_one() -> None:
     assert max_min_spread([3.0]) == 0.0
     with pytest.raises(ValueError):
         max_min_spread([])
-
-
-# -- Holm and the robust spread (issue 13) --------------------------------------------------------
-

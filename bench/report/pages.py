@@ -259,22 +259,32 @@ def shift_sentence(shift: Shift, threshold: float) -> str:
             f"{shift.value:.3f}× (95% CI {lo:.3f}–{hi:.3f}); {ref}; {said}; {how}.")
 
 
+AB_SENTENCE = ("A/B in one run: the environments were measured in the same rounds, so no machine "
+               "drift lies between them and case verdicts are as measured (median ratio "
+               "{value:.3f}×).")
+
+
 def render_comparison(results_list: list[RunResults | Mapping], out_html: Path,
-                      threshold: float = 0.05) -> Path:
-    """Runs side by side: each later run against the first, with which differences are real."""
+                      threshold: float = 0.05, labels: list[str] | None = None,
+                      same_rounds: bool = False) -> Path:
+    """Runs side by side: each later run against the first, with which differences are real.
+
+    `same_rounds`: the runs are the environments of one A/B run, measured in the same rounds,
+    so no whole-run shift lies between them and none is taken out."""
     if len(results_list) < 2:
         raise ValueError("a comparison needs at least two results documents")
     runs = [as_run(r) for r in results_list]
     out_html = Path(out_html)
-    labels = [f"run {i + 1}" for i in range(len(runs))]
+    labels = labels or [f"run {i + 1}" for i in range(len(runs))]
     pairs, points = [], []
     for i, new in enumerate(runs[1:], start=1):
-        comparison = compare_results(runs[0], new, threshold)
+        comparison = compare_results(runs[0], new, threshold, correct_shift=not same_rounds)
         table, pair_points = _comparison_table(comparison, f"compare-table-{i}")
         shift_line = None
         if comparison.shift is not None:
             table = _replicate_table(comparison, f"compare-table-{i}")
-            shift_line = shift_sentence(comparison.shift, threshold)
+            shift_line = (AB_SENTENCE.format(value=comparison.shift.value) if same_rounds
+                          else shift_sentence(comparison.shift, threshold))
         verdicts = [str(row.verdict) for row in comparison.rows]
         regressions = [text(row.id) for row in comparison.rows if row.verdict == "slower"]
         summary = (f"{verdicts.count('slower')} real regression(s), {verdicts.count('faster')} "

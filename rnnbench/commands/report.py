@@ -59,9 +59,17 @@ def report_command(results: list[Path], output: Path | None = None) -> int:
     if out.is_dir():
         raise UserError(f"{out}: is a folder; give a file name such as {out / 'report.html'}", 2)
     check_not_over_inputs(results, out)
+    envs = list(dict.fromkeys(c.env for c in runs[0].cases if c.env is not None))
     try:
-        written = (render_run_report(runs[0], out) if len(runs) == 1
-                   else render_comparison(runs, out))
+        if len(runs) == 1 and len(envs) >= 2:  # an A/B run: its environments side by side
+            from rnnbench.commands.compare import env_sides
+
+            a, b, label_a, label_b = env_sides(runs[0], envs[0], envs[1])
+            written = render_comparison([a, b], out, labels=[f"env {label_a}", f"env {label_b}"],
+                                        same_rounds=True)
+        else:
+            written = (render_run_report(runs[0], out) if len(runs) == 1
+                       else render_comparison(runs, out))
     except OSError as exc:
         raise UserError(f"{out}: cannot write ({exc.strerror or exc})", 1) from None
     typer.echo(printable(str(written), keep_newlines=False))

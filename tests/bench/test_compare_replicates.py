@@ -230,6 +230,12 @@ def test_one_file_with_two_environments_is_an_ab_comparison(tmp_path: Path) -> N
     assert doc["shift"]["corrected"] is False
     text = subprocess.run([RNNBENCH, "compare", path], capture_output=True, text=True).stdout
     assert "A/B in one run" in text and "drift" not in text.split("A/B in one run")[1][:40]
+    page = tmp_path / "ab.html"
+    shown = subprocess.run([RNNBENCH, "report", path, "-o", page], capture_output=True,
+                           text=True)
+    assert shown.returncode == 0, shown.stderr
+    html = page.read_text(encoding="utf-8")
+    assert "env B against env A" in html and "A/B in one run" in html
     refused = subprocess.run([RNNBENCH, "compare", path, "--a", "A", "--b", "C"],
                              capture_output=True, text=True)
     assert refused.returncode == 2 and "C" in refused.stderr

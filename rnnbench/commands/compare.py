@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from bench.compare import Comparison, compare_results
+from bench.compare import Comparison, Row, compare_results
 from bench.results import ResultsError, RunResults, read_results
 from bench.shift import Shift
 from provision.text import printable
@@ -75,9 +75,7 @@ def _print_table(cmp: Comparison, base: Path | str, new: Path | str) -> None:
     typer.echo(f"{'case':<{id_width}}  {'base ms':>10}  {'new ms':>10}  {'ratio':>7}  "
                f"{'p':>7}  verdict")
     for r in cmp.rows:
-        base_ms = f"{r.base_median_s * 1e3:.4g}" if r.base_median_s is not None else "-"
-        new_ms = f"{r.new_median_s * 1e3:.4g}" if r.new_median_s is not None else "-"
-        ratio = f"{r.ratio:.3f}" if r.ratio is not None else "-"
+        base_ms, new_ms, ratio = _medians(r)
         p = f"{r.p_value:.3g}" if r.p_value is not None else "-"
         verdict = r.verdict + (" (real)" if r.real and r.verdict == "same" else "")
         typer.echo(f"{ids[r.id]:<{id_width}}  {base_ms:>10}  {new_ms:>10}  {ratio:>7}  {p:>7}  "
@@ -99,6 +97,13 @@ def _print_table(cmp: Comparison, base: Path | str, new: Path | str) -> None:
                    f"({within / matched:.0%}) are within {cmp.threshold:.1%} of each other")
 
 
+def _medians(r: Row) -> tuple[str, str, str]:
+    """A row's base and new medians in ms and their ratio, as the tables print them."""
+    return (f"{r.base_median_s * 1e3:.4g}" if r.base_median_s is not None else "-",
+            f"{r.new_median_s * 1e3:.4g}" if r.new_median_s is not None else "-",
+            f"{r.ratio:.3f}" if r.ratio is not None else "-")
+
+
 def _ratio_ci(lo: float, hi: float) -> str:
     return f"{lo:.3f}-{hi:.3f}"
 
@@ -112,9 +117,7 @@ def _print_replicate_rows(cmp: Comparison, shift: Shift) -> None:
     typer.echo(f"{'case':<{id_width}}  {'base ms':>10}  {'new ms':>10}  {'ratio':>7}  "
                f"{vs:>8}  {'95% CI':>11}  {'adj. p':>7}  verdict")
     for r in cmp.rows:
-        base_ms = f"{r.base_median_s * 1e3:.4g}" if r.base_median_s is not None else "-"
-        new_ms = f"{r.new_median_s * 1e3:.4g}" if r.new_median_s is not None else "-"
-        ratio = f"{r.ratio:.3f}" if r.ratio is not None else "-"
+        base_ms, new_ms, ratio = _medians(r)
         rel = f"{r.relative_ratio:.3f}" if r.relative_ratio is not None else "-"
         ci = _ratio_ci(*r.relative_ci) if r.relative_ci is not None else "-"
         p = r.adjusted_p if r.adjusted_p is not None else r.p_value

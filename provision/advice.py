@@ -41,14 +41,23 @@ GLIBC: dict[tuple[str, str], str] = {
     ("fedora", "29"): "2.28",
 }
 
-# glibc a wheel's manylinux tag demands. torch 2.7+ Linux wheels are manylinux_2_28 (and the
-# 2.6 cu126 wheels were its first); older ones manylinux2014 / manylinux1 (glibc 2.17 suffices
-# for all of them). Source: pytorch RFC "Migration to manylinux 2.28" (pytorch/pytorch#123649)
-# and the 2.6/2.7 release notes; vllm-project/vllm#18603 shows 2.6.0+cu124 installed on CentOS
-# 7 (glibc 2.17).
+# glibc a wheel's build platform demands. x86_64: up to 2.5, and the 2.6 cu118/cu124/cpu wheels,
+# were built on manylinux2014, glibc 2.17 (PyPI torch-2.6.0-cp311-cp311-manylinux1_x86_64.whl in
+# astral-sh/uv#11406; torch-2.6.0+cu124-cp310-cp310-linux_x86_64.whl in pytorch/pytorch#140797).
+# The 2.6 cu126 wheels were the first manylinux_2_28 ones (glibc 2.28;
+# torch-2.6.0+cu126-cp310-cp310-manylinux_2_28_x86_64.whl, flashinfer-ai/flashinfer#985) and from
+# 2.7 all are (PyPI torch-2.7.1-cp312-cp312-manylinux_2_28_x86_64.whl; 2.7.0+cu128 in NixOS/nixpkgs
+# pkgs/development/python-modules/torch/bin/binary-hashes.nix). aarch64 moved a release earlier:
+# 2.5.1 is manylinux2014_aarch64 (the /whl/cpu link in the torch_npu 2.5.1 install guide), 2.6.0
+# manylinux_2_28_aarch64 (astral-sh/uv#11406). Policy: the
+# PyTorch 2.6 release blog (CUDA 12.6.3, aarch64, ROCm and XPU builds on Manylinux 2.28; every
+# Linux build from 2.7) and RFC pytorch/pytorch#123649. vllm-project/vllm#18603 shows 2.6.0+cu124
+# installed on CentOS 7 (glibc 2.17).
 def required_glibc(build: TorchBuild) -> str:
     version = tables.version_tuple(build.torch) or (0,)
-    if version >= (2, 7) or (version[:2] == (2, 6) and build.variant == "cu126"):
+    if version >= (2, 7):
+        return "2.28"
+    if version[:2] == (2, 6) and (build.variant == "cu126" or build.machine == "aarch64"):
         return "2.28"
     return "2.17"
 

@@ -22,26 +22,56 @@ PACKAGE_NAMES: dict[str, dict[str, str]] = {
 }
 
 # Ubuntu release -> the newest NVIDIA driver branch its archive packages as nvidia-driver-XXX
-# (restricted, -updates pocket). Source: packages.ubuntu.com, package nvidia-driver-<branch>
-# per release. 16.04 predates the nvidia-driver-XXX names (nvidia-384 ... from the
-# graphics-drivers PPA): NVIDIA's CUDA repository is the route there.
+# in the restricted component (-updates/-security pockets). 16.04 predates the
+# nvidia-driver-XXX names (nvidia-384 ... from the graphics-drivers PPA): NVIDIA's CUDA
+# repository is the route there. Sources, per release:
+# - 18.04: 470. bionic-updates carried nvidia-graphics-drivers-470 470.182.03-0ubuntu0.18.04.1
+#   (a dpkg log of April 2023 in a public notes repo); packages.ubuntu.com no longer lists
+#   bionic, so whether a newer non-server branch (510/515/525) reached bionic-updates is not
+#   verified. Keeping 470 only sends a newer need to the CUDA repository (ubuntu1804).
+# - 20.04: 535. packages.ubuntu.com/focal-updates/libnvidia-fbc1-535 (535.183.01-0ubuntu0.20.04.1);
+#   no newer non-server branch found for focal (550 exists there only as 550-server,
+#   packages.ubuntu.com/focal/nvidia-dkms-550-server, 550.144.03-0ubuntu0.20.04.1).
+# - 22.04 and 24.04: 580. packages.ubuntu.com/source/jammy/nvidia-graphics-drivers-580
+#   (580.173.02-0ubuntu0.22.04.1, restricted) and packages.ubuntu.com/noble-updates/
+#   nvidia-driver-580 (580.173.02-0ubuntu0.24.04.1, restricted); the 535/550/570 packages there
+#   are now transitional to 580. Pages crawled in 2026 (they list 26.04 "resolute"). Both
+#   releases also have 590 (restricted, transitional to 595) and nvidia-driver-595, but 595 sits
+#   in multiverse on 24.04 (packages.ubuntu.com/noble-updates/nvidia-driver-595, 595.84); a need
+#   above 580 goes to NVIDIA's CUDA repository instead.
 UBUNTU_DRIVER_BRANCH: dict[str, int] = {
     "18.04": 470,
     "20.04": 535,
-    "22.04": 570,
-    "24.04": 570,
+    "22.04": 580,
+    "24.04": 580,
 }
-# Debian release -> the branch of its non-free `nvidia-driver` package. Source:
-# packages.debian.org/<codename>/nvidia-driver (buster 418, bullseye 470, bookworm 535,
-# trixie 550).
+# Debian release -> the branch of its non-free `nvidia-driver` package. Sources:
+# packages.debian.org/nvidia-driver (buster 418.226.00-3, bullseye 470.256.02-2, bookworm
+# 535.216.01-1~deb12u1 then 535.261.03-1) and, for trixie, 550.163.01-1 in trixie before its
+# release (apt history of 2025-06-20, pastebin.com/84fD7zvD) and "the default installable
+# nvidia driver is already v550" on released trixie (devleonardoamaral/debian-nvidia-installer
+# issue 2, 2025-08-19).
 DEBIAN_DRIVER_BRANCH: dict[str, int] = {"10": 418, "11": 470, "12": 535, "13": 550}
-# Debian release -> the components that hold nvidia-driver (non-free-firmware from 12 on).
+# Debian release -> the components that hold nvidia-driver: non-free-firmware exists from 12 on
+# (the GSP firmware moved there: sources.debian.org/src/nvidia-graphics-drivers lists area
+# non-free-firmware), 11 and older have only contrib non-free. Source: linuxcapable.com,
+# "How to enable contrib and non-free repos on Debian" (11: main contrib non-free; 12 and 13:
+# main contrib non-free non-free-firmware).
 DEBIAN_NONFREE = {"10": "contrib non-free", "11": "contrib non-free"}
 # NVIDIA's CUDA repository names per distribution release (developer.download.nvidia.com/
-# compute/cuda/repos/<name>/x86_64/).
+# compute/cuda/repos/<name>/x86_64/). debian13 (with cuda-keyring_1.1-1_all.deb) is listed in
+# NVIDIA/cuda-repo-management README, "GPG keys" table (mirror crawled 2026-04).
 CUDA_REPO_UBUNTU = {"16.04": "ubuntu1604", "18.04": "ubuntu1804", "20.04": "ubuntu2004",
                     "22.04": "ubuntu2204", "24.04": "ubuntu2404"}
-CUDA_REPO_DEBIAN = {"10": "debian10", "11": "debian11", "12": "debian12"}
+CUDA_REPO_DEBIAN = {"10": "debian10", "11": "debian11", "12": "debian12", "13": "debian13"}
+# The cuda-keyring package each repository serves. 1.1-1 is published for ubuntu1804 ... 2404
+# (HEAD 200, NVIDIA/ansible-role-nvidia-driver PR 88), debian12/13 (cuda-repo-management README)
+# and debian10/11 (public install scripts fetch .../debian10/x86_64/cuda-keyring_1.1-1_all.deb).
+# ubuntu1604 only has 1.0-1: "cuda-keyring_1.1-1_all.deb for Ubuntu 1604 is not available"
+# (microsoft/lisa PR 4350, 2026-03-18); NVIDIA's 2022 key-rotation notice listed
+# ubuntu1604/x86_64 for cuda-keyring_1.0-1_all.deb (forums.developer.nvidia.com/t/212772).
+CUDA_KEYRING = {"ubuntu1604": "cuda-keyring_1.0-1_all.deb"}
+CUDA_KEYRING_DEFAULT = "cuda-keyring_1.1-1_all.deb"
 CUDA_REPOS = "https://developer.download.nvidia.com/compute/cuda/repos"
 
 
@@ -114,17 +144,33 @@ def nvidia_driver(os_: OsLike, runfile: bool = False, min_version: str | None = 
 def _rhel_driver(major: int | None, need: str) -> str:
     repo = (f"{CUDA_REPOS}/rhel$(rpm -E %rhel)/$(uname -m)/cuda-rhel$(rpm -E %rhel).repo")
     if major is not None and major <= 7:
-        # EL7: yum, no module streams; NVIDIA's rhel7 repository ships nvidia-driver-latest-dkms.
+        # EL7: yum, no module streams; the rhel7 repository ships the nvidia-driver-latest-dkms
+        # flavour (NVIDIA/yum-packaging-nvidia-driver README, "RHEL7 flavor: latest-dkms";
+        # CUDA Installation Guide for Linux <= 12.x, RHEL 7 section).
         return (f"sudo yum install -y yum-utils epel-release dkms && sudo yum-config-manager "
                 f"--add-repo {repo} && sudo yum install -y nvidia-driver-latest-dkms && "
                 f"sudo reboot{need}")
+    if major is not None and major >= 10:
+        # EL10 has no DNF module streams: NVIDIA's Driver Installation Guide ("Kernel Modules",
+        # table "Open GPU kernel module installation", r590+) gives `dnf install nvidia-open`
+        # for RHEL/Rocky/Alma/Oracle 10 after adding cuda-rhel10.repo (Turing and newer; the
+        # same guide's "Advanced Options" names `dnf install cuda-drivers` for the proprietary
+        # modules that Maxwell/Pascal/Volta need).
+        return (f"sudo dnf config-manager --add-repo {repo} && "
+                f"sudo dnf install -y nvidia-open && sudo reboot{need}")
+    # EL8/9: the latest-dkms module stream (proprietary modules; CUDA Installation Guide for
+    # Linux 12.x, RHEL 8/9 "dnf module install nvidia-driver:latest-dkms"). The newer Driver
+    # Installation Guide steers Turing and newer GPUs to the open modules
+    # (`dnf module enable nvidia-driver:open-dkms && dnf install nvidia-open`); latest-dkms
+    # still covers Maxwell/Pascal/Volta, which the open modules do not.
     return (f"sudo dnf config-manager --add-repo {repo} && "
             f"sudo dnf module install -y nvidia-driver:latest-dkms && sudo reboot{need}")
 
 
 def _cuda_repo_apt(repo: str, need: str) -> str:
-    return (f"wget {CUDA_REPOS}/{repo}/x86_64/cuda-keyring_1.1-1_all.deb && sudo dpkg -i "
-            "cuda-keyring_1.1-1_all.deb && sudo apt-get update && sudo apt-get install -y "
+    keyring = CUDA_KEYRING.get(repo, CUDA_KEYRING_DEFAULT)
+    return (f"wget {CUDA_REPOS}/{repo}/x86_64/{keyring} && sudo dpkg -i {keyring} && "
+            "sudo apt-get update && sudo apt-get install -y "
             f"cuda-drivers && sudo reboot{need}")
 
 
@@ -135,14 +181,22 @@ def _ubuntu_driver(version: str, min_version: str | None, need: str) -> str:
         # The release's own archive has no branch new enough (or no nvidia-driver-XXX at all).
         return _cuda_repo_apt(CUDA_REPO_UBUNTU[version], need)
     if branch is not None and wanted and (_major(version) or 0) >= 22:
-        # ubuntu-drivers takes a branch from 22.04 on ("nvidia:570").
+        # `ubuntu-drivers install nvidia:580` (the form in Ubuntu Server's "Install NVIDIA
+        # drivers" how-to). The driver argument came in ubuntu-drivers-common 1:0.8.4 (20.10,
+        # debian/changelog "passing in driver and vendor for the install case"), and reached
+        # bionic-updates and focal-updates as 1:0.8.6.3~0.18.04.2 / ~0.20.04.2; 18.04 and 20.04
+        # get the equivalent apt-get line below, which needs no updated ubuntu-drivers-common.
         return (f"sudo apt-get update && sudo ubuntu-drivers install nvidia:{branch} && "
                 f"sudo reboot{need}")
     if branch is not None and wanted:
         return (f"sudo apt-get update && sudo apt-get install -y nvidia-driver-{branch} && "
                 f"sudo reboot{need}")
     if branch is not None:
-        return f"sudo ubuntu-drivers install && sudo reboot{need}"
+        # `install` replaced `autoinstall` in ubuntu-drivers-common 1:0.6 (19.04); 18.04 has it
+        # once bionic-updates is applied (1:0.8.6.3~0.18.04.2), not in the release's 1:0.5.2:
+        # apt-get install brings an installed ubuntu-drivers-common up to that version first.
+        return (f"sudo apt-get update && sudo apt-get install -y ubuntu-drivers-common && "
+                f"sudo ubuntu-drivers install && sudo reboot{need}")
     return ("sudo ubuntu-drivers install (Ubuntu) or sudo apt-get install -y nvidia-driver "
             f"(Debian, non-free component enabled), then sudo reboot{need}")
 

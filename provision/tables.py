@@ -168,34 +168,56 @@ def cuda_knows(cuda: str | None, capability: str) -> bool:
 
 
 # PCI device id (vendor 10de) -> compute capability, for names that do not say the model
-# ("GH100", "NVIDIA H100") and for GPUs seen only on the bus. Ids: pci.ids 2023.04.10 (the
-# PCI ID Repository, pci-ids.ucw.cz) unless noted; capabilities: NVIDIA's "CUDA GPUs - Compute
-# Capability" page by the chip (GK210 3.7, GM108 5.0, GP100 6.0, GP10x 6.1, GV100 7.0,
-# TU10x 7.5, GA100 8.0, GA10x 8.6, AD10x 8.9, GH100 9.0, GB20x 12.0).
+# ("GH100", "NVIDIA H100") and for GPUs seen only on the bus. Ids and the names in the comments:
+# pci.ids Version 2026.01.16 (the PCI ID Repository, pci-ids.ucw.cz; read in the copy carried by
+# Z-Ray-Entertainment/kalpa-driver-manager, which comments some device lines out but keeps their
+# names); capabilities: NVIDIA's "CUDA GPUs - Compute Capability" page by the chip (GK210 3.7,
+# GM108 5.0, GP100 6.0, GP10x 6.1, GV100 7.0, TU10x 7.5, GA100 8.0, GA10x 8.6, AD10x 8.9,
+# GH100 9.0, GB100 10.0, GB20x 12.0).
 PCI_CAPABILITY: dict[str, str] = {
     "102d": "3.7",  # GK210GL [Tesla K80]
     "174d": "5.0", "174e": "5.0",  # GM108M [GeForce MX130], [GeForce MX110]
-    "15f7": "6.0", "15f8": "6.0", "15f9": "6.0",  # GP100GL [Tesla P100 PCIe 12/16GB, SXM2]
+    # GP100GL [Tesla P100 PCIe 12GB], [Tesla P100 PCIe 16GB], [Tesla P100 SXM2 16GB]
+    "15f7": "6.0", "15f8": "6.0", "15f9": "6.0",
     "1b02": "6.1",  # GP102 [TITAN Xp]
-    "1b06": "6.1", "1b80": "6.1", "1b81": "6.1",  # GTX 1080 Ti, 1080, 1070
-    "1c03": "6.1", "1c81": "6.1", "1c82": "6.1", "1c8c": "6.1", "1c8d": "6.1",  # GTX 1060/1050
+    # GP102 [GeForce GTX 1080 Ti], GP104 [GeForce GTX 1080], GP104 [GeForce GTX 1070]
+    "1b06": "6.1", "1b80": "6.1", "1b81": "6.1",
+    # GP106 [GeForce GTX 1060 6GB], GP107 [GeForce GTX 1050], [GeForce GTX 1050 Ti],
+    # GP107M [GeForce GTX 1050 Ti Mobile], [GeForce GTX 1050 Mobile]
+    "1c03": "6.1", "1c81": "6.1", "1c82": "6.1", "1c8c": "6.1", "1c8d": "6.1",
     "1d13": "6.1",  # GP108M [GeForce MX250]
-    "1db1": "7.0", "1db4": "7.0", "1db5": "7.0", "1db6": "7.0",  # GV100GL [Tesla V100 ...]
-    "1e04": "7.5", "1e07": "7.5", "1eb8": "7.5", "1f08": "7.5",  # RTX 2080 Ti, T4, RTX 2060
+    # GV100GL [Tesla V100 SXM2 16GB], [.. PCIe 16GB], [.. SXM2 32GB], [.. PCIe 32GB]
+    "1db1": "7.0", "1db4": "7.0", "1db5": "7.0", "1db6": "7.0",
+    # TU102 [GeForce RTX 2080 Ti], [GeForce RTX 2080 Ti Rev. A], TU104GL [Tesla T4],
+    # TU106 [GeForce RTX 2060 Rev. A]
+    "1e04": "7.5", "1e07": "7.5", "1eb8": "7.5", "1f08": "7.5",
+    # GA100 [A100 SXM4 40GB], [A100 PCIe 40GB], [A100 SXM4 80GB], [A100-SXM-64GB],
+    # [A100 PCIe 80GB], and 20f1 a second [A100 PCIe 40GB]
     "20b0": "8.0", "20b1": "8.0", "20b2": "8.0", "20b3": "8.0", "20b5": "8.0",
-    "20f1": "8.0",  # GA100 [A100 ...]
-    "2204": "8.6", "2230": "8.6", "2236": "8.6", "2237": "8.6",  # RTX 3090, A6000, A10, A10G
-    "2684": "8.9", "26b5": "8.9", "27b8": "8.9",  # RTX 4090, L40, L4
+    "20f1": "8.0",
+    # GA102 [GeForce RTX 3090], GA102GL [RTX A6000], [A10], [A10G]
+    "2204": "8.6", "2230": "8.6", "2236": "8.6", "2237": "8.6",
+    # AD102 [GeForce RTX 4090], AD102GL [L40], AD104GL [L4]
+    "2684": "8.9", "26b5": "8.9", "27b8": "8.9",
+    # GH100: 2321 [H100L 94GB] (the H100 NVL), 2322 [H800 PCIe], 2324 [H800],
+    # 2330 [H100 SXM5 80GB], 2331 [H100 PCIe], 2335 [H200 SXM 141GB], 2336 [H100],
+    # 2339 [H100 SXM5 94GB], 233b [H200 NVL], 2342 [GH200 120GB / 480GB], 2348 [GH200 144G HBM3e]
     "2321": "9.0", "2322": "9.0", "2324": "9.0", "2330": "9.0", "2331": "9.0",
-    "2336": "9.0", "2339": "9.0", "2335": "9.0",  # GH100 [H100 SXM5/PCIe/NVL, H800], H200
-    # Blackwell consumer parts, not in pci.ids 2023.04.10: 2b85 "GB202 [GeForce RTX 5090]" and
-    # 2d04 "GB206 [GeForce RTX 5060 Ti]" as lspci -nn printed them in public posts (index
-    # files 70106267686, 5200096854).
-    "2b85": "12.0", "2d04": "12.0",
+    "2335": "9.0", "2336": "9.0", "2339": "9.0", "233b": "9.0", "2342": "9.0",
+    "2348": "9.0",
+    "2901": "10.0",  # GB100 [B200]
+    # GB202 [GeForce RTX 5090], [GeForce RTX 5090 D], GB202GL [RTX PRO 6000 Blackwell
+    # Workstation Edition], [.. Max-Q Workstation Edition], [.. Server Edition],
+    # GB203 [GeForce RTX 5080], [GeForce RTX 5070 Ti], GB206 [GeForce RTX 5060 Ti],
+    # [GeForce RTX 5060], GB205 [GeForce RTX 5070]
+    "2b85": "12.0", "2b87": "12.0", "2bb1": "12.0", "2bb4": "12.0", "2bb5": "12.0",
+    "2c02": "12.0", "2c05": "12.0", "2d04": "12.0", "2d05": "12.0", "2f04": "12.0",
 }
 
 # PCI device id (vendor 0x10de) -> marketing name, for naming a GPU when no driver is loaded and
-# lspci is absent. Source: the PCI ID Repository (pci-ids.ucw.cz), vendor 10de.
+# lspci is absent. Source: the bracketed model of each id in pci.ids Version 2026.01.16 (as for
+# PCI_CAPABILITY above), except 2321, which pci.ids calls "H100L 94GB": it is the H100 NVL (the
+# name NVML reports, and the one NOMINAL_PEAK_TFLOPS keys on).
 NVIDIA_PCI_NAMES: dict[str, str] = {
     "1c8d": "GeForce GTX 1050 Mobile",
     "1c81": "GeForce GTX 1050",
@@ -207,39 +229,59 @@ NVIDIA_PCI_NAMES: dict[str, str] = {
     "1b06": "GeForce GTX 1080 Ti",
     "1db4": "Tesla V100 PCIe 16GB",
     "1eb8": "Tesla T4",
-    "1f08": "GeForce RTX 2060",
+    "1f08": "GeForce RTX 2060 Rev. A",
     "2204": "GeForce RTX 3090",
     "20b0": "A100 SXM4 40GB",
     "20b5": "A100 PCIe 80GB",
     "2684": "GeForce RTX 4090",
     "27b8": "L4",
+    "2321": "H100 NVL",
     "2330": "H100 SXM5 80GB",
     "2331": "H100 PCIe",
-    "2335": "H200",
+    "2335": "H200 SXM 141GB",
+    "233b": "H200 NVL",
 }
 
-# Nominal dense peaks (TFLOP/s) to set a measured matmul beside: (fp32, fp16/bf16 tensor).
-# Source: NVIDIA product data sheets (GeForce specifications; A100, H100 and L4 data sheets).
-# Mobile parts vary with the laptop's power limit, so those figures are a ceiling.
+# Nominal dense peaks (TFLOP/s) to set a measured matmul beside, per GPU: (fp32 on the CUDA
+# cores, fp16/bf16 on the tensor cores dense with fp32 accumulate). The second figure is the one
+# torch's fp16/bf16 matmul can reach, as cuBLAS accumulates in fp32: GeForce parts run
+# fp32-accumulate at half their fp16-accumulate rate (RTX 4090 165.2 vs 330.3, RTX 3090 71 vs
+# 142), datacenter parts (A100, H100, L4) run both at one rate. Data sheets print tensor figures
+# "with sparsity": dense is half of those. Pascal GeForce parts have no tensor cores (None); their
+# fp32 is CUDA cores x boost clock x 2. Mobile parts vary with the laptop's power limit, so those
+# figures are a ceiling.
 NOMINAL_PEAK_TFLOPS: dict[str, tuple[float, float | None]] = {
-    "gtx 1050": (1.86, None),
-    "gtx 1050 ti": (2.14, None),
-    "gtx 1080 ti": (11.3, None),
+    "gtx 1050": (1.86, None),  # 640 cores x 1455 MHz boost x 2
+    "gtx 1050 ti": (2.14, None),  # 768 cores x 1392 MHz boost x 2
+    "gtx 1080 ti": (11.3, None),  # 3584 cores x 1582 MHz boost x 2
+    # V100 SXM2 data sheet (15.7 fp32, 125 tensor; developer.nvidia.com "Programming Tensor Cores
+    # in CUDA 9": up to 125 Tensor TFLOPS). The key also matches the V100 PCIe, which the same
+    # data sheet rates lower (14 / 112; not re-checked here): a ceiling for it.
     "tesla v100": (15.7, 125.0),
-    "tesla t4": (8.1, 65.0),
+    "tesla t4": (8.1, 65.0),  # T4 data sheet: 8.1 fp32, 65 fp16/fp32 mixed (dense)
+    # GA102 whitepaper, RTX 3090: 35.6 fp32; fp16 tensor 71 with fp32 accumulate (142 with fp16)
     "rtx 3090": (35.6, 71.0),
-    "a100": (19.5, 312.0),
+    "a100": (19.5, 312.0),  # A100 data sheet: 19.5 fp32, 624 fp16/bf16 with sparsity
+    # Ada whitepaper, RTX 4090: 82.6 fp32; fp16/bf16 tensor 165.2 with fp32 accumulate (330.3
+    # with fp16 accumulate)
     "rtx 4090": (82.6, 165.2),
-    "l4": (30.3, 121.0),
-    # H100 by form factor (H100 data sheet; fp16/bf16 dense = half the "with sparsity" figure):
-    # SXM5 ("H100 SXM5", NVML "H100 80GB HBM3"), PCIe and NVL differ. A bare "NVIDIA H100"
-    # gets no figure: its form factor is unknown.
+    "l4": (30.3, 121.0),  # L4 data sheet: 30.3 fp32, 242 fp16 with sparsity
+    # H100 by form factor; a bare "NVIDIA H100" gets no figure: its form factor is unknown.
+    # SXM5 ("H100 SXM5", NVML "H100 80GB HBM3"): Hopper whitepaper 66.9 / 989.4 (data sheet 67
+    # and 1,979 with sparsity).
     "h100 sxm5": (66.9, 989.4),
     "h100 sxm": (66.9, 989.4),
     "h100 80gb hbm3": (66.9, 989.4),
-    "h100 pcie": (51.2, 756.0),
-    "h100 nvl": (60.0, 835.0),
+    # PCIe: data sheet 51 fp32 (whitepaper 51.2) and 1,513 fp16/bf16 with sparsity (whitepaper
+    # 756 dense).
+    "h100 pcie": (51.2, 756.5),
+    # NVL, per GPU (94 GB; nvidia.com/en-us/data-center/h100): 60 fp32, 1,671 with sparsity. The
+    # 2023 launch figures were for a bridged pair of cards (188 GB); this row is one GPU.
+    "h100 nvl": (60.0, 835.5),
+    # H200 SXM and H200 NVL (nvidia.com/en-us/data-center/h200): 67 / 1,979 and 60 / 1,671 with
+    # sparsity; the SXM part has the H100 SXM5's compute.
     "h200": (66.9, 989.4),
+    "h200 nvl": (60.0, 835.5),
 }
 
 

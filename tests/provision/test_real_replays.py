@@ -63,6 +63,10 @@ EXPERTS: dict[str, Expert] = {
         True, "dnf", warns=("cuda.driver_compat",), mentions=("NCCL",)),
     "debian11-2xl4-driver550-torch260cu124": Expert(True, "apt"),
     "debian12-4xh100-driver550-torch222cu121": Expert(True, "apt"),
+    "fedora29-gtx750ti-driver418-public-no-torch": Expert(
+        False, "dnf", fails=("torch.build",), fix_names=("+cu101", "+cu100", "+cu92"),
+        sound=("nvidia.gpu", "nvidia.driver", "nvidia.nouveau", "nvidia.secure_boot",
+               "cuda.driver_compat")),
     "fedora40-2xrtx4090-driver555-torch230cu121": Expert(True, "dnf"),
     "rhel74-2xp100-driver390-cuda91": Expert(False, "yum", fails=("torch.build",),
                                              sound=("nvidia.driver", "cuda.driver_compat")),

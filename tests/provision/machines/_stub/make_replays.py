@@ -572,8 +572,10 @@ def build(m: Machine) -> None:
         mm = ".".join(m.python.split(".")[:2])
         pip = m.python_where.format(mm=mm)
         tools["python3_version"] = m.python
-        old = tuple(int(x) for x in mm.split(".")) < (3, 7)
-        tools["pip"] = f"pip {'9.0.1' if old else '24.2'} from {pip} (python {mm})"
+        # pip dropped Python 3.7 after 24.0 (pip's changelog, 24.1): a 3.7 has at most 24.0.
+        minor = tuple(int(x) for x in mm.split("."))
+        version = "9.0.1" if minor < (3, 7) else "24.0" if minor < (3, 8) else "24.2"
+        tools["pip"] = f"pip {version} from {pip} (python {mm})"
         link_stub(bin_ / m.python_bin)
         derive(f"bin/{m.python_bin}", f"Python {m.python} (collect_env's 'Python version'); pip "
                "present (torch was installed with it), its version and folder assumed")
@@ -642,6 +644,41 @@ def write_provenance(folder: Path, m: Machine, capture: Path, verbatim, derived)
               "`bin/*` are symlinks to the shared stub `../_stub/stub`, which answers from "
               "`stub/`.", ""]
     write(folder / "PROVENANCE.md", "\n".join(lines))
+
+
+# Fedora 29, GTX 750 Ti, driver 418.56: from a linux-btrfs mail's uname line and dmesg.log
+# (captures/fedora29-gtx750ti-driver418.56/PROVENANCE.md has the source and the reasoning).
+# 10de:1380 "GM107 [GeForce GTX 750 Ti]" (pci.ids); 5.0 from developer.nvidia.com/cuda-gpus;
+# 1998 MiB and 38 W as nvidia-smi prints them for this card in public posts; 1085 MHz is the
+# reference boost clock (nominal); PCIe gen 3 nominal.
+PRODUCTS["GeForce GTX 750 Ti"] = Product("1380", "GM107 [GeForce GTX 750 Ti]", "GM107", "5.0",
+                                         1998, 38, 1085, 3, False)
+# Fedora 29 carries Perl 5.28 ("Perl 5.28 rebuild" before the Fedora_29_Mass_Rebuild in the
+# package changelogs, e.g. packages.fedoraproject.org/pkgs/perl-UNIVERSAL-moniker/
+# perl-UNIVERSAL-moniker/epel-8.html); not verified: the point release (5.28.0 assumed).
+PERL["fedora29"] = "5.28.0"
+MACHINES_SPEC.append(Machine(
+    "fedora29-gtx750ti-driver418-public-no-torch", "fedora29-gtx750ti-driver418.56",
+    {"NAME": "Fedora", "VERSION": "29 (Twenty Nine)", "ID": "fedora", "VERSION_ID": "29",
+     "PLATFORM_ID": "platform:f29", "PRETTY_NAME": "Fedora 29 (Twenty Nine)"},
+    "5.0.9-200.fc29.x86_64", "verbatim: uname.txt (and the dmesg banner)",
+    ["GeForce GTX 750 Ti"], "418.56", "3.7", "/usr/lib/python{mm}/site-packages/pip", "8.3.1",
+    "(GCC) 8.3.1 20190223 (Red Hat 8.3.1-2)", NO_TORCH,
+    smi_overrides={"display_active": "Enabled"}, bus_ids=["00000000:01:00.0"],
+    packages=[("gcc", "8.3.1", "2.fc29", "x86_64")],
+    verdict="healthy GPU stack (driver 418.56 loaded, nouveau blacklisted, unsigned module with "
+            "Secure Boot off; GTX 750 Ti sm_50 drives the display); no torch: any torch advice "
+            "must fit driver 418.56 (CUDA <= 10.1: cu101/cu100/cu92 builds, never cu102+/cu118/"
+            "cu126), sm_50 and Python 3.7; package manager dnf",
+    notes=["driver 418.56: verbatim from the dmesg NVRM line (its build date 'Fri Mar 15 "
+           "12:59:26 CDT 2019' is in dmesg-excerpt.txt, not in the replay's version file)",
+           "GPU: PCI id 10de:1380 at 0000:01:00.0 verbatim from dmesg; nvidia-smi's name for it "
+           "and nvidia-smi itself on PATH: derived (not in the capture)",
+           "gcc: the line is the kernel banner's compiler (Fedora 29's gcc then), not a "
+           "`gcc --version` from the machine; installed because the unsigned nvidia module was "
+           "compiled on the machine",
+           "Python 3.7: Fedora 29's system python3 (dnf runs on it), not in the capture",
+           "no cpuinfo: 8 CPUs of an AMD FX-8320 in the log, topology not verified"]))
 
 
 if __name__ == "__main__":

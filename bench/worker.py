@@ -18,7 +18,8 @@ from pathlib import Path
 # Environment variables that change a timing (threads, allocators, devices, torch switches).
 SETTING_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                 "CUDA_VISIBLE_DEVICES", "LD_PRELOAD", "MALLOC_CONF")
-SETTING_PREFIXES = ("KMP_", "GOMP_", "PYTORCH_", "TORCH_", "MKL_", "CUBLAS_", "CUDNN_")
+SETTING_PREFIXES = ("KMP_", "GOMP_", "PYTORCH_", "TORCH_", "MKL_", "DNNL_", "ONEDNN_", "ATEN_",
+                    "CUBLAS_", "CUDNN_")
 
 
 def setting_vars(environ: dict[str, str]) -> dict[str, str]:

@@ -90,6 +90,7 @@ class GpuHealth:
     pcie_width: int | None = None
     pcie_width_max: int | None = None
     persistence_mode: bool | None = None
+    display_active: bool | None = None  # a display server holds the GPU (keeps the driver up)
     ecc_enabled: bool | None = None
     ecc_uncorrected: int | None = None
     # Fleet health (None: the GPU did not report it, e.g. GeForce cards have no ECC counters).

@@ -156,9 +156,14 @@ def _mhz(value: float | None) -> str:
 @readiness_check("bench.gpu_persistence")
 def gpu_persistence(facts: Facts) -> CheckResult:
     gpus = _gpus(facts)
-    off = [g.index for g, h in gpus if h.persistence_mode is False]
     if not gpus or all(h.persistence_mode is None for _, h in gpus):
         return CheckResult("bench.gpu_persistence", "skip", "Persistence mode not reported")
+    # A display server holds its GPU open, so the driver stays loaded there without
+    # persistence mode: the warning would be noise on every desktop.
+    off = [g.index for g, h in gpus if h.persistence_mode is False and not h.display_active]
+    if not off and any(h.display_active and h.persistence_mode is False for _, h in gpus):
+        return CheckResult("bench.gpu_persistence", "pass",
+                           "Persistence mode off, but the display keeps the driver loaded")
     if off:
         return CheckResult("bench.gpu_persistence", "warn",
                            f"Persistence mode off on GPU {', '.join(map(str, off))}: the driver "

@@ -19,7 +19,8 @@ NVIDIA_VENDOR = "10de"
 _SMI_FIELDS = ["driver_version", "name", "pci.bus_id", "memory.total", "uuid", "temperature.gpu",
                "power.draw", "power.limit", "clocks.sm", "clocks.max.sm",
                "pcie.link.gen.current", "pcie.link.gen.max", "pcie.link.width.current",
-               "pcie.link.width.max", "persistence_mode", "clocks_throttle_reasons.active"]
+               "pcie.link.width.max", "persistence_mode", "clocks_throttle_reasons.active",
+               "display_active"]
 
 
 # --------------------------------------------------------------------------- PCI bus
@@ -142,7 +143,8 @@ def parse_smi_csv(text: str) -> tuple[str | None, list[GpuInfo]]:
             pcie_width=_int(row["pcie.link.width.current"]),
             pcie_width_max=_int(row["pcie.link.width.max"]),
             persistence_mode=(row["persistence_mode"] == "Enabled")
-            if row["persistence_mode"] else None)
+            if row["persistence_mode"] else None,
+            display_active=(row["display_active"] == "Enabled") if row["display_active"] else None)
         gpus.append(GpuInfo(index=index, name=row["name"], uuid=row["uuid"],
                             pci_bus_id=row["pci.bus_id"],
                             memory_total_mib=_number(row["memory.total"]), health=health))

@@ -135,6 +135,7 @@ def _health(nv: Any, ask: _Asker) -> GpuHealth:
               if hasattr(nv, "nvmlDeviceGetCurrentClocksEventReasons")
               else ask("nvmlDeviceGetCurrentClocksThrottleReasons"))
     persistence = ask("nvmlDeviceGetPersistenceMode")
+    display = ask("nvmlDeviceGetDisplayActive")
     health = GpuHealth(
         temperature_c=ask("nvmlDeviceGetTemperature", nv.NVML_TEMPERATURE_GPU),
         power_w=power / 1000 if power is not None else None,
@@ -148,6 +149,7 @@ def _health(nv: Any, ask: _Asker) -> GpuHealth:
         pcie_width=ask("nvmlDeviceGetCurrPcieLinkWidth"),
         pcie_width_max=ask("nvmlDeviceGetMaxPcieLinkWidth"),
         persistence_mode=bool(persistence) if persistence is not None else None,
+        display_active=bool(display) if display is not None else None,
     )
     _ecc(nv, ask, health)
     _memory_repair(nv, ask, health)

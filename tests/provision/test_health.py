@@ -34,6 +34,7 @@ PER_GPU = ["nvmlDeviceGetName", "nvmlDeviceGetCudaComputeCapability", "nvmlDevic
            "nvmlDeviceGetCurrPcieLinkGeneration", "nvmlDeviceGetMaxPcieLinkGeneration",
            "nvmlDeviceGetGpuMaxPcieLinkGeneration", "nvmlDeviceGetCurrPcieLinkWidth",
            "nvmlDeviceGetMaxPcieLinkWidth", "nvmlDeviceGetPersistenceMode",
+           "nvmlDeviceGetDisplayActive",
            "nvmlDeviceGetEccMode", "nvmlDeviceGetTotalEccErrors",
            "nvmlDeviceGetRetiredPagesPendingStatus", "nvmlDeviceGetRetiredPages",
            "nvmlDeviceGetRemappedRows", "nvmlDeviceGetMigMode", "nvmlDeviceGetComputeMode",
@@ -124,6 +125,7 @@ GEFORCE = {
     "nvmlDeviceGetPciInfo": types.SimpleNamespace(busId=b"00000000:01:00.0"),
     "nvmlDeviceGetCurrentClocksEventReasons": real.nvmlClocksEventReasonGpuIdle,
     "nvmlDeviceGetPersistenceMode": real.NVML_FEATURE_DISABLED,
+    "nvmlDeviceGetDisplayActive": real.NVML_FEATURE_ENABLED,  # it drives the desktop
     "nvmlDeviceGetComputeMode": real.NVML_COMPUTEMODE_DEFAULT,
     "nvmlDeviceGetComputeRunningProcesses": [],
     "nvmlDeviceGetClock": _clock,
@@ -179,6 +181,7 @@ def test_geforce_not_supported_reads_as_not_reported(use_fake):
     assert {"nvmlDeviceGetEccMode", "nvmlDeviceGetRemappedRows",
             "nvmlDeviceGetMigMode"} <= set(h.not_reported)
     assert h.reason == ""  # NotSupported is no error
+    assert (h.persistence_mode, h.display_active) == (False, True)
     facts = facts_with([gpu])
     results = {r.id: r for r in run_checks(facts)}
     assert results["gpu.ecc"].status == "skip" and "not reported" in results["gpu.ecc"].summary

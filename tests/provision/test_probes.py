@@ -106,13 +106,14 @@ def test_sysfs_pci_with_and_without_driver(tmp_path):
 
 def test_nvidia_smi_csv_with_unsupported_fields():
     line = ("410.48, GeForce GTX 1050, 00000000:01:00.0, 4042, GPU-abc, 44, [Not Supported], "
-            "[Not Supported], 139, 1911, 1, 3, 16, 16, Disabled, 0x0000000000000005")
+            "[Not Supported], 139, 1911, 1, 3, 16, 16, Disabled, 0x0000000000000005, Enabled")
     version, gpus = nvidia.parse_smi_csv(line + "\n\n")
     assert version == "410.48" and len(gpus) == 1
     health = gpus[0].health
     assert health.power_w is None and health.temperature_c == 44
     assert health.throttle_reasons == ["gpu_idle", "sw_power_cap"]
     assert health.persistence_mode is False and health.pcie_width_max == 16
+    assert health.display_active is True
     assert nvidia.parse_smi_csv("garbage\n") == (None, [])
 
 

@@ -89,6 +89,21 @@ def gpu_facts(**health) -> Facts:
         GpuInfo(index=0, name="NVIDIA A100-SXM4-40GB", health=GpuHealth(**health))]))
 
 
+def test_persistence_off_is_no_warning_on_a_gpu_the_display_holds():
+    def two(display: tuple[bool | None, bool | None]) -> dict:
+        return by_id(Facts(driver=DriverFacts(version="550.54.14", gpus=[
+            GpuInfo(index=i, name="NVIDIA GeForce RTX 4090",
+                    health=GpuHealth(persistence_mode=False, display_active=d))
+            for i, d in enumerate(display)])))["bench.gpu_persistence"]
+
+    desktop = two((True, True))
+    assert desktop.status == "pass" and "display keeps the driver loaded" in desktop.summary
+    mixed = two((True, False))  # the second card computes headless: it does reload
+    assert mixed.status == "warn" and "GPU 1:" in mixed.summary
+    unknown = two((None, None))
+    assert unknown.status == "warn" and "GPU 0, 1" in unknown.summary
+
+
 def test_gpu_clocks_free_or_set():
     free = by_id(gpu_facts(max_sm_clock_mhz=1410, app_clock_sm_mhz=1095,
                            app_clock_sm_default_mhz=1095, persistence_mode=False))

@@ -184,6 +184,20 @@ def env_sides(run: RunResults, a: str | None, b: str | None) -> tuple[RunResults
     return sides[0], sides[1], a, b
 
 
+def env_description(run: RunResults, label: str, other: str) -> str:
+    """What distinguishes environment `label` of an A/B run: its interpreter, torch, threads and
+    the setting variables it has that `other` has not (or sets differently)."""
+    entries = {e.get("label"): e for e in run.settings.extra.get("environments") or []
+               if isinstance(e, dict)}
+    mine, theirs = entries.get(label) or {}, entries.get(other) or {}
+    env_vars, other_vars = (e.get("env_vars") if isinstance(e.get("env_vars"), dict) else {}
+                            for e in (mine, theirs))
+    differs = {k: v for k, v in env_vars.items() if other_vars.get(k) != v}
+    parts = [f"python {mine.get('python') or '?'}", f"torch {mine.get('torch_version') or '?'}",
+             f"threads {mine.get('threads') or '?'}"] + [f"{k}={v}" for k, v in differs.items()]
+    return _shown(", ".join(parts))
+
+
 def compare_command(base: Path, new: Path | None, threshold: str, fail_on_regression: bool,
                     json_out: bool, a: str | None = None, b: str | None = None) -> int:
     """Print the comparison; exit 1 on a real regression beyond the threshold when asked.
@@ -198,7 +212,8 @@ def compare_command(base: Path, new: Path | None, threshold: str, fail_on_regres
         base_run, new_run, a, b = env_sides(base_run, a, b)
         # Both sides ran in the same rounds: a shift between them is real, not drift.
         cmp = compare_results(base_run, new_run, limit, correct_shift=False)
-        base_name, new_name = f"{base} env {a}", f"{base} env {b}"
+        base_name = f"{base} env {a} ({env_description(base_run, a, b)})"
+        new_name = f"{base} env {b} ({env_description(base_run, b, a)})"
     else:
         cmp = compare_results(base_run, new_run, limit)
         base_name, new_name = str(base), str(new)

@@ -236,6 +236,19 @@ def test_one_file_with_two_environments_is_an_ab_comparison(tmp_path: Path) -> N
     assert shown.returncode == 0, shown.stderr
     html = page.read_text(encoding="utf-8")
     assert "env B against env A" in html and "A/B in one run" in html
+    # The environments' own entries, as a hostile file may write them, describe each side
+    # without a traceback and without raw control characters.
+    run = RunResults(cases=cases)
+    run.settings.extra["environments"] = [
+        {"label": "A", "python": "/venv/a\x1b[2J", "env_vars": ["not", "a", "dict"]},
+        {"label": "B", "python": "/venv/b", "threads": 2, "env_vars": {"OMP_NUM_THREADS": "2"}},
+        "not an entry"]
+    write_results(run, path)
+    described = subprocess.run([RNNBENCH, "compare", path], capture_output=True, text=True)
+    assert described.returncode == 0, described.stderr
+    first, second = described.stdout.splitlines()[:2]
+    assert "\x1b" not in first and "/venv/a" in first
+    assert "threads 2, OMP_NUM_THREADS=2" in second
     refused = subprocess.run([RNNBENCH, "compare", path, "--a", "A", "--b", "C"],
                              capture_output=True, text=True)
     assert refused.returncode == 2 and "C" in refused.stderr

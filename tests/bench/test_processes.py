@@ -195,6 +195,11 @@ def test_a_b_run_of_two_virtualenvs_finds_the_cases_a_setting_changes(tmp_path: 
     # tiny case on a busy 2-core machine; the measured rate is in the closing note of issue 13.)
     assert all(r["verdict"] in ("same", "uncertain") for r in lstm), lstm
     assert sum(r["verdict"] == "same" for r in lstm) >= 1, lstm
+    # The text names what tells the two environments apart.
+    text = subprocess.run([RNNBENCH, "compare", json.loads(proc.stdout)["results"]],
+                          capture_output=True, text=True).stdout.splitlines()
+    assert "MKL_ENABLE_INSTRUCTIONS=SSE4_2" in text[1] and str(env_b) in text[1]
+    assert "MKL_ENABLE_INSTRUCTIONS" not in text[0]
 
 
 def test_a_crashing_worker_fails_its_cases_and_the_run_goes_on(tmp_path: Path) -> None:

@@ -259,10 +259,26 @@ def advise(machine: Machine, python_cmd: str = "python3") -> TorchAdvice:
 
 def _python_upgrade(build: TorchBuild) -> tuple[str, list[str]]:
     python = build.pythons[-1] if build.torch.startswith("1.") else build.pythons[0]
-    # conda runs on every glibc from 2.17 and needs no root; the distribution's own Python
-    # packages differ per release.
+    # uv and its managed Pythons: no root, no conda, no newer system Python, any Linux with glibc
+    # 2.17 or newer; the pip line then runs inside the venv. Sources: uv's installer is
+    # `curl -LsSf https://astral.sh/uv/install.sh | sh` (docs/getting-started/installation.md) and
+    # installs to ~/.local/bin unless XDG_BIN_HOME is set, UV_INSTALL_DIR choosing the place
+    # (docs/configuration/installer.md; pinned here so ~/.local/bin/uv is where it lands);
+    # `--python 3.10` downloads a managed Python when none is found (docs/concepts/
+    # python-versions.md: "downloading and installing it if necessary"); `--seed` installs pip
+    # into the venv (uv venv --help: "Install seed packages (one or more of: pip, setuptools, and
+    # wheel)", quoted in astral-sh/uv#17669). glibc: managed CPython comes from
+    # python-build-standalone, "The minimum glibc version required for most targets is 2.17"
+    # (astral-sh/python-build-standalone docs/running.rst); the installer takes uv's glibc build
+    # from glibc 2.17 (2.28 on aarch64) and its static musl build below that (astral-sh/uv#11948,
+    # min-glibc-version; astral-sh/uv#8549). Every Python this picks is 3.7 or newer; managed
+    # downloads go back to CPython 3.7.9 (cpython-3.7.9-linux-x86_64-gnu in uv download lists
+    # that public tests quote; uv's download-metadata.json itself not read).
+    venv = f"~/torch-py{python.replace('.', '')}"
     return (f"Python {python}",
-            [f"conda create -y -n torch python={python} && conda activate torch",
+            ['curl -LsSf https://astral.sh/uv/install.sh | env UV_INSTALL_DIR="$HOME/.local/bin" '
+             f"sh && ~/.local/bin/uv venv --seed --python {python} {venv} && "
+             f". {venv}/bin/activate",
              install_command(build, "python")])
 
 

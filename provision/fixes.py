@@ -7,6 +7,8 @@ Debian release. Unknown distributions get advice in words.
 
 from __future__ import annotations
 
+from datetime import date
+
 from provision.facts import OsFacts
 
 OsLike = OsFacts | str
@@ -75,6 +77,47 @@ CUDA_KEYRING_DEFAULT = "cuda-keyring_1.1-1_all.deb"
 CUDA_REPOS = "https://developer.download.nvidia.com/compute/cuda/repos"
 
 
+# Fedora release -> end-of-life date: the day its repositories (and RPM Fusion's for it) stopped
+# receiving updates. Source: endoflife-date/endoflife.date products/fedora.md ("Dates as per
+# https://fedorapeople.org/groups/schedule/"), cross-checked against libosinfo/osinfo-db merge
+# requests 71 (F29 EOL, Dec 2019), 147 (F30: 2020-05-26) and 309 (F32: 2021-05-25, citing
+# fedoraproject.org/wiki/End_of_life), freeipa-healthcheck#251 (F33: since Dec 1 2021) and
+# nsnam/ns-3-dev MR 2581 (F40: 2025-05-13). Fedora 42: 2026-05-28, "one-day delay from its original
+# deadline of May 27" (krakatech.com news of 2026-05-29; endoflife.date still had the planned
+# 2026-05-13; not checked against docs.fedoraproject.org/en-US/releases/eol/). Fedora 43 and newer:
+# no end-of-life date known here, so they count as still updated.
+FEDORA_EOL: dict[int, date] = {
+    21: date(2015, 12, 1), 22: date(2016, 7, 19), 23: date(2016, 12, 20),
+    24: date(2017, 8, 8), 25: date(2017, 12, 12), 26: date(2018, 5, 29),
+    27: date(2018, 11, 30), 28: date(2019, 5, 28), 29: date(2019, 11, 26), 30: date(2020, 5, 26),
+    31: date(2020, 11, 24), 32: date(2021, 5, 25), 33: date(2021, 11, 30),
+    34: date(2022, 6, 7), 35: date(2022, 12, 13), 36: date(2023, 5, 16),
+    37: date(2023, 12, 5), 38: date(2024, 5, 21), 39: date(2024, 11, 26),
+    40: date(2025, 5, 13), 41: date(2025, 12, 15), 42: date(2026, 5, 28),
+}
+# NVIDIA driver branch -> the day Fedora packaging first carried a release (not a beta) of it:
+# the earliest a Fedora release's updates could deliver that branch. Source: the %changelog of
+# RPM Fusion's rpmfusion/xorg-x11-drv-nvidia xorg-x11-drv-nvidia.spec and rpmfusion/nvidia-settings
+# nvidia-settings.spec ("Update to 418.43 release", 2019-02-22; "Update to 560.35.03 Release",
+# 2024-08-21; ...) up to 575; 580, 590 and 595 from negativo17's nvidia-driver.spec %changelog
+# (fedora-multimedia; its entries do not mark betas), as RPM Fusion's entries for them were not
+# found. Every branch CUDA_MIN_DRIVER / CUDA_MINOR_COMPAT_DRIVER in tables.py names from 384 on is
+# here; a branch between two rows is dated by the older row (a lower bound).
+NVIDIA_BRANCH_PACKAGED: dict[int, date] = {
+    384: date(2017, 7, 25), 387: date(2017, 10, 30), 390: date(2018, 1, 29),
+    396: date(2018, 5, 4), 410: date(2018, 10, 16), 415: date(2018, 11, 21),
+    418: date(2019, 2, 22), 430: date(2019, 5, 14), 435: date(2019, 8, 29),
+    440: date(2019, 11, 4), 450: date(2020, 7, 9), 455: date(2020, 10, 7),
+    460: date(2021, 1, 7), 465: date(2021, 4, 14), 470: date(2021, 7, 19),
+    495: date(2021, 10, 26), 510: date(2022, 2, 1), 515: date(2022, 5, 31),
+    520: date(2022, 10, 12), 525: date(2022, 11, 28), 530: date(2023, 3, 23),
+    535: date(2023, 6, 14), 545: date(2023, 10, 31), 550: date(2024, 2, 23),
+    555: date(2024, 6, 27), 560: date(2024, 8, 21), 565: date(2024, 12, 5),
+    570: date(2025, 2, 27), 575: date(2025, 5, 29), 580: date(2025, 8, 5),
+    590: date(2025, 12, 5), 595: date(2026, 3, 5),
+}
+
+
 def _parts(os_: OsLike) -> tuple[str, str | None, str]:
     """(family, os-release id, version major[.minor] as os-release writes it)."""
     if isinstance(os_, OsFacts):
@@ -129,7 +172,8 @@ def nvidia_driver(os_: OsLike, runfile: bool = False, min_version: str | None = 
         return ("stop the display manager, then run NVIDIA's CUDA runfile, which installs its "
                 f"driver: sudo systemctl isolate multi-user.target && sudo sh cuda_*.run{need}")
     if family == "fedora":
-        return ("sudo dnf install -y https://mirrors.rpmfusion.org/nonfree/fedora/"
+        first = _fedora_upgrade_first(version, min_version) if distro == "fedora" else ""
+        return (f"{first}sudo dnf install -y https://mirrors.rpmfusion.org/nonfree/fedora/"
                 "rpmfusion-nonfree-release-$(rpm -E %fedora).noarch.rpm && "
                 f"sudo dnf install -y akmod-nvidia xorg-x11-drv-nvidia-cuda && sudo reboot{need}")
     if family == "rhel":
@@ -139,6 +183,34 @@ def nvidia_driver(os_: OsLike, runfile: bool = False, min_version: str | None = 
             return _ubuntu_driver(version, min_version, need)
         return _debian_driver(version, min_version, need)
     return f"install NVIDIA's proprietary driver from nvidia.com/drivers{need}"
+
+
+def _fedora_upgrade_first(version: str, min_version: str | None) -> str:
+    """The release upgrade an end-of-life Fedora needs before RPM Fusion can deliver the driver
+    branch `min_version` belongs to, or "" when its repositories were still updated when that
+    branch was packaged. Only Fedora needs this: Ubuntu, Debian and RHEL get newer branches from
+    NVIDIA's CUDA repository, which keeps serving a release after its end of life."""
+    release, wanted = _major(version), _branch(min_version)
+    eol = FEDORA_EOL.get(release or 0)
+    known = max((b for b in NVIDIA_BRANCH_PACKAGED if wanted and b <= wanted), default=None)
+    packaged = NVIDIA_BRANCH_PACKAGED.get(known or 0)
+    if release is None or eol is None or packaged is None or packaged < eol:
+        return ""
+    # The first release still updated when the branch was packaged (or one with no EOL yet).
+    target = next((n for n in sorted(FEDORA_EOL) if n > release and FEDORA_EOL[n] > packaged),
+                  max(FEDORA_EOL) + 1)
+    # dnf system-upgrade goes at most two releases at a time (N to N+2: FESCo ticket 1534,
+    # pagure.io/fesco/issue/1534, made skip-one-release upgrades supported).
+    steps = [*range(release + 2, target, 2), target] if target > release + 2 else [target]
+    when = f" ({packaged.isoformat()})" if known == wanted else ""
+    again = (f" (after that reboot, repeat the last two commands with --releasever="
+             f"{', '.join(map(str, steps[1:]))} until Fedora {target} or newer)"
+             if len(steps) > 1 else "")
+    return (f"Fedora {release} reached end of life on {eol.isoformat()}, before NVIDIA driver "
+            f"branch {wanted} was packaged for Fedora{when}, so its repositories never carried it: "
+            "upgrade Fedora first: sudo dnf install -y dnf-plugin-system-upgrade && "
+            f"sudo dnf system-upgrade download --releasever={steps[0]} && "
+            f"sudo dnf system-upgrade reboot{again}; then ")
 
 
 def _rhel_driver(major: int | None, need: str) -> str:

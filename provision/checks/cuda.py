@@ -200,6 +200,13 @@ def _older_gcc_fix(family: str, limit: int) -> str:
     if family == "debian":
         return (f"sudo apt-get install gcc-{limit} g++-{limit}; {override}"
                 f"compile with nvcc -ccbin g++-{limit}")
-    return (f"{override}compile with an older host compiler: conda install -c conda-forge "
-            f"gxx_linux-64={limit} and nvcc -ccbin $CONDA_PREFIX/bin/x86_64-conda-linux-gnu-g++ "
-            f"(or link it as /usr/local/cuda/bin/gcc)")
+    # Miniforge first, so the fix runs where no conda is installed (no root needed); its
+    # address and batch flags: conda-forge/miniforge README and PR 156 ($(uname)-$(uname -m)).
+    return (f"{override}compile with an older host compiler from conda-forge; where conda is "
+            "missing, install Miniforge first: curl -fsSLo ~/Miniforge3.sh https://github.com/"
+            "conda-forge/miniforge/releases/latest/download/Miniforge3-$(uname)-$(uname -m).sh "
+            "&& bash ~/Miniforge3.sh -b -p ~/miniforge3 && . ~/miniforge3/bin/activate; then "
+            f"conda create -y -n gcc{limit} -c conda-forge gxx_linux-64={limit} && "
+            f"conda activate gcc{limit} && nvcc -ccbin "
+            "$CONDA_PREFIX/bin/x86_64-conda-linux-gnu-g++ ... (or link that g++ as "
+            "/usr/local/cuda/bin/gcc)")

@@ -119,7 +119,34 @@ def test_no_fit_says_what_to_upgrade_first_with_commands_in_order():
 def test_old_python_gets_an_old_build_and_the_python_upgrade_named():
     answer = advise(Machine(driver="550.54.14", capabilities=("6.1",), python="3.7.1"))
     assert answer.build.torch == "1.13.1"
-    assert "Python" in answer.better_after and "conda create" in answer.fix()
+    assert "Python" in answer.better_after and "uv venv --seed" in answer.fix()
+
+
+def test_python_upgrade_uses_uv_and_a_managed_python_not_conda():
+    # Runnable without root, conda or a newer system Python: uv's standalone installer, a venv
+    # on a uv-managed CPython with pip seeded, then the pip line inside that venv.
+    answer = advise(Machine(driver="550.54.14", capabilities=("6.1",), python="3.7.1"))
+    python = answer.better_after.removeprefix("Python ")
+    venv = f"~/torch-py{python.replace('.', '')}"
+    setup, install = answer.better_commands
+    assert setup == ('curl -LsSf https://astral.sh/uv/install.sh | env UV_INSTALL_DIR='
+                     f'"$HOME/.local/bin" sh && ~/.local/bin/uv venv --seed --python {python} '
+                     f"{venv} && . {venv}/bin/activate")
+    assert install.startswith("python -m pip install torch==")
+    assert "conda" not in answer.fix()
+
+
+def test_fedora29_gtx750ti_upgrade_path_upgrades_fedora_before_rpm_fusion():
+    # fedora29-gtx750ti-driver418-public-no-torch: torch 2.x wants driver 560, which Fedora 29's
+    # repositories never carried (end of life 2019-11-26); no conda on the machine.
+    answer = advise(Machine(driver="418.56", capabilities=("5.0",), python="3.7.3", os=FEDORA29,
+                            glibc="2.28"))
+    assert answer.build.variant == "cu101"
+    driver, python, install = answer.better_commands
+    assert "end of life" in driver and "akmod-nvidia" in driver
+    assert driver.index("system-upgrade") < driver.index("akmod-nvidia")
+    assert "uv venv --seed --python 3.10" in python and install.startswith("python -m pip")
+    assert "conda" not in answer.fix()
 
 
 def test_cpu_machine_gets_a_cpu_build_and_json_carries_the_reasoning():

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from provision.fixes import FEDORA_EOL, NVIDIA_BRANCH_PACKAGED
 from provision.torch_releases import TORCH_BUILDS, VARIANT_CUDA, kernels_for
 
 from .conftest import MACHINES, replay_names, run_replay
@@ -203,6 +204,36 @@ def test_no_fix_that_cannot_run_on_this_machine(name):
                         minor = ".".join(python.split(".")[:2])
                         assert minor in row.pythons, f"{name}: {version}+{variant} is not " \
                             f"published for Python {minor}: {fix}"
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_no_rpm_fusion_branch_an_end_of_life_fedora_never_carried(name):
+    """On a Fedora past its end of life, a fix that installs akmod-nvidia for a driver branch
+    packaged after that day upgrades Fedora first: the release's repositories never carried it.
+    No replay has conda, so a fix that runs conda installs it (Miniforge) first."""
+    os_ = doctor(name)["facts"]["os"]
+    release = (os_.get("version_id") or "").split(".")[0]
+    eol = FEDORA_EOL.get(int(release)) if os_.get("id") == "fedora" and release.isdigit() else None
+    for fix in fixes(name):
+        uses = re.search(r"\bconda (create|install)\b", fix)
+        if uses:
+            assert "Miniforge3.sh -b" in fix[:uses.start()], f"{name}: conda is not there: {fix}"
+        for part in fix.split("; or") if eol else ():
+            for need in re.finditer(r"akmod-nvidia[^(]*\(need (\d+)\.", part):
+                known = [b for b in NVIDIA_BRANCH_PACKAGED if b <= int(need.group(1))]
+                if known and NVIDIA_BRANCH_PACKAGED[max(known)] >= eol:
+                    before = part[:need.start()]
+                    assert "end of life" in before and "system-upgrade download" in before, \
+                        f"{name}: Fedora {release} ended {eol}, yet: {part}"
+
+
+def test_fedora29_gtx750ti_fix_upgrades_fedora_then_uses_uv():
+    fix = checks("fedora29-gtx750ti-driver418-public-no-torch")["torch.build"]["fix"]
+    now, later = fix.split("; or", 1)
+    assert "torch==1.8.1+cu101" in now
+    assert "Fedora 29 reached end of life on 2019-11-26" in later
+    assert later.index("--releasever=31") < later.index("akmod-nvidia") < later.index("uv venv")
+    assert later.index("uv venv --seed --python 3.10") < later.index("pip install torch==2.")
 
 
 # ------------------------------------------------------------------ sealing (every replay)

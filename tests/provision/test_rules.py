@@ -104,6 +104,58 @@ def test_driver_packages_per_ubuntu_and_debian_release():
     assert "debian12" in fixes.nvidia_driver(bookworm, min_version="550.54.14")
 
 
+FEDORA = {v: OsFacts(id="fedora", version_id=v, family="fedora") for v in ("29", "40", "41")}
+
+
+def test_end_of_life_fedora_upgrades_before_a_driver_branch_it_never_carried():
+    # Fedora 29 reached EOL on 2019-11-26; branch 560 reached RPM Fusion in August 2024.
+    text = fixes.nvidia_driver(FEDORA["29"], min_version="560.28.03")
+    assert "Fedora 29 reached end of life on 2019-11-26" in text and "branch 560" in text
+    upgrade = text.index("sudo dnf system-upgrade download --releasever=31")
+    assert text.index("dnf-plugin-system-upgrade") < upgrade < text.index("akmod-nvidia")
+    assert "sudo dnf system-upgrade reboot" in text[:text.index("akmod-nvidia")]
+    # Two releases a step, up to the first release still updated when 560 was packaged.
+    assert "--releasever=33, 35, 37, 39 until Fedora 39 or newer" in text
+    assert text.endswith("(need 560.28.03 or newer)")
+
+
+def test_end_of_life_fedora_one_step_when_two_releases_suffice():
+    text = fixes.nvidia_driver(FEDORA["29"], min_version="450.80.02")  # 450: July 2020
+    assert "--releasever=31 && sudo dnf system-upgrade reboot; then" in text
+    assert "repeat" not in text
+
+
+@pytest.mark.parametrize("release,need", [
+    ("40", "560.28.03"),  # F40 was updated until 2025-05-13, after 560 arrived
+    ("29", "418.39"),  # 418 arrived in February 2019, before F29's end of life
+    ("29", "440.33"),  # 440.31 release packaged 2019-11-04, three weeks before it
+    ("41", "580.65.06"),
+])
+def test_fedora_updated_when_the_branch_arrived_gets_the_plain_rpm_fusion_command(release, need):
+    text = fixes.nvidia_driver(FEDORA[release], min_version=need)
+    assert text.startswith("sudo dnf install -y https://mirrors.rpmfusion.org/nonfree/fedora/")
+    assert "system-upgrade" not in text and "end of life" not in text
+
+
+def test_fedora_end_of_life_needs_a_release_and_a_branch():
+    plain = fixes.nvidia_driver("fedora", min_version="560.28.03")  # release unknown
+    assert "system-upgrade" not in plain
+    assert "system-upgrade" not in fixes.nvidia_driver(FEDORA["29"])  # no branch asked for
+    newer = OsFacts(id="fedora", version_id="44", family="fedora")  # no EOL date known
+    assert "system-upgrade" not in fixes.nvidia_driver(newer, min_version="595.45.04")
+
+
+def test_fedora_tables_cover_every_branch_cuda_asks_for():
+    eols = [fixes.FEDORA_EOL[n] for n in sorted(fixes.FEDORA_EOL)]
+    assert eols == sorted(eols) and set(range(27, 43)) <= set(fixes.FEDORA_EOL)
+    dates = [fixes.NVIDIA_BRANCH_PACKAGED[b] for b in sorted(fixes.NVIDIA_BRANCH_PACKAGED)]
+    assert dates == sorted(dates)
+    needed = [*tables.CUDA_MIN_DRIVER.values(), *tables.CUDA_MINOR_COMPAT_DRIVER.values()]
+    for driver in needed:
+        branch = int(driver.split(".")[0])
+        assert branch < 384 or branch in fixes.NVIDIA_BRANCH_PACKAGED, driver
+
+
 @pytest.mark.parametrize("name,cap", [
     ("NVIDIA A100-SXM4-40GB", "8.0"), ("A100-SXM4-40GB", "8.0"), ("Tesla V100-SXM2-16GB", "7.0"),
     ("Tesla P100-PCIE-16GB", "6.0"), ("NVIDIA H100 80GB HBM3", "9.0"), ("NVIDIA H100", "9.0"),

@@ -4,13 +4,13 @@ processes, merged into replicates (bench/workers.py, bench/worker.py, bench/merg
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import platform
 import signal
 import stat
 import subprocess
 import sys
-import sysconfig
 import time
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from bench.stats import median, median_ci
 from bench.suites import SuiteError, load_config
 
 RNNBENCH = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "rnnbench"
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 # No thread setting: each environment keeps its own default (its OMP_NUM_THREADS), which is
 # what the A/B test changes.
@@ -135,17 +136,13 @@ def test_a_b_run_holds_both_environments_per_case(tmp_path: Path) -> None:
 
 
 def _virtualenv_with_setting(folder: Path, variable: str, value: str) -> Path:
-    """A second real virtualenv: it sees this one's packages and differs in one setting,
-    which a .pth file applies when the interpreter starts, before torch loads."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", folder], check=True)
-    python = folder / "bin" / "python"
-    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()"
-                              "['purelib'])"], capture_output=True, text=True, check=True)
-    site = Path(purelib.stdout.strip())
-    (site / "env-a.pth").write_text(
-        f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
-    (site / "zz-setting.pth").write_text(f"import os; os.environ[{variable!r}] = {value!r}\n")
-    return python
+    """A second real virtualenv that sees this one's packages and differs in one setting: the
+    builder of scripts/ab_envs.py, which measures the same thing at full size."""
+    spec = importlib.util.spec_from_file_location("ab_envs", SCRIPTS / "ab_envs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.make_env_b(folder, variable, value)
 
 
 # MKL without AVX slows torch's CPU sgemm (the matmul cases) several-fold on x86, while torch's
@@ -154,8 +151,8 @@ AB_GRID = """
 [settings]
 budget_s = 0.05
 threads = 1
-processes = 2
-rounds = 8
+processes = 3
+rounds = 9
 
 [[kernels]]
 cell = "lstm"

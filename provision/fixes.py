@@ -7,11 +7,14 @@ Debian release. Unknown distributions get advice in words.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 from provision.facts import OsFacts
 
 OsLike = OsFacts | str
+T = TypeVar("T")
 
 # Logical package -> name per family. Sources: Fedora/RHEL and Debian/Ubuntu package archives.
 PACKAGE_NAMES: dict[str, dict[str, str]] = {
@@ -75,6 +78,50 @@ CUDA_REPO_DEBIAN = {"10": "debian10", "11": "debian11", "12": "debian12", "13": 
 CUDA_KEYRING = {"ubuntu1604": "cuda-keyring_1.0-1_all.deb"}
 CUDA_KEYRING_DEFAULT = "cuda-keyring_1.1-1_all.deb"
 CUDA_REPOS = "https://developer.download.nvidia.com/compute/cuda/repos"
+# NVIDIA's CUDA repositories for releases NVIDIA stopped building CUDA for: repository -> (the
+# newest driver branch its cuda-drivers, on rhel7 nvidia-driver-latest-dkms, reaches; the last
+# CUDA release published there). Each CUDA release brings its driver into the repository; these
+# got no later one, so a newer branch needs a newer release of the distribution. A repository
+# not listed is taken as still updated. Sources, per repository:
+# - ubuntu1604: 465, CUDA 11.3. The last 16.04 installer found is cuda-repo-ubuntu1604-11-3-local_
+#   11.3.1-465.19.01 (public install notes), none found for 11.4; NVIDIA's container-images
+#   doc/README.md of CUDA 11.3.1 lists ubuntu16.04 tags, its dist/11.4.1 has no 16.04
+#   (gitlab.com/nvidia/container-images/cuda, mirrored in wimjan123/cuda11.7-gptj-training);
+#   microsoft/lisa lisa/features/gpu.py installs cuda-drivers-465 on 16.04, -515 elsewhere.
+# - ubuntu1804: 530, CUDA 12.1. The last 18.04 installer found is cuda-repo-ubuntu1804-12-1-local_
+#   12.1.1-530.30.02, none found for 12.2; microsoft/lisa lisa/features/gpu.py (commit
+#   a767a8f8) pins cuda-drivers-530 for 1804: "545 is the latest version available for Ubuntu
+#   2004+".
+# - debian10: 550, CUDA 12.4. cuda-repo-debian10-12-4-local_12.4.1-550.54.15 (public install
+#   notes), none found for 12.5; NVIDIA's CUDA 12.6.2 checksum list (quoted in public notes) has
+#   debian11 and debian12 installers and none for debian10, rhel7 or ubuntu1804.
+# - debian11: 560, CUDA 12.6. That 12.6.2 list has cuda-repo-debian11-12-6-local_12.6.2-560.35.03;
+#   "12.8 only shows up in debian12", not in debian11 (pytorch/xla PR 8903, 2025-03-28). A 565
+#   driver without a CUDA release may have reached it: not verified (no CUDA needs 561-565).
+# - rhel7: 550, CUDA 12.4. cuda-repo-rhel7-12-4-local-12.4.0_550.54.14 (public install notes),
+#   no rhel7 installer found for 12.5; the CUDA 12.4 Installation Guide has a "RHEL 7 / CentOS 7"
+#   section, the 12.6 one none (docs.nvidia.com/cuda/archive/12.6.3/pdf/
+#   CUDA_Installation_Guide_Linux.pdf).
+# Not listed: ubuntu2004. CUDA 13.0 supports Ubuntu 22.04 and 24.04 only (an NVIDIA reply in
+# NVIDIA/cuda-samples issue 386), so 12.9 was its last CUDA, but whether the 580 or later
+# drivers reached ubuntu2004 was not verified.
+CUDA_REPO_LAST: dict[str, tuple[int, str]] = {
+    "ubuntu1604": (465, "11.3"),
+    "ubuntu1804": (530, "12.1"),
+    "debian10": (550, "12.4"),
+    "debian11": (560, "12.6"),
+    "rhel7": (550, "12.4"),
+}
+# Ubuntu LTS releases in order: do-release-upgrade on an LTS release goes to the next LTS only
+# ("Prompt=lts ... upgrade to the first LTS release available after the currently-running one",
+# /etc/update-manager/release-upgrades; manpages.ubuntu.com xenial do-release-upgrade(8)).
+UBUNTU_LTS = sorted(CUDA_REPO_UBUNTU)
+# Debian codenames. Debian supports upgrades from the previous release only, one at a time
+# (release notes, "Upgrades from Debian <N-1>": point APT at the new codename, then a minimal
+# upgrade and a full upgrade); from 11 on the security suite is <codename>-security, not
+# <codename>/updates (Debian 11 release notes, "Changed security archive layout").
+DEBIAN_CODENAME = {"10": "buster", "11": "bullseye", "12": "bookworm", "13": "trixie"}
+DEBIAN_RELEASES = sorted(DEBIAN_CODENAME, key=int)
 
 
 # Fedora release -> end-of-life date: the day its repositories (and RPM Fusion's for it) stopped
@@ -177,7 +224,7 @@ def nvidia_driver(os_: OsLike, runfile: bool = False, min_version: str | None = 
                 "rpmfusion-nonfree-release-$(rpm -E %fedora).noarch.rpm && "
                 f"sudo dnf install -y akmod-nvidia xorg-x11-drv-nvidia-cuda && sudo reboot{need}")
     if family == "rhel":
-        return _rhel_driver(_major(version), need)
+        return _rhel_driver(_major(version), need, distro, _branch(min_version))
     if family == "debian":
         if distro == "ubuntu" or (isinstance(os_, str) and not version):
             return _ubuntu_driver(version, min_version, need)
@@ -185,11 +232,48 @@ def nvidia_driver(os_: OsLike, runfile: bool = False, min_version: str | None = 
     return f"install NVIDIA's proprietary driver from nvidia.com/drivers{need}"
 
 
+def _first_after(chain: list[T], current: T, carries: Callable[[T], bool]) -> T | None:
+    """The first release after `current` in `chain` (oldest first) whose repositories carry what
+    is needed, or None."""
+    return next((r for r in chain[chain.index(current) + 1:] if carries(r)), None)
+
+
+def _upgrade_first(why: str, what: str, commands: str) -> str:
+    """The words that put a release upgrade before the usual command."""
+    return f"{why}: upgrade {what} first: {commands}; then "
+
+
+def _releases_between(chain: list[str], current: str, target: str,
+                      unit: str = "release") -> tuple[list[str], str]:
+    """The releases from `current` to `target` in `chain`, and how to say them: (16.04 -> 18.04),
+    or (one LTS release at a time: 16.04 -> 18.04 -> 20.04)."""
+    path = chain[chain.index(current):chain.index(target) + 1]
+    steps = " -> ".join(path)
+    return path, f"({steps})" if len(path) <= 2 else f"(one {unit} at a time: {steps})"
+
+
+def _retired_repo(repo: str, wanted: int | None) -> str:
+    """Why NVIDIA's `repo` cannot deliver branch `wanted` (CUDA_REPO_LAST), or "" when it can or
+    nothing is known."""
+    ceiling, cuda = CUDA_REPO_LAST.get(repo, (None, ""))
+    if wanted is None or ceiling is None or wanted <= ceiling:
+        return ""
+    return (f"NVIDIA's {repo} repository stops at driver branch {ceiling} (its last CUDA was "
+            f"{cuda}), below the {wanted} needed")
+
+
+def _carries(branch: int | None, repo: str, wanted: int) -> bool:
+    """Whether a release has driver branch `wanted`: in its own archive (its newest `branch`) or
+    in NVIDIA's repository for it."""
+    ceiling = CUDA_REPO_LAST.get(repo, (None, ""))[0]
+    return (branch is not None and branch >= wanted) or ceiling is None or ceiling >= wanted
+
+
 def _fedora_upgrade_first(version: str, min_version: str | None) -> str:
     """The release upgrade an end-of-life Fedora needs before RPM Fusion can deliver the driver
     branch `min_version` belongs to, or "" when its repositories were still updated when that
-    branch was packaged. Only Fedora needs this: Ubuntu, Debian and RHEL get newer branches from
-    NVIDIA's CUDA repository, which keeps serving a release after its end of life."""
+    branch was packaged. Ubuntu, Debian and RHEL 7 get newer branches from NVIDIA's CUDA
+    repository until NVIDIA retires it (CUDA_REPO_LAST; their routes below)."""
     release, wanted = _major(version), _branch(min_version)
     eol = FEDORA_EOL.get(release or 0)
     known = max((b for b in NVIDIA_BRANCH_PACKAGED if wanted and b <= wanted), default=None)
@@ -197,8 +281,8 @@ def _fedora_upgrade_first(version: str, min_version: str | None) -> str:
     if release is None or eol is None or packaged is None or packaged < eol:
         return ""
     # The first release still updated when the branch was packaged (or one with no EOL yet).
-    target = next((n for n in sorted(FEDORA_EOL) if n > release and FEDORA_EOL[n] > packaged),
-                  max(FEDORA_EOL) + 1)
+    target = _first_after([*sorted(FEDORA_EOL), max(FEDORA_EOL) + 1], release,
+                          lambda n: FEDORA_EOL.get(n, date.max) > packaged) or release
     # dnf system-upgrade goes at most two releases at a time (N to N+2: FESCo ticket 1534,
     # pagure.io/fesco/issue/1534, made skip-one-release upgrades supported).
     steps = [*range(release + 2, target, 2), target] if target > release + 2 else [target]
@@ -206,16 +290,21 @@ def _fedora_upgrade_first(version: str, min_version: str | None) -> str:
     again = (f" (after that reboot, repeat the last two commands with --releasever="
              f"{', '.join(map(str, steps[1:]))} until Fedora {target} or newer)"
              if len(steps) > 1 else "")
-    return (f"Fedora {release} reached end of life on {eol.isoformat()}, before NVIDIA driver "
-            f"branch {wanted} was packaged for Fedora{when}, so its repositories never carried it: "
-            "upgrade Fedora first: sudo dnf install -y dnf-plugin-system-upgrade && "
-            f"sudo dnf system-upgrade download --releasever={steps[0]} && "
-            f"sudo dnf system-upgrade reboot{again}; then ")
+    return _upgrade_first(
+        f"Fedora {release} reached end of life on {eol.isoformat()}, before NVIDIA driver "
+        f"branch {wanted} was packaged for Fedora{when}, so its repositories never carried it",
+        "Fedora", "sudo dnf install -y dnf-plugin-system-upgrade && "
+        f"sudo dnf system-upgrade download --releasever={steps[0]} && "
+        f"sudo dnf system-upgrade reboot{again}")
 
 
-def _rhel_driver(major: int | None, need: str) -> str:
+def _rhel_driver(major: int | None, need: str, distro: str | None = None,
+                 wanted: int | None = None) -> str:
     repo = (f"{CUDA_REPOS}/rhel$(rpm -E %rhel)/$(uname -m)/cuda-rhel$(rpm -E %rhel).repo")
     if major is not None and major <= 7:
+        why = _retired_repo("rhel7", wanted)
+        if why:
+            return _el7_upgrade_first(why, distro) + _rhel_driver(8, need)
         # EL7: yum, no module streams; the rhel7 repository ships the nvidia-driver-latest-dkms
         # flavour (NVIDIA/yum-packaging-nvidia-driver README, "RHEL7 flavor: latest-dkms";
         # CUDA Installation Guide for Linux <= 12.x, RHEL 7 section).
@@ -239,6 +328,40 @@ def _rhel_driver(major: int | None, need: str) -> str:
             f"sudo dnf module install -y nvidia-driver:latest-dkms && sudo reboot{need}")
 
 
+def _el7_upgrade_first(why: str, distro: str | None) -> str:
+    """The move from EL7 to EL8, after which the EL8 command applies."""
+    if distro == "rhel":
+        # Red Hat's in-place upgrade: "Upgrading from RHEL 7 to RHEL 8" (Leapp; leapp-upgrade
+        # from rhel-7-server-extras-rpms on a fully updated 7.9, then leapp preupgrade, whose
+        # report lists what blocks the upgrade, and leapp upgrade).
+        return _upgrade_first(
+            why, "RHEL 7 to RHEL 8 in place with Leapp",
+            "sudo subscription-manager repos --enable rhel-7-server-extras-rpms && "
+            "sudo yum update -y && sudo reboot; then sudo yum install -y leapp-upgrade && "
+            "sudo leapp preupgrade && sudo leapp upgrade && sudo reboot (fix what "
+            "/var/log/leapp/leapp-report.txt lists if leapp preupgrade stops)")
+    # CentOS 7 has no supported in-place upgrade of its own. AlmaLinux's ELevate (Leapp) does
+    # CentOS 7 to AlmaLinux 8; its quickstart (AlmaLinux/wiki docs/elevate/
+    # ELevate-quickstart-guide.md) first points yum at AlmaLinux's CentOS 7 mirror, since the
+    # CentOS 7 repositories are offline, then elevate-release, leapp-upgrade leapp-data-almalinux,
+    # leapp preupgrade (its report lists blockers) and leapp upgrade.
+    if distro not in (None, "centos"):
+        # Other EL7 rebuilds (Oracle, Scientific ...) have their own upgrade tools: words only.
+        return _upgrade_first(why, "this EL7 release to an EL8 release",
+                              "reinstall Rocky Linux, AlmaLinux or RHEL 8 or 9, or use your "
+                              "distribution's in-place upgrade (Leapp) to its EL8 release")
+    return _upgrade_first(
+        why, "CentOS 7 to an EL8 release (CentOS has no supported in-place upgrade: reinstall "
+        "Rocky Linux, AlmaLinux or RHEL 8 or 9, or upgrade in place to AlmaLinux 8 with ELevate)",
+        "sudo curl -o /etc/yum.repos.d/CentOS-Base.repo "
+        "https://el7.repo.almalinux.org/centos/CentOS-Base.repo && sudo yum update -y && "
+        "sudo reboot; then sudo yum install -y "
+        "http://repo.almalinux.org/elevate/elevate-release-latest-el7.noarch.rpm && "
+        "sudo yum install -y leapp-upgrade leapp-data-almalinux && sudo leapp preupgrade && "
+        "sudo leapp upgrade && sudo reboot (fix what /var/log/leapp/leapp-report.txt lists if "
+        "leapp preupgrade stops)")
+
+
 def _cuda_repo_apt(repo: str, need: str) -> str:
     keyring = CUDA_KEYRING.get(repo, CUDA_KEYRING_DEFAULT)
     return (f"wget {CUDA_REPOS}/{repo}/x86_64/{keyring} && sudo dpkg -i {keyring} && "
@@ -251,7 +374,14 @@ def _ubuntu_driver(version: str, min_version: str | None, need: str) -> str:
     wanted = _branch(min_version)
     if version in CUDA_REPO_UBUNTU and (branch is None or (wanted and wanted > branch)):
         # The release's own archive has no branch new enough (or no nvidia-driver-XXX at all).
-        return _cuda_repo_apt(CUDA_REPO_UBUNTU[version], need)
+        repo = CUDA_REPO_UBUNTU[version]
+        why = _retired_repo(repo, wanted)
+        target = _first_after(UBUNTU_LTS, version, lambda v: _carries(
+            UBUNTU_DRIVER_BRANCH.get(v), CUDA_REPO_UBUNTU[v], wanted or 0)) if why else None
+        if target:
+            return (_ubuntu_upgrade_first(why, version, target)
+                    + _ubuntu_driver(target, min_version, need))
+        return _cuda_repo_apt(repo, need)
     if branch is not None and wanted and (_major(version) or 0) >= 22:
         # `ubuntu-drivers install nvidia:580` (the form in Ubuntu Server's "Install NVIDIA
         # drivers" how-to). The driver argument came in ubuntu-drivers-common 1:0.8.4 (20.10,
@@ -273,16 +403,51 @@ def _ubuntu_driver(version: str, min_version: str | None, need: str) -> str:
             f"(Debian, non-free component enabled), then sudo reboot{need}")
 
 
+def _ubuntu_upgrade_first(why: str, version: str, target: str) -> str:
+    """do-release-upgrade, once per LTS release from `version` to `target`, each on a fully
+    updated and rebooted system (the upgrader asks for pending updates and reboots first)."""
+    path, said = _releases_between(UBUNTU_LTS, version, target, "LTS release")
+    runs = len(path) - 1
+    again = {1: "", 2: " (after its reboot, run these once more)"}.get(
+        runs, f" (after each reboot, run these {runs - 1} more times)")
+    return _upgrade_first(
+        why, f"Ubuntu to {target} {said}",
+        "sudo apt-get update && sudo apt-get -y dist-upgrade && sudo reboot; then "
+        f"sudo do-release-upgrade{again}")
+
+
 def _debian_driver(version: str, min_version: str | None, need: str) -> str:
     major = str(_major(version) or "")
     branch = DEBIAN_DRIVER_BRANCH.get(major)
     wanted = _branch(min_version)
     if major in CUDA_REPO_DEBIAN and (branch is None or (wanted and wanted > branch)):
-        return _cuda_repo_apt(CUDA_REPO_DEBIAN[major], need)
+        repo = CUDA_REPO_DEBIAN[major]
+        why = _retired_repo(repo, wanted)
+        target = _first_after(DEBIAN_RELEASES, major, lambda m: _carries(
+            DEBIAN_DRIVER_BRANCH.get(m), CUDA_REPO_DEBIAN[m], wanted or 0)) if why else None
+        if target:
+            return (_debian_upgrade_first(why, major, target)
+                    + _debian_driver(target, min_version, need))
+        return _cuda_repo_apt(repo, need)
     components = DEBIAN_NONFREE.get(major, "contrib non-free non-free-firmware")
     return (f"enable the {components} components in /etc/apt/sources.list, then sudo apt-get "
             f"update && sudo apt-get install -y linux-headers-$(uname -r) nvidia-driver && "
             f"sudo reboot{need}")
+
+
+def _debian_upgrade_first(why: str, major: str, target: str) -> str:
+    """Debian upgrades one release at a time: point APT at the next codename (the security suite
+    of 10 is <codename>/updates, from 11 on <codename>-security), then the minimal upgrade and
+    the full one (release notes, "Upgrades from Debian <N-1>")."""
+    path, said = _releases_between(DEBIAN_RELEASES, major, target)
+    steps = []
+    for old, new in zip(path, path[1:], strict=False):
+        a, b = DEBIAN_CODENAME[old], DEBIAN_CODENAME[new]
+        steps.append(f"sudo sed -i 's#{a}/updates#{b}-security#; s/{a}/{b}/g' "
+                     "/etc/apt/sources.list && sudo apt-get update && sudo apt-get -y upgrade && "
+                     "sudo apt-get -y full-upgrade && sudo reboot")
+    return _upgrade_first(why, f"Debian to {target} {said}",
+                          "; then ".join(steps))
 
 
 def blacklist_nouveau(os_: OsLike) -> str:

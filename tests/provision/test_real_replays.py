@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from provision.fixes import FEDORA_EOL, NVIDIA_BRANCH_PACKAGED
+from provision.fixes import CUDA_REPO_LAST, FEDORA_EOL, NVIDIA_BRANCH_PACKAGED
 from provision.torch_releases import TORCH_BUILDS, VARIANT_CUDA, kernels_for
 
 from .conftest import MACHINES, replay_names, run_replay
@@ -225,6 +225,40 @@ def test_no_rpm_fusion_branch_an_end_of_life_fedora_never_carried(name):
                     before = part[:need.start()]
                     assert "end of life" in before and "system-upgrade download" in before, \
                         f"{name}: Fedora {release} ended {eol}, yet: {part}"
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_no_driver_from_a_cuda_repository_that_stopped_below_the_need(name):
+    """NVIDIA's repositories for retired releases stopped at a driver branch (CUDA_REPO_LAST): a
+    fix never installs cuda-drivers (on EL7 nvidia-driver-latest-dkms) from one for a need above
+    that branch; it upgrades the release first and installs from the new release's repository."""
+    os_ = doctor(name)["facts"]["os"]
+    el7 = os_.get("family") == "rhel" and (os_.get("version_id") or "").split(".")[0] == "7"
+    for fix in fixes(name):
+        for part in fix.split("; or"):
+            uses = [(m.group(1), int(m.group(2))) for m in re.finditer(
+                r"repos/(\w+)/x86_64/cuda-keyring[^(]*\(need (\d+)\.", part)]
+            uses += [("rhel7", int(m.group(1))) for m in re.finditer(
+                r"nvidia-driver-latest-dkms[^(]*\(need (\d+)\.", part) if el7]
+            for repo, need in uses:
+                ceiling = CUDA_REPO_LAST.get(repo, (need, ""))[0]
+                assert need <= ceiling, f"{name}: {repo} stops at {ceiling}, yet: {part}"
+            for stop in re.finditer(r"NVIDIA's (\w+) repository stops at driver branch", part):
+                after = part[stop.end():]
+                assert "first: " in after and "; then " in after, f"{name}: {part}"
+                assert f"repos/{stop.group(1)}/" not in after, f"{name}: {part}"
+
+
+def test_ubuntu1604_titanxp_fix_upgrades_ubuntu_twice_before_the_550_driver():
+    """The replay's torch 2.6.0+cu124 route needs 550; ubuntu1604 stops at 465 and ubuntu1804
+    at 530, so the machine goes to 20.04 first."""
+    fix = checks("ubuntu1604-8xtitanxp-driver410-torch131cu101")["torch.cuda"]["fix"]
+    now, later = fix.split("; or, for torch 2.6.0+cu124", 1)
+    assert "repos/ubuntu1604/" in now and "do-release-upgrade" not in now  # 418 fits 465
+    assert "NVIDIA's ubuntu1604 repository stops at driver branch 465" in later
+    assert later.index("16.04 -> 18.04 -> 20.04") < later.index("sudo do-release-upgrade")
+    assert later.index("sudo do-release-upgrade") < later.index("repos/ubuntu2004/") \
+        < later.index("cuda-drivers") < later.index("pip install torch==2.6.0")
 
 
 def test_fedora29_gtx750ti_fix_upgrades_fedora_then_uses_uv():

@@ -156,6 +156,95 @@ def test_fedora_tables_cover_every_branch_cuda_asks_for():
         assert branch < 384 or branch in fixes.NVIDIA_BRANCH_PACKAGED, driver
 
 
+XENIAL = OsFacts(id="ubuntu", version_id="16.04", family="debian")
+CENTOS7 = OsFacts(id="centos", version_id="7", family="rhel")
+CUDA_REPOS = "https://developer.download.nvidia.com/compute/cuda/repos"
+EL7_REPO = f"{CUDA_REPOS}/rhel$(rpm -E %rhel)/$(uname -m)/cuda-rhel$(rpm -E %rhel).repo"
+
+
+def test_retired_ubuntu1604_repository_upgrades_ubuntu_before_cuda_drivers():
+    # ubuntu1604's last CUDA was 11.3 (465.19.01); 550 reaches Ubuntu through 20.04's repository.
+    text = fixes.nvidia_driver(XENIAL, min_version="550.54.14")
+    assert text.startswith("NVIDIA's ubuntu1604 repository stops at driver branch 465 (its last "
+                           "CUDA was 11.3), below the 550 needed: upgrade Ubuntu to 20.04 ")
+    assert "(one LTS release at a time: 16.04 -> 18.04 -> 20.04)" in text
+    upgrade = text.index("sudo do-release-upgrade (after its reboot, run these once more); then ")
+    assert text.index("sudo apt-get -y dist-upgrade") < upgrade < text.index("cuda-drivers")
+    assert f"{CUDA_REPOS}/ubuntu2004/x86_64/cuda-keyring_1.1-1_all.deb" in text
+    assert "repos/ubuntu1604" not in text and "repos/ubuntu1804" not in text
+    assert text.endswith("(need 550.54.14 or newer)")
+
+
+def test_ubuntu1604_within_its_repository_keeps_todays_command():
+    assert fixes.nvidia_driver(XENIAL, min_version="418.39") == (
+        f"wget {CUDA_REPOS}/ubuntu1604/x86_64/cuda-keyring_1.0-1_all.deb && sudo dpkg -i "
+        "cuda-keyring_1.0-1_all.deb && sudo apt-get update && sudo apt-get install -y "
+        "cuda-drivers && sudo reboot (need 418.39 or newer)")
+    assert "do-release-upgrade" not in fixes.nvidia_driver(XENIAL, min_version="465.19.01")
+    assert "do-release-upgrade" not in fixes.nvidia_driver(XENIAL)  # no need known
+
+
+def test_one_ubuntu_release_upgrade_when_the_next_lts_archive_has_the_branch():
+    text = fixes.nvidia_driver(XENIAL, min_version="470.42.01")  # 18.04's archive has 470
+    assert "upgrade Ubuntu to 18.04 (16.04 -> 18.04) first: " in text and "once more" not in text
+    assert text.endswith("sudo do-release-upgrade; then sudo apt-get update && sudo apt-get "
+                         "install -y nvidia-driver-470 && sudo reboot (need 470.42.01 or newer)")
+    bionic = OsFacts(id="ubuntu", version_id="18.04", family="debian")
+    assert "repos/ubuntu1804" in fixes.nvidia_driver(bionic, min_version="530.30.02")
+    later = fixes.nvidia_driver(bionic, min_version="535.54.03")  # ubuntu1804 stops at 530
+    assert later.index("(18.04 -> 20.04)") < later.index("nvidia-driver-535")
+
+
+def test_retired_debian_repositories_upgrade_debian_one_release_at_a_time():
+    buster = OsFacts(id="debian", version_id="10", family="debian")
+    assert "repos/debian10/" in fixes.nvidia_driver(buster, min_version="550.54.14")
+    text = fixes.nvidia_driver(buster, min_version="570.26")  # debian10: 550, debian11: 560
+    assert text.startswith("NVIDIA's debian10 repository stops at driver branch 550 (its last "
+                           "CUDA was 12.4), below the 570 needed: upgrade Debian to 12 ")
+    first = text.index("s#buster/updates#bullseye-security#; s/buster/bullseye/g")
+    second = text.index("s#bullseye/updates#bookworm-security#; s/bullseye/bookworm/g")
+    assert first < second < text.index("repos/debian12/") < text.index("cuda-drivers")
+    assert text.count("sudo apt-get -y full-upgrade && sudo reboot; then ") == 2
+    bullseye = OsFacts(id="debian", version_id="11", family="debian")
+    assert "repos/debian11/" in fixes.nvidia_driver(bullseye, min_version="560.28.03")
+    assert "(11 -> 12) first" in fixes.nvidia_driver(bullseye, min_version="570.26")
+
+
+def test_retired_rhel7_repository_moves_centos7_to_el8_first():
+    text = fixes.nvidia_driver(CENTOS7, min_version="570.26")
+    assert text.startswith("NVIDIA's rhel7 repository stops at driver branch 550 (its last CUDA "
+                           "was 12.4), below the 570 needed: upgrade CentOS 7 to an EL8 release")
+    assert "reinstall Rocky Linux, AlmaLinux or RHEL 8 or 9" in text and "ELevate" in text
+    elevate = text.index("leapp-data-almalinux && sudo leapp preupgrade && sudo leapp upgrade")
+    assert text.index("el7.repo.almalinux.org") < elevate
+    assert elevate < text.index("sudo dnf module install -y nvidia-driver:latest-dkms")
+    assert "nvidia-driver-latest-dkms" not in text  # the EL7 flavour stops at 550
+    assert text.endswith("(need 570.26 or newer)")
+    rhel = fixes.nvidia_driver(OsFacts(id="rhel", version_id="7.9", family="rhel"),
+                               min_version="555.42.02")
+    assert "upgrade RHEL 7 to RHEL 8 in place with Leapp first" in rhel
+    assert rhel.index("sudo yum install -y leapp-upgrade") < rhel.index("sudo dnf module")
+
+
+def test_centos7_within_the_rhel7_repository_keeps_todays_command():
+    assert fixes.nvidia_driver(CENTOS7, min_version="550.54.14") == (
+        "sudo yum install -y yum-utils epel-release dkms && sudo yum-config-manager --add-repo "
+        f"{EL7_REPO} && sudo yum install -y nvidia-driver-latest-dkms && sudo reboot "
+        "(need 550.54.14 or newer)")
+    assert "leapp" not in fixes.nvidia_driver(CENTOS7)
+
+
+def test_retired_repository_table_names_repositories_the_routes_use():
+    used = {*fixes.CUDA_REPO_UBUNTU.values(), *fixes.CUDA_REPO_DEBIAN.values(), "rhel7"}
+    assert set(fixes.CUDA_REPO_LAST) <= used
+    for branch, last_cuda in fixes.CUDA_REPO_LAST.values():
+        assert branch in fixes.NVIDIA_BRANCH_PACKAGED and last_cuda.count(".") == 1
+    assert sorted(fixes.CUDA_REPO_DEBIAN, key=int) == fixes.DEBIAN_RELEASES
+    # The newest release of each family is still served, so an upgrade always has a target.
+    assert fixes.CUDA_REPO_UBUNTU[fixes.UBUNTU_LTS[-1]] not in fixes.CUDA_REPO_LAST
+    assert fixes.CUDA_REPO_DEBIAN[fixes.DEBIAN_RELEASES[-1]] not in fixes.CUDA_REPO_LAST
+
+
 @pytest.mark.parametrize("name,cap", [
     ("NVIDIA A100-SXM4-40GB", "8.0"), ("A100-SXM4-40GB", "8.0"), ("Tesla V100-SXM2-16GB", "7.0"),
     ("Tesla P100-PCIE-16GB", "6.0"), ("NVIDIA H100 80GB HBM3", "9.0"), ("NVIDIA H100", "9.0"),

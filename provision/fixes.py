@@ -369,19 +369,29 @@ def _cuda_repo_apt(repo: str, need: str) -> str:
             f"cuda-drivers && sudo reboot{need}")
 
 
+def _apt_repo_route(release: str, min_version: str | None, need: str, chain: list[str],
+                    branches: dict[str, int], repos: dict[str, str],
+                    upgrade: Callable[[str, str, str], str],
+                    driver: Callable[[str, str | None, str], str]) -> str:
+    """NVIDIA's CUDA repository for `release`; or, where NVIDIA retired that repository below
+    the branch needed, the release upgrade first and then the command of the release it ends on
+    (the first later one whose archive or repository carries the branch)."""
+    wanted = _branch(min_version)
+    why = _retired_repo(repos[release], wanted)
+    target = _first_after(chain, release, lambda r: _carries(
+        branches.get(r), repos[r], wanted or 0)) if why else None
+    if target:
+        return upgrade(why, release, target) + driver(target, min_version, need)
+    return _cuda_repo_apt(repos[release], need)
+
+
 def _ubuntu_driver(version: str, min_version: str | None, need: str) -> str:
     branch = UBUNTU_DRIVER_BRANCH.get(version)
     wanted = _branch(min_version)
     if version in CUDA_REPO_UBUNTU and (branch is None or (wanted and wanted > branch)):
         # The release's own archive has no branch new enough (or no nvidia-driver-XXX at all).
-        repo = CUDA_REPO_UBUNTU[version]
-        why = _retired_repo(repo, wanted)
-        target = _first_after(UBUNTU_LTS, version, lambda v: _carries(
-            UBUNTU_DRIVER_BRANCH.get(v), CUDA_REPO_UBUNTU[v], wanted or 0)) if why else None
-        if target:
-            return (_ubuntu_upgrade_first(why, version, target)
-                    + _ubuntu_driver(target, min_version, need))
-        return _cuda_repo_apt(repo, need)
+        return _apt_repo_route(version, min_version, need, UBUNTU_LTS, UBUNTU_DRIVER_BRANCH,
+                               CUDA_REPO_UBUNTU, _ubuntu_upgrade_first, _ubuntu_driver)
     if branch is not None and wanted and (_major(version) or 0) >= 22:
         # `ubuntu-drivers install nvidia:580` (the form in Ubuntu Server's "Install NVIDIA
         # drivers" how-to). The driver argument came in ubuntu-drivers-common 1:0.8.4 (20.10,
@@ -421,14 +431,8 @@ def _debian_driver(version: str, min_version: str | None, need: str) -> str:
     branch = DEBIAN_DRIVER_BRANCH.get(major)
     wanted = _branch(min_version)
     if major in CUDA_REPO_DEBIAN and (branch is None or (wanted and wanted > branch)):
-        repo = CUDA_REPO_DEBIAN[major]
-        why = _retired_repo(repo, wanted)
-        target = _first_after(DEBIAN_RELEASES, major, lambda m: _carries(
-            DEBIAN_DRIVER_BRANCH.get(m), CUDA_REPO_DEBIAN[m], wanted or 0)) if why else None
-        if target:
-            return (_debian_upgrade_first(why, major, target)
-                    + _debian_driver(target, min_version, need))
-        return _cuda_repo_apt(repo, need)
+        return _apt_repo_route(major, min_version, need, DEBIAN_RELEASES, DEBIAN_DRIVER_BRANCH,
+                               CUDA_REPO_DEBIAN, _debian_upgrade_first, _debian_driver)
     components = DEBIAN_NONFREE.get(major, "contrib non-free non-free-firmware")
     return (f"enable the {components} components in /etc/apt/sources.list, then sudo apt-get "
             f"update && sudo apt-get install -y linux-headers-$(uname -r) nvidia-driver && "

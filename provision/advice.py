@@ -78,6 +78,11 @@ class Machine:
     def has_gpu(self) -> bool:
         return bool(self.capabilities) or self.unknown_gpus > 0
 
+    @property
+    def driver_ceiling(self) -> int | None:
+        """The newest driver branch every known GPU runs (tables.LAST_DRIVER_BRANCH)."""
+        return tables.driver_branch_ceiling(self.capabilities)
+
 
 @dataclass
 class TorchAdvice:
@@ -144,15 +149,22 @@ def driver_need(build: TorchBuild) -> tuple[str | None, str | None]:
     return native, floor
 
 
-def _driver_verdict(build: TorchBuild, driver: str | None) -> tuple[bool, bool, str]:
-    """(runs, through minor compat, reason when it does not)."""
+def _driver_verdict(build: TorchBuild, driver: str | None,
+                    ceiling: int | None = None) -> tuple[bool, bool, str]:
+    """(runs, through minor compat, reason when it does not). Without a driver, the build is
+    judged by the driver upgrade the advice names, which stops at the GPUs' last branch."""
     if build.cuda is None:
         return True, False, ""
     native, floor = driver_need(build)
     if native is None:
         return False, False, f"CUDA {build.cuda}'s minimum driver is unknown"
+    if driver is None and ceiling and _v(native)[0] > ceiling:
+        if floor and _v(floor)[0] <= ceiling:
+            return True, True, ""
+        return False, False, (f"CUDA {build.cuda} needs driver {floor or native}, past branch "
+                              f"{ceiling}, the last for these GPUs")
     if driver is None:
-        return True, False, ""  # judged by the driver upgrade the advice names
+        return True, False, ""
     have = _v(driver)
     if have >= _v(native):
         return True, False, ""
@@ -183,7 +195,8 @@ def _reasons(build: TorchBuild, machine: Machine, *, ignore_driver: bool = False
              ignore_python: bool = False) -> tuple[list[str], bool]:
     """(every reason `build` does not fit, whether it would run through minor compat)."""
     reasons: list[str] = []
-    runs, minor, why = _driver_verdict(build, None if ignore_driver else machine.driver)
+    runs, minor, why = _driver_verdict(build, None if ignore_driver else machine.driver,
+                                       machine.driver_ceiling)
     if not runs:
         reasons.append(why)
     if (gpu := _gpu_verdict(build, machine, minor)):
@@ -227,7 +240,9 @@ def advise(machine: Machine, python_cmd: str = "python3") -> TorchAdvice:
         steps.append(f"{machine.unknown_gpus} GPU(s) of unknown compute capability: kernels "
                      "for them are not checked")
     if machine.has_gpu and machine.driver is None:
-        steps.append("no NVIDIA driver answered: builds are judged by their own driver need")
+        last = machine.driver_ceiling
+        steps.append("no NVIDIA driver answered: builds are judged by their own driver need"
+                     + (f", up to branch {last}, the GPUs' last" if last else ""))
     chosen, minor = _newest_fit(machine)
     rejected_release = ""
     for build in _candidates(machine):
@@ -245,16 +260,27 @@ def advise(machine: Machine, python_cmd: str = "python3") -> TorchAdvice:
     if chosen is not None:
         advice.command = install_command(chosen, python_cmd)
         native, _ = driver_need(chosen)
-        how = (f"runs on driver {machine.driver} through CUDA minor-version compatibility "
+        on = machine.driver or f"branch {machine.driver_ceiling}, the GPUs' last,"
+        how = (f"runs on driver {on} through CUDA minor-version compatibility "
                f"(CUDA {chosen.cuda} wants {native}): no PTX JIT of newer code"
                if minor else "runs natively" if chosen.cuda else "CPU build")
         if minor and len(machine.capabilities) > 1:
             how += "; multi-GPU libraries (NCCL) may need the full driver"
         steps.append(f"chosen: torch {label(chosen)}, {how}")
         if machine.has_gpu and machine.driver is None and chosen.cuda:
-            advice.upgrades.append(fixes.nvidia_driver(machine.os, min_version=native))
+            advice.upgrades.append(fixes.nvidia_driver(
+                machine.os, min_version=_driver_to_ask(chosen, machine),
+                max_branch=machine.driver_ceiling))
     _add_upgrade_path(advice, machine)
     return advice
+
+
+def _driver_to_ask(build: TorchBuild, machine: Machine) -> str | None:
+    """The driver an upgrade asks for: the one that runs `build` natively or, where that is past
+    the GPUs' last branch, the minor-version compatibility floor (_driver_verdict)."""
+    native, floor = driver_need(build)
+    ceiling = machine.driver_ceiling
+    return floor if ceiling and native and floor and _v(native)[0] > ceiling else native
 
 
 def _python_upgrade(build: TorchBuild) -> tuple[str, list[str]]:
@@ -305,8 +331,9 @@ def _add_upgrade_path(advice: TorchAdvice, machine: Machine) -> None:
     commands: list[str] = []
     words = []
     if what in ("driver", "both"):
-        native, _ = driver_need(build)
-        commands.append(fixes.nvidia_driver(machine.os, min_version=native))
+        native = _driver_to_ask(build, machine)
+        commands.append(fixes.nvidia_driver(machine.os, min_version=native,
+                                            max_branch=machine.driver_ceiling))
         words.append(f"the driver (to {native} or newer)")
     if what in ("python", "both"):
         py_words, py_commands = _python_upgrade(build)
@@ -344,6 +371,11 @@ def gpu_capabilities(facts: Facts) -> tuple[list[str], int]:
         caps.append(cap) if cap else None
         unknown += cap is None
     return caps, unknown
+
+
+def driver_ceiling(facts: Facts) -> int | None:
+    """The newest driver branch every GPU `facts` knows of runs, or None (no limit)."""
+    return tables.driver_branch_ceiling(gpu_capabilities(facts)[0])
 
 
 def glibc_for(os_: OsFacts) -> str | None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
 
+from provision import tables
 from provision.facts import OsFacts
 
 OsLike = OsFacts | str
@@ -164,6 +165,53 @@ NVIDIA_BRANCH_PACKAGED: dict[int, date] = {
     590: date(2025, 12, 5), 595: date(2026, 3, 5),
 }
 
+# What installs a GPU generation's last driver branch (tables.LAST_DRIVER_BRANCH) where the
+# usual package moved past it. A branch or release not listed gets words (no package verified).
+# RPM Fusion: last branch -> (kmod package, CUDA package, the day the legacy series split off).
+# 580: rpmfusion/xorg-x11-drv-nvidia-580xx (%package cuda; %changelog "Initial commit for
+# xorg-x11-drv-nvidia-580xx", 2025-12-20) and rpmfusion/nvidia-580xx-kmod (akmod-nvidia-580xx,
+# first built 2025-12-23; it "Provides and Obsoletes akmod-nvidia <= 580.x.x"). 470:
+# rpmfusion/xorg-x11-drv-nvidia-470xx ("Extracted to a separate legacy LTS branch", 2021-10-29)
+# and rpmfusion/nvidia-470xx-kmod. A Fedora release that reached end of life before the next
+# branch was packaged (NVIDIA_BRANCH_PACKAGED) keeps akmod-nvidia at the last branch or older.
+RPMFUSION_LEGACY: dict[int, tuple[str, str, date]] = {
+    470: ("akmod-nvidia-470xx", "xorg-x11-drv-nvidia-470xx-cuda", date(2021, 10, 29)),
+    580: ("akmod-nvidia-580xx", "xorg-x11-drv-nvidia-580xx-cuda", date(2025, 12, 23)),
+}
+# NVIDIA's Debian/Ubuntu repositories: from 590 on, one cuda-drivers package follows the newest
+# branch and "version locking (pinning) packages" hold a branch, to be installed before the
+# driver (NVIDIA Driver Installation Guide, "Recent Updates": "cuda-drivers-580 will be removed";
+# its Ubuntu section: "apt install nvidia-driver-pinning-<branch>", then "apt install
+# cuda-drivers" for the proprietary modules). Branches whose pinning package is seen in use:
+# 580 (`apt install nvidia-driver-pinning-580` on Ubuntu 24.04 in a DGX Station guide, index file
+# 71067677154; before cuda-drivers from NVIDIA's debian repository in an install script, index
+# file 55007660587). The old cuda-drivers-580 is no pin: on Debian it pulled in 590 components
+# (forums.developer.nvidia.com/t/353805). Whether ubuntu2004's repository, which NVIDIA may have
+# stopped before 590, has the pinning package: not verified (if not, apt stops before installing
+# anything, where a plain cuda-drivers could install a branch past 580).
+APT_PINNING_BRANCHES = (580,)
+# NVIDIA's RHEL 8/9 repositories: module stream <branch>-dkms holds a branch ("XXX and XXX-dkms
+# streams lock driver updates to the specified driver branch", NVIDIA/yum-packaging-dkms-nvidia
+# README). EL release -> branches whose stream is seen in use: 580-dkms on EL8 and EL9
+# (NVIDIA/ansible-role-nvidia-driver PR 89: "Branch 580 is present in EL8 and EL9 NVIDIA module
+# streams"; `dnf module install nvidia-driver:580-dkms` for a GTX 1080 Ti on EL9 in public notes,
+# index file 54096534683), 470-dkms on EL8 (Rocky 8 and cuda-rhel8 images for Tesla K80s, index
+# files 22583102114 and 39860435431); 470-dkms on EL9: not verified.
+EL_DKMS_STREAMS: dict[int, tuple[int, ...]] = {8: (470, 580), 9: (580,)}
+# EL10 has no module streams; a branch is held with dnf's versionlock plugin (NVIDIA Driver
+# Installation Guide, "Version locking": python3-dnf-plugin-versionlock; its table "Open GPU
+# kernel module installation", RHEL 10, "Install a specific branch": `dnf versionlock
+# \*nvidia\*580\*`), and the proprietary modules that pre-Turing GPUs need come from
+# kmod-nvidia-latest-dkms with nvidia-driver and nvidia-driver-cuda, all three held by that lock
+# (a Rocky Linux 10 guide for Maxwell/Pascal/Volta gives exactly these commands, index file
+# 70447921061; cuda-drivers is not, its name lacks "nvidia"). An older branch there: not verified.
+EL10_LOCKED_BRANCHES = (580,)
+# Debian release -> the package of an older branch where nvidia-driver moved past it: bookworm's
+# nvidia-tesla-470-driver, "the last driver series supporting GPUs based on the Kepler
+# architecture" (packages.debian.org/nvidia-tesla-470-driver: bullseye, bookworm; not found for
+# trixie).
+DEBIAN_LEGACY_DRIVER: dict[tuple[str, int], str] = {("12", 470): "nvidia-tesla-470-driver"}
+
 
 def _parts(os_: OsLike) -> tuple[str, str | None, str]:
     """(family, os-release id, version major[.minor] as os-release writes it)."""
@@ -211,25 +259,57 @@ def _branch(version: str | None) -> int | None:
     return int(head) if head.isdigit() else None
 
 
-def nvidia_driver(os_: OsLike, runfile: bool = False, min_version: str | None = None) -> str:
-    """How to install (or upgrade to) NVIDIA's proprietary driver on this release."""
+def nvidia_driver(os_: OsLike, runfile: bool = False, min_version: str | None = None,
+                  max_branch: int | None = None) -> str:
+    """How to install (or upgrade to) NVIDIA's proprietary driver on this release. `max_branch`
+    is the newest branch the machine's GPUs run (tables.driver_branch_ceiling): every route then
+    installs that branch, not the newest, and a need above it gets words (no driver runs both)."""
     family, distro, version = _parts(os_)
     need = f" (need {min_version} or newer)" if min_version else ""
+    wanted = _branch(min_version)
+    if max_branch and wanted and wanted > max_branch:
+        return (f"no NVIDIA driver runs both: driver branch {max_branch} is the last for "
+                f"{_generation(max_branch)} GPUs, and {min_version} or newer is needed")
     if runfile:
         return ("stop the display manager, then run NVIDIA's CUDA runfile, which installs its "
-                f"driver: sudo systemctl isolate multi-user.target && sudo sh cuda_*.run{need}")
+                f"driver: sudo systemctl isolate multi-user.target && sudo sh cuda_*.run"
+                f"{_runfile_limit(max_branch)}{need}")
     if family == "fedora":
-        first = _fedora_upgrade_first(version, min_version) if distro == "fedora" else ""
-        return (f"{first}sudo dnf install -y https://mirrors.rpmfusion.org/nonfree/fedora/"
-                "rpmfusion-nonfree-release-$(rpm -E %fedora).noarch.rpm && "
-                f"sudo dnf install -y akmod-nvidia xorg-x11-drv-nvidia-cuda && sudo reboot{need}")
+        return _fedora_driver(_major(version) if distro == "fedora" else None, min_version, need,
+                              max_branch)
     if family == "rhel":
-        return _rhel_driver(_major(version), need, distro, _branch(min_version))
+        return _rhel_driver(_major(version), need, distro, wanted, max_branch)
     if family == "debian":
         if distro == "ubuntu" or (isinstance(os_, str) and not version):
-            return _ubuntu_driver(version, min_version, need)
-        return _debian_driver(version, min_version, need)
+            return _ubuntu_driver(version, min_version, need, max_branch)
+        return _debian_driver(version, min_version, need, max_branch)
     return f"install NVIDIA's proprietary driver from nvidia.com/drivers{need}"
+
+
+def _generation(branch: int) -> str:
+    return next(name for _, last, name in tables.LAST_DRIVER_BRANCH if last == branch)
+
+
+def _last_branch_words(branch: int, need: str) -> str:
+    """Where no package of a GPU generation's last branch is known for this release."""
+    return (f"install NVIDIA driver branch {branch}, the last for {_generation(branch)} GPUs, "
+            f"from nvidia.com/drivers (no package holding that branch is known here for this "
+            f"release){need}")
+
+
+def _runfile_limit(cap: int | None) -> str:
+    """Which CUDA runfiles bundle a driver the GPUs run: CUDA_MIN_DRIVER names the driver each
+    CUDA release brings."""
+    if not cap:
+        return ""
+    newest = max((c for c, d in tables.CUDA_MIN_DRIVER.items() if (_branch(d) or 0) <= cap),
+                 key=tables.version_tuple)
+    return (f" (a runfile of CUDA {newest} or older: newer ones bring a driver past branch "
+            f"{cap}, the last for {_generation(cap)} GPUs)")
+
+
+def _capped(branch: int | None, cap: int | None) -> int | None:
+    return min(branch, cap) if branch is not None and cap else branch
 
 
 def _first_after(chain: list[T], current: T, carries: Callable[[T], bool]) -> T | None:
@@ -269,63 +349,132 @@ def _carries(branch: int | None, repo: str, wanted: int) -> bool:
     return (branch is not None and branch >= wanted) or ceiling is None or ceiling >= wanted
 
 
-def _fedora_upgrade_first(version: str, min_version: str | None) -> str:
+def _fedora_driver(release: int | None, min_version: str | None, need: str,
+                   cap: int | None) -> str:
+    """RPM Fusion's driver; for GPUs whose last branch is `cap`, its legacy series, or
+    akmod-nvidia where the release's repositories stopped before the branch after `cap`."""
+    if cap and cap not in RPMFUSION_LEGACY:
+        return _last_branch_words(cap, need)
+    first, target = _fedora_upgrade_first(release, min_version, cap)
+    packages, note = "akmod-nvidia xorg-x11-drv-nvidia-cuda", ""
+    if cap and _froze_below(target, cap):
+        note = (f" (Fedora {target} reached end of life before driver branch "
+                f"{_next_branch(cap)}, the first without {_generation(cap)} GPUs, was packaged: "
+                "its akmod-nvidia stays on an older branch)")
+    elif cap:
+        packages = " ".join(RPMFUSION_LEGACY[cap][:2])
+    return (f"{first}sudo dnf install -y https://mirrors.rpmfusion.org/nonfree/fedora/"
+            "rpmfusion-nonfree-release-$(rpm -E %fedora).noarch.rpm && "
+            f"sudo dnf install -y {packages} && sudo reboot{need}{note}")
+
+
+def _next_branch(cap: int) -> int:
+    return min(b for b in NVIDIA_BRANCH_PACKAGED if b > cap)
+
+
+def _froze_below(release: int | None, cap: int) -> bool:
+    """Whether Fedora `release` reached end of life before the branch after `cap` was packaged,
+    so its akmod-nvidia never went past `cap`."""
+    return FEDORA_EOL.get(release or 0, date.max) < NVIDIA_BRANCH_PACKAGED[_next_branch(cap)]
+
+
+def _rpmfusion_holds(release: int, cap: int | None) -> bool:
+    """Whether Fedora `release`'s RPM Fusion repositories have a driver of branch `cap` or older
+    (always, without a cap): akmod-nvidia frozen below it, or the legacy series, which came after
+    the next branch (the days between, neither)."""
+    return (not cap or _froze_below(release, cap)
+            or FEDORA_EOL.get(release, date.max) > RPMFUSION_LEGACY[cap][2])
+
+
+def _fedora_upgrade_first(release: int | None, min_version: str | None,
+                          cap: int | None = None) -> tuple[str, int | None]:
     """The release upgrade an end-of-life Fedora needs before RPM Fusion can deliver the driver
-    branch `min_version` belongs to, or "" when its repositories were still updated when that
+    branch `min_version` belongs to (and, with a `cap`, a package that holds the GPUs' last
+    branch), and the release it ends on; "" when its repositories were still updated when that
     branch was packaged. Ubuntu, Debian and RHEL 7 get newer branches from NVIDIA's CUDA
     repository until NVIDIA retires it (CUDA_REPO_LAST; their routes below)."""
-    release, wanted = _major(version), _branch(min_version)
+    wanted = _branch(min_version)
     eol = FEDORA_EOL.get(release or 0)
     known = max((b for b in NVIDIA_BRANCH_PACKAGED if wanted and b <= wanted), default=None)
     packaged = NVIDIA_BRANCH_PACKAGED.get(known or 0)
-    if release is None or eol is None or packaged is None or packaged < eol:
-        return ""
+
+    def carries(n: int) -> bool:
+        return packaged is None or FEDORA_EOL.get(n, date.max) > packaged
+
+    def fits(n: int) -> bool:
+        return carries(n) and _rpmfusion_holds(n, cap)
+
+    if release is None or eol is None or fits(release):
+        return "", release
     # The first release still updated when the branch was packaged (or one with no EOL yet).
-    target = _first_after([*sorted(FEDORA_EOL), max(FEDORA_EOL) + 1], release,
-                          lambda n: FEDORA_EOL.get(n, date.max) > packaged) or release
+    target = _first_after([*sorted(FEDORA_EOL), max(FEDORA_EOL) + 1], release, fits) or release
     # dnf system-upgrade goes at most two releases at a time (N to N+2: FESCo ticket 1534,
     # pagure.io/fesco/issue/1534, made skip-one-release upgrades supported).
     steps = [*range(release + 2, target, 2), target] if target > release + 2 else [target]
-    when = f" ({packaged.isoformat()})" if known == wanted else ""
     again = (f" (after that reboot, repeat the last two commands with --releasever="
              f"{', '.join(map(str, steps[1:]))} until Fedora {target} or newer)"
              if len(steps) > 1 else "")
+    if not carries(release):
+        when = f" ({packaged.isoformat()})" if known == wanted else ""
+        why = (f"before NVIDIA driver branch {wanted} was packaged for Fedora{when}, so its "
+               "repositories never carried it")
+    else:  # cap is set: the release ended between the next branch and the legacy series
+        nxt = _next_branch(cap)
+        why = (f"after driver branch {nxt}, the first without {_generation(cap)} GPUs, was "
+               f"packaged for Fedora ({NVIDIA_BRANCH_PACKAGED[nxt].isoformat()}) and before "
+               f"RPM Fusion's {cap}xx legacy packages ({RPMFUSION_LEGACY[cap][2].isoformat()}), "
+               f"so its repositories hold no driver of branch {cap} or older")
     return _upgrade_first(
-        f"Fedora {release} reached end of life on {eol.isoformat()}, before NVIDIA driver "
-        f"branch {wanted} was packaged for Fedora{when}, so its repositories never carried it",
+        f"Fedora {release} reached end of life on {eol.isoformat()}, {why}",
         "Fedora", "sudo dnf install -y dnf-plugin-system-upgrade && "
         f"sudo dnf system-upgrade download --releasever={steps[0]} && "
-        f"sudo dnf system-upgrade reboot{again}")
+        f"sudo dnf system-upgrade reboot{again}"), target
 
 
 def _rhel_driver(major: int | None, need: str, distro: str | None = None,
-                 wanted: int | None = None) -> str:
+                 wanted: int | None = None, cap: int | None = None) -> str:
     repo = (f"{CUDA_REPOS}/rhel$(rpm -E %rhel)/$(uname -m)/cuda-rhel$(rpm -E %rhel).repo")
     if major is not None and major <= 7:
         why = _retired_repo("rhel7", wanted)
         if why:
-            return _el7_upgrade_first(why, distro) + _rhel_driver(8, need)
+            return _el7_upgrade_first(why, distro) + _rhel_driver(8, need, cap=cap)
         # EL7: yum, no module streams; the rhel7 repository ships the nvidia-driver-latest-dkms
         # flavour (NVIDIA/yum-packaging-nvidia-driver README, "RHEL7 flavor: latest-dkms";
-        # CUDA Installation Guide for Linux <= 12.x, RHEL 7 section).
+        # CUDA Installation Guide for Linux <= 12.x, RHEL 7 section). It stops at 550
+        # (CUDA_REPO_LAST), which every GPU from Maxwell on runs; Kepler's 470 is the
+        # nvidia-driver-branch-470 flavour ("XXX flavors lock driver updates to the specified
+        # driver branch", NVIDIA's guide-rhel7 for yum-packaging-nvidia-driver; installed by
+        # name on CentOS 7 in public images and the slurm charm docs "for the Kepler GPUs").
+        package = "nvidia-driver-latest-dkms"
+        if cap and cap < CUDA_REPO_LAST["rhel7"][0]:
+            if cap != 470:
+                return _last_branch_words(cap, need)
+            package = "nvidia-driver-branch-470"
         return (f"sudo yum install -y yum-utils epel-release dkms && sudo yum-config-manager "
-                f"--add-repo {repo} && sudo yum install -y nvidia-driver-latest-dkms && "
+                f"--add-repo {repo} && sudo yum install -y {package} && "
                 f"sudo reboot{need}")
     if major is not None and major >= 10:
         # EL10 has no DNF module streams: NVIDIA's Driver Installation Guide ("Kernel Modules",
         # table "Open GPU kernel module installation", r590+) gives `dnf install nvidia-open`
-        # for RHEL/Rocky/Alma/Oracle 10 after adding cuda-rhel10.repo (Turing and newer; the
-        # same guide's "Advanced Options" names `dnf install cuda-drivers` for the proprietary
-        # modules that Maxwell/Pascal/Volta need).
-        return (f"sudo dnf config-manager --add-repo {repo} && "
-                f"sudo dnf install -y nvidia-open && sudo reboot{need}")
+        # for RHEL/Rocky/Alma/Oracle 10 after adding cuda-rhel10.repo (Turing and newer). GPUs
+        # with a last branch take the proprietary modules held there (EL10_LOCKED_BRANCHES).
+        if cap and cap not in EL10_LOCKED_BRANCHES:
+            return _last_branch_words(cap, need)
+        install = ("sudo dnf install -y nvidia-open" if not cap else
+                   "sudo dnf install -y python3-dnf-plugin-versionlock && sudo dnf versionlock "
+                   f"add '*nvidia*{cap}*' && sudo dnf install -y nvidia-driver nvidia-driver-cuda "
+                   "kmod-nvidia-latest-dkms")
+        return f"sudo dnf config-manager --add-repo {repo} && {install} && sudo reboot{need}"
     # EL8/9: the latest-dkms module stream (proprietary modules; CUDA Installation Guide for
     # Linux 12.x, RHEL 8/9 "dnf module install nvidia-driver:latest-dkms"). The newer Driver
     # Installation Guide steers Turing and newer GPUs to the open modules
     # (`dnf module enable nvidia-driver:open-dkms && dnf install nvidia-open`); latest-dkms
-    # still covers Maxwell/Pascal/Volta, which the open modules do not.
+    # covers Maxwell/Pascal/Volta only up to 580, so GPUs with a last branch take its stream.
+    if cap and cap not in EL_DKMS_STREAMS.get(major or 9, ()):
+        return _last_branch_words(cap, need)
     return (f"sudo dnf config-manager --add-repo {repo} && "
-            f"sudo dnf module install -y nvidia-driver:latest-dkms && sudo reboot{need}")
+            f"sudo dnf module install -y nvidia-driver:{f'{cap}-dkms' if cap else 'latest-dkms'}"
+            f" && sudo reboot{need}")
 
 
 def _el7_upgrade_first(why: str, distro: str | None) -> str:
@@ -362,17 +511,25 @@ def _el7_upgrade_first(why: str, distro: str | None) -> str:
         "leapp preupgrade stops)")
 
 
-def _cuda_repo_apt(repo: str, need: str) -> str:
+def _cuda_repo_apt(repo: str, need: str, cap: int | None = None) -> str:
     keyring = CUDA_KEYRING.get(repo, CUDA_KEYRING_DEFAULT)
+    drivers = "cuda-drivers"
+    last = CUDA_REPO_LAST.get(repo, (None, ""))[0]
+    if cap and (last is None or last > cap):
+        # A repository that goes past the GPUs' last branch: its pinning package first.
+        if cap not in APT_PINNING_BRANCHES:
+            return _last_branch_words(cap, need)
+        drivers = f"nvidia-driver-pinning-{cap} && sudo apt-get install -y cuda-drivers"
     return (f"wget {CUDA_REPOS}/{repo}/x86_64/{keyring} && sudo dpkg -i {keyring} && "
             "sudo apt-get update && sudo apt-get install -y "
-            f"cuda-drivers && sudo reboot{need}")
+            f"{drivers} && sudo reboot{need}")
 
 
 def _apt_repo_route(release: str, min_version: str | None, need: str, chain: list[str],
                     branches: dict[str, int], repos: dict[str, str],
                     upgrade: Callable[[str, str, str], str],
-                    driver: Callable[[str, str | None, str], str]) -> str:
+                    driver: Callable[[str, str | None, str, int | None], str],
+                    cap: int | None = None) -> str:
     """NVIDIA's CUDA repository for `release`; or, where NVIDIA retired that repository below
     the branch needed, the release upgrade first and then the command of the release it ends on
     (the first later one whose archive or repository carries the branch)."""
@@ -381,18 +538,23 @@ def _apt_repo_route(release: str, min_version: str | None, need: str, chain: lis
     target = _first_after(chain, release, lambda r: _carries(
         branches.get(r), repos[r], wanted or 0)) if why else None
     if target:
-        return upgrade(why, release, target) + driver(target, min_version, need)
-    return _cuda_repo_apt(repos[release], need)
+        return upgrade(why, release, target) + driver(target, min_version, need, cap)
+    return _cuda_repo_apt(repos[release], need, cap)
 
 
-def _ubuntu_driver(version: str, min_version: str | None, need: str) -> str:
-    branch = UBUNTU_DRIVER_BRANCH.get(version)
+def _ubuntu_driver(version: str, min_version: str | None, need: str,
+                   cap: int | None = None) -> str:
+    # GPUs with a last branch take it where the archive goes further: nvidia-driver-580 on
+    # 22.04 and 24.04 (UBUNTU_DRIVER_BRANCH); nvidia-driver-470 is in 18.04 to 24.04 (its kernel
+    # modules: packages.ubuntu.com focal-updates, jammy and noble linux-modules-nvidia-470-generic).
+    branch = _capped(UBUNTU_DRIVER_BRANCH.get(version), cap)
     wanted = _branch(min_version)
+    held = wanted or cap  # a branch to name rather than the GPU's default from ubuntu-drivers
     if version in CUDA_REPO_UBUNTU and (branch is None or (wanted and wanted > branch)):
         # The release's own archive has no branch new enough (or no nvidia-driver-XXX at all).
         return _apt_repo_route(version, min_version, need, UBUNTU_LTS, UBUNTU_DRIVER_BRANCH,
-                               CUDA_REPO_UBUNTU, _ubuntu_upgrade_first, _ubuntu_driver)
-    if branch is not None and wanted and (_major(version) or 0) >= 22:
+                               CUDA_REPO_UBUNTU, _ubuntu_upgrade_first, _ubuntu_driver, cap)
+    if branch is not None and held and (_major(version) or 0) >= 22:
         # `ubuntu-drivers install nvidia:580` (the form in Ubuntu Server's "Install NVIDIA
         # drivers" how-to). The driver argument came in ubuntu-drivers-common 1:0.8.4 (20.10,
         # debian/changelog "passing in driver and vendor for the install case"), and reached
@@ -400,7 +562,7 @@ def _ubuntu_driver(version: str, min_version: str | None, need: str) -> str:
         # get the equivalent apt-get line below, which needs no updated ubuntu-drivers-common.
         return (f"sudo apt-get update && sudo ubuntu-drivers install nvidia:{branch} && "
                 f"sudo reboot{need}")
-    if branch is not None and wanted:
+    if branch is not None and held:
         return (f"sudo apt-get update && sudo apt-get install -y nvidia-driver-{branch} && "
                 f"sudo reboot{need}")
     if branch is not None:
@@ -426,16 +588,22 @@ def _ubuntu_upgrade_first(why: str, version: str, target: str) -> str:
         f"sudo do-release-upgrade{again}")
 
 
-def _debian_driver(version: str, min_version: str | None, need: str) -> str:
+def _debian_driver(version: str, min_version: str | None, need: str,
+                   cap: int | None = None) -> str:
     major = str(_major(version) or "")
     branch = DEBIAN_DRIVER_BRANCH.get(major)
+    package = "nvidia-driver"
+    if cap and branch is not None and branch > cap:  # its nvidia-driver went past the GPUs
+        package, branch = DEBIAN_LEGACY_DRIVER.get((major, cap), ""), cap
+        if not package:
+            return _last_branch_words(cap, need)
     wanted = _branch(min_version)
     if major in CUDA_REPO_DEBIAN and (branch is None or (wanted and wanted > branch)):
         return _apt_repo_route(major, min_version, need, DEBIAN_RELEASES, DEBIAN_DRIVER_BRANCH,
-                               CUDA_REPO_DEBIAN, _debian_upgrade_first, _debian_driver)
+                               CUDA_REPO_DEBIAN, _debian_upgrade_first, _debian_driver, cap)
     components = DEBIAN_NONFREE.get(major, "contrib non-free non-free-firmware")
     return (f"enable the {components} components in /etc/apt/sources.list, then sudo apt-get "
-            f"update && sudo apt-get install -y linux-headers-$(uname -r) nvidia-driver && "
+            f"update && sudo apt-get install -y linux-headers-$(uname -r) {package} && "
             f"sudo reboot{need}")
 
 

@@ -6,6 +6,7 @@ Versions are compared as tuples of ints: "410.48" -> (410, 48), "10.0" -> (10, 0
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 
 def version_tuple(text: str | None) -> tuple[int, ...] | None:
@@ -165,6 +166,44 @@ def cuda_knows(cuda: str | None, capability: str) -> bool:
     """Whether CUDA `cuda` (major.minor) postdates GPUs of `capability` (unknown: True)."""
     first = CUDA_FIRST_FOR_CAPABILITY.get(capability)
     return not (cuda and first and version_tuple(cuda) < version_tuple(first))
+
+
+# The last NVIDIA driver branch per GPU generation: (the first compute capability past the
+# generation, its last branch, the generation). GPUs of 7.5 (Turing) and newer have no limit yet.
+# Sources:
+# - Kepler (3.x): 470. "The (Tesla) 470 drivers are the last driver series supporting GPUs based
+#   on the Kepler architecture" (Debian's nvidia-tesla-470-driver description,
+#   packages.debian.org/sid/nvidia-tesla-470-driver).
+# - Maxwell (5.x), Pascal (6.x), Volta (7.0, 7.2): 580. NVIDIA's forum post "Unix Graphics
+#   Feature Deprecation Schedule", as quoted by neowin.net and giznewsdaily.com in July 2025:
+#   "The release 580 series will be the last to support GPUs based on the Maxwell, Pascal, and
+#   Volta architectures";
+#   NVIDIA/ansible-role-nvidia-driver PR 89 (NVIDIA's architecture matrix: R580 the last for them);
+#   a 595 driver on a GTX 1050: "supported through the NVIDIA 580.xx Legacy drivers ... The
+#   595.71.05 NVIDIA driver will ignore this GPU" (NixOS/nixos-hardware issue 1880); RPM Fusion's
+#   580xx package: "not supported by NVIDIA drivers version 590 or newer"
+#   (rpmfusion/xorg-x11-drv-nvidia-580xx, xorg-x11-drv-nvidia-580xx.spec).
+# - Fermi (2.x): 390. A 396 driver on a Tesla M2070: "supported through the NVIDIA 390.xx
+#   Legacy drivers ... The 396.26 NVIDIA driver will ignore this GPU" (fgci-org/ansible-role-cuda
+#   issue 16).
+LAST_DRIVER_BRANCH: tuple[tuple[tuple[int, int], int, str], ...] = (
+    ((3, 0), 390, "Fermi"),
+    ((5, 0), 470, "Kepler"),
+    ((7, 5), 580, "Maxwell, Pascal and Volta"),
+)
+
+
+def last_driver_branch(capability: str | None) -> int | None:
+    """The last driver branch for GPUs of this compute capability, or None (no limit known)."""
+    parts = version_tuple(capability)
+    return next((branch for bound, branch, _ in LAST_DRIVER_BRANCH
+                 if parts and parts[:2] < bound), None)
+
+
+def driver_branch_ceiling(capabilities: Iterable[str]) -> int | None:
+    """The newest NVIDIA driver branch that runs every GPU of these compute capabilities (the
+    lowest last branch among them), or None when none of them has a last branch."""
+    return min(filter(None, map(last_driver_branch, capabilities)), default=None)
 
 
 # PCI device id (vendor 10de) -> compute capability, for names that do not say the model

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from provision import fixes
-from provision.advice import gpu_capabilities
+from provision.advice import driver_ceiling, gpu_capabilities
 from provision.checks.base import CheckResult, check, gpu_capability, gpu_name, has_nvidia_gpu
 from provision.facts import Facts
 from provision.profile import Profile
@@ -51,6 +51,7 @@ def driver(facts: Facts, profile: Profile) -> CheckResult:
     runfile = profile.cuda_installer == "runfile"
     if not has_nvidia_gpu(facts):
         return CheckResult("nvidia.driver", "skip", "No NVIDIA GPU: no driver needed")
+    install = fixes.nvidia_driver(family, runfile, max_branch=driver_ceiling(facts))
     reasons = "; ".join(d.reasons)
     if d.version:
         return CheckResult("nvidia.driver", "pass", f"NVIDIA driver {d.version} (from {d.source})",
@@ -60,8 +61,7 @@ def driver(facts: Facts, profile: Profile) -> CheckResult:
                            "nouveau is loaded instead of NVIDIA's driver",
                            detail="CUDA needs NVIDIA's proprietary driver; the open nouveau "
                                   f"driver holds the GPU. {reasons}",
-                           fix=f"{fixes.blacklist_nouveau(family)}; then "
-                               f"{fixes.nvidia_driver(family, runfile)}")
+                           fix=f"{fixes.blacklist_nouveau(family)}; then {install}")
     if _module_blocked(facts):
         return CheckResult("nvidia.driver", "fail",
                            "NVIDIA module installed but not loaded: Secure Boot refuses the "
@@ -70,11 +70,10 @@ def driver(facts: Facts, profile: Profile) -> CheckResult:
     if d.module_installed is False or not d.nvidia_module_loaded:
         what = "not installed" if d.module_installed is False else "not loaded"
         return CheckResult("nvidia.driver", "fail", f"NVIDIA driver {what}", detail=reasons,
-                           fix=fixes.nvidia_driver(family, runfile))
+                           fix=install)
     return CheckResult("nvidia.driver", "fail", "NVIDIA module loaded but the driver does not "
                        "answer", detail=reasons,
-                       fix="sudo reboot; if it persists, reinstall: "
-                           + fixes.nvidia_driver(family, runfile))
+                       fix="sudo reboot; if it persists, reinstall: " + install)
 
 
 @check("nvidia.nouveau")

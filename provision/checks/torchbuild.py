@@ -39,13 +39,15 @@ def _with_reasoning(text: str, facts: Facts) -> str:
 def _likely_reason(facts: Facts) -> tuple[str, str]:
     """(most likely reason CUDA is unusable, its fix), reading the other facts."""
     t, d, family = facts.torch, facts.driver, facts.os
+    ceiling = advice.driver_ceiling(facts)
     if not t.cuda:
         return "this torch is a CPU-only build", _torch_fix(facts)
     if not has_nvidia_gpu(facts):
         return "there is no NVIDIA GPU", "run on a machine with an NVIDIA GPU"
     if d.nouveau_loaded:
         return ("nouveau holds the GPU instead of NVIDIA's driver",
-                f"{fixes.blacklist_nouveau(family)}; then {fixes.nvidia_driver(family)}")
+                f"{fixes.blacklist_nouveau(family)}; then "
+                f"{fixes.nvidia_driver(family, max_branch=ceiling)}")
     if not d.version:
         return "the NVIDIA driver is not loaded", "see nvidia.driver above"
     need = tables.min_driver_for_cuda(t.cuda)
@@ -53,8 +55,8 @@ def _likely_reason(facts: Facts) -> tuple[str, str]:
     lowest = floor or need
     if lowest and tables.version_tuple(d.version) < tables.version_tuple(lowest):
         return (f"driver {d.version} is too old for torch's CUDA {t.cuda} runtime",
-                f"{fixes.nvidia_driver(family, min_version=lowest)}; or keep the driver and "
-                f"install the torch build it runs: {_torch_fix(facts)}")
+                f"{fixes.nvidia_driver(family, min_version=lowest, max_branch=ceiling)}; "
+                f"or keep the driver and install the torch build it runs: {_torch_fix(facts)}")
     if t.init_warning:
         return t.init_warning.splitlines()[0], "read torch's message above"
     return ("unknown", "python3 -c 'import torch; torch.zeros(1).cuda()' shows the CUDA error")

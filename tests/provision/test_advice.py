@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from provision import fixes
 from provision.advice import Machine, advise, required_glibc
 from provision.facts import OsFacts
 from provision.torch_releases import TORCH_BUILDS
@@ -147,6 +148,41 @@ def test_fedora29_gtx750ti_upgrade_path_upgrades_fedora_before_rpm_fusion():
     assert driver.index("system-upgrade") < driver.index("akmod-nvidia")
     assert "uv venv --seed --python 3.10" in python and install.startswith("python -m pip")
     assert "conda" not in answer.fix()
+
+
+def test_gtx1050_fedora29_upgrade_route_never_installs_a_driver_past_580():
+    # The seed machine: Pascal's last branch is 580. Its route ends on Fedora 39, whose
+    # repositories stopped (2024-11-26) before 590 was packaged (2025-12-05), so akmod-nvidia
+    # there is older than 590; the fix says why instead of naming a 580xx package Fedora 39
+    # never had.
+    seed = advise(Machine(driver="410.48", capabilities=("6.1",), python="3.7.1", os=FEDORA29,
+                          glibc="2.28"))
+    driver = seed.better_commands[0]
+    assert "until Fedora 39 or newer" in driver
+    assert fixes.FEDORA_EOL[39] < fixes.NVIDIA_BRANCH_PACKAGED[590]
+    assert driver.endswith("akmod-nvidia xorg-x11-drv-nvidia-cuda && sudo reboot (need "
+                           "560.28.03 or newer) (Fedora 39 reached end of life before driver "
+                           "branch 590, the first without Maxwell, Pascal and Volta GPUs, was "
+                           "packaged: its akmod-nvidia stays on an older branch)")
+    # The same laptop on a Fedora still updated gets RPM Fusion's 580xx legacy packages.
+    current = advise(Machine(driver="410.48", capabilities=("6.1",), python="3.12.4",
+                             os=OsFacts(id="fedora", version_id="43", family="fedora")))
+    text = " ".join(current.upgrades + current.better_commands)
+    assert "akmod-nvidia-580xx xorg-x11-drv-nvidia-580xx-cuda" in text
+    assert "akmod-nvidia " not in text
+
+
+def test_kepler_driver_upgrade_stops_at_470_through_minor_version_compatibility():
+    # A Tesla K80 (3.7): CUDA 11.8 wants 520 natively, past Kepler's last branch 470; from 450.80.02
+    # it runs through minor-version compatibility, so that is the driver asked for.
+    answer = advise(Machine(driver="418.39", capabilities=("3.7",), python="3.9", os=JAMMY,
+                            glibc="2.35"))
+    assert answer.better.variant == "cu118" and "450.80.02" in answer.better_after
+    assert answer.better_commands[0].startswith("sudo apt-get update && sudo ubuntu-drivers "
+                                                "install nvidia:470 && ")
+    no_driver = advise(Machine(capabilities=("3.7",), python="3.9", os=JAMMY, glibc="2.35"))
+    assert no_driver.build.variant == "cu118" and no_driver.minor_compat
+    assert "nvidia:470" in no_driver.upgrades[0] and "no NVIDIA driver" not in no_driver.fix()
 
 
 def test_cpu_machine_gets_a_cpu_build_and_json_carries_the_reasoning():

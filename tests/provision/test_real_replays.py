@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from provision import tables
 from provision.fixes import CUDA_REPO_LAST, FEDORA_EOL, NVIDIA_BRANCH_PACKAGED
 from provision.torch_releases import TORCH_BUILDS, VARIANT_CUDA, kernels_for
 
@@ -259,6 +260,58 @@ def test_ubuntu1604_titanxp_fix_upgrades_ubuntu_twice_before_the_550_driver():
     assert later.index("16.04 -> 18.04 -> 20.04") < later.index("sudo do-release-upgrade")
     assert later.index("sudo do-release-upgrade") < later.index("repos/ubuntu2004/") \
         < later.index("cuda-drivers") < later.index("pip install torch==2.6.0")
+    # Titan Xp (Pascal): ubuntu2004 is not known to stop below 590, so 580 is pinned first;
+    # ubuntu1604 stops at 465 and keeps its plain command.
+    assert later.index("nvidia-driver-pinning-580 && sudo apt-get install -y cuda-drivers") \
+        < later.index("pip install torch==2.6.0")
+    assert "pinning" not in now
+
+
+def _last_branch(name: str) -> int | None:
+    """The newest driver branch every GPU of the replay runs (its driver's and its bus's)."""
+    facts = doctor(name)["facts"]
+    caps = [g["compute_capability"] for g in facts["driver"]["gpus"]]
+    caps += [tables.compute_capability_for(p.get("name"), p.get("device_id"))
+             for p in facts["pci_gpus"]]
+    return tables.driver_branch_ceiling(filter(None, caps))
+
+
+def test_replays_with_gpus_past_their_last_driver_are_known():
+    assert _last_branch("fedora29-gtx1050-healthy") == 580  # GTX 1050 Mobile, by PCI id
+    assert _last_branch("rocky86-2xv100-driver515-torch240cu118") == 580  # V100
+    assert _last_branch("ubuntu1804-rtx2080ti-driver430-torch131-cpu") is None  # Turing
+
+
+@pytest.mark.parametrize("name", replay_names())
+def test_no_fix_installs_a_driver_past_the_gpus_last_branch(name):
+    """GPUs before Turing stop at a driver branch (R580: Maxwell, Pascal, Volta; R470: Kepler).
+    No fix installs the newest driver there: no nvidia-driver:latest-dkms or nvidia-open; no
+    cuda-drivers without the branch's pinning package first, unless from a repository that stops
+    at or below the branch (CUDA_REPO_LAST); no unpinned akmod-nvidia, unless on a Fedora
+    release that reached end of life before the next branch was packaged; no Ubuntu branch
+    past it."""
+    last = _last_branch(name)
+    if last is None:
+        pytest.skip("no GPU here has a last driver branch")
+    after = NVIDIA_BRANCH_PACKAGED[min(b for b in NVIDIA_BRANCH_PACKAGED if b > last)]
+    release = (doctor(name)["facts"]["os"].get("version_id") or "").split(".")[0]
+    for fix in fixes(name):
+        assert "nvidia-driver:latest-dkms" not in fix and "nvidia-open" not in fix, fix
+        for part in fix.split("; or"):
+            for cuda in re.finditer(r"repos/(\w+)/x86_64/\S+ && [^;]*?install -y "
+                                    r"(?:nvidia-driver-pinning-(\d+) && sudo apt-get install "
+                                    r"-y )?cuda-drivers", part):
+                repo, pin = cuda.group(1), cuda.group(2)
+                held = int(pin) if pin else CUDA_REPO_LAST.get(repo, (10**6, ""))[0]
+                assert held <= last, f"{name}: {repo} goes past branch {last}: {part}"
+            for akmod in re.finditer(r"install -y akmod-nvidia(-(\d+)xx)? ", part):
+                on = re.findall(r"until Fedora (\d+)|--releasever=(\d+)", part[:akmod.start()])
+                fedora = int("".join(on[-1]) if on else release)
+                ended = FEDORA_EOL.get(fedora) or after
+                assert int(akmod.group(2) or 0) == last or ended < after, \
+                    f"{name}: Fedora {fedora}'s akmod-nvidia goes past branch {last}: {part}"
+            for branch in re.findall(r"nvidia:(\d+)|nvidia-driver-(\d+) ", part):
+                assert int("".join(branch)) <= last, f"{name}: {part}"
 
 
 def test_fedora29_gtx750ti_fix_upgrades_fedora_then_uses_uv():

@@ -288,3 +288,141 @@ def test_table_rows_of_issue_12():
     assert tables.lookup_by_name(peaks, "NVIDIA H100 80GB HBM3") == (66.9, 989.4)
     assert tables.lookup_by_name(peaks, "NVIDIA H100 PCIe") != (66.9, 989.4)
     assert tables.lookup_by_name(peaks, "NVIDIA H100 NVL") != (66.9, 989.4)
+
+
+# --------------------------------------------------------------- GPUs past their last driver
+# R580 is the last branch for Maxwell, Pascal and Volta, R470 for Kepler
+# (tables.LAST_DRIVER_BRANCH): a route that installs "the newest" driver breaks them.
+PASCAL, KEPLER = tables.driver_branch_ceiling(["6.1"]), tables.driver_branch_ceiling(["3.7"])
+JAMMY_ = OsFacts(id="ubuntu", version_id="22.04", family="debian")
+FOCAL = OsFacts(id="ubuntu", version_id="20.04", family="debian")
+BOOKWORM = OsFacts(id="debian", version_id="12", family="debian")
+ROCKY8 = OsFacts(id="rocky", version_id="8.6", family="rhel")
+RHEL9 = OsFacts(id="rhel", version_id="9.4", family="rhel")
+RHEL10 = OsFacts(id="rhel", version_id="10.0", family="rhel")
+FEDORA43 = OsFacts(id="fedora", version_id="43", family="fedora")
+NEWEST = ("akmod-nvidia ", "nvidia-driver:latest-dkms", "nvidia-open", "ubuntu-drivers install &")
+
+
+def test_last_driver_branch_per_gpu_generation():
+    assert (PASCAL, KEPLER) == (580, 470)
+    assert tables.driver_branch_ceiling(["5.0", "7.0"]) == 580
+    assert tables.driver_branch_ceiling(["3.7", "8.0"]) == 470  # the oldest GPU decides
+    assert tables.driver_branch_ceiling(["7.5", "8.6", "9.0", "12.0"]) is None
+    assert tables.driver_branch_ceiling([]) is None
+
+
+@pytest.mark.parametrize("os_facts,need,pinned", [
+    (FEDORA43, None, "sudo dnf install -y akmod-nvidia-580xx xorg-x11-drv-nvidia-580xx-cuda && "),
+    ("fedora", "560.28.03", "akmod-nvidia-580xx xorg-x11-drv-nvidia-580xx-cuda"),
+    # NVIDIA's repository goes past 580: its pinning package first, then the driver.
+    (FOCAL, "560.28.03", "sudo apt-get install -y nvidia-driver-pinning-580 && "
+                         "sudo apt-get install -y cuda-drivers && sudo reboot"),
+    (BOOKWORM, "560.28.03", "nvidia-driver-pinning-580 && sudo apt-get install -y cuda-drivers"),
+    (JAMMY_, None, "sudo ubuntu-drivers install nvidia:580 && "),
+    (RHEL9, "560.28.03", "sudo dnf module install -y nvidia-driver:580-dkms && "),
+    (RHEL10, None, "sudo dnf install -y python3-dnf-plugin-versionlock && sudo dnf versionlock "
+                   "add '*nvidia*580*' && sudo dnf install -y nvidia-driver nvidia-driver-cuda "
+                   "kmod-nvidia-latest-dkms && sudo reboot"),
+])
+def test_pascal_gets_branch_580_held_on_every_route(os_facts, need, pinned):
+    text = fixes.nvidia_driver(os_facts, min_version=need, max_branch=PASCAL)
+    assert pinned in text
+    assert not any(word in text for word in NEWEST), text
+    assert "sudo apt-get install -y cuda-drivers" not in text.replace(pinned, "")
+
+
+def test_repositories_that_stop_below_the_last_branch_keep_their_command():
+    # ubuntu1604 stops at 465, debian11 at 560, rhel7 at 550: all run Pascal as they are.
+    for os_facts, need in ((XENIAL, "418.39"), (OsFacts(id="debian", version_id="11",
+                                                        family="debian"), "560.28.03"),
+                           (CENTOS7, "550.54.14")):
+        assert fixes.nvidia_driver(os_facts, min_version=need, max_branch=PASCAL) == \
+            fixes.nvidia_driver(os_facts, min_version=need)
+
+
+@pytest.mark.parametrize("os_facts,pinned", [
+    (FEDORA43, "akmod-nvidia-470xx xorg-x11-drv-nvidia-470xx-cuda"),
+    (JAMMY_, "sudo ubuntu-drivers install nvidia:470 && "),
+    (FOCAL, "sudo apt-get install -y nvidia-driver-470 && "),
+    (BOOKWORM, "linux-headers-$(uname -r) nvidia-tesla-470-driver && "),
+    (ROCKY8, "sudo dnf module install -y nvidia-driver:470-dkms && "),
+    (CENTOS7, "sudo yum install -y nvidia-driver-branch-470 && "),
+])
+def test_kepler_gets_branch_470(os_facts, pinned):
+    text = fixes.nvidia_driver(os_facts, max_branch=KEPLER)
+    assert pinned in text and not any(word in text for word in NEWEST), text
+
+
+@pytest.mark.parametrize("os_facts", [RHEL9, RHEL10, OsFacts(id="debian", version_id="13",
+                                                              family="debian")])
+def test_kepler_where_no_package_of_470_is_known_gets_words(os_facts):
+    text = fixes.nvidia_driver(os_facts, max_branch=KEPLER)
+    assert text.startswith("install NVIDIA driver branch 470, the last for Kepler GPUs")
+    assert "sudo" not in text
+
+
+@pytest.mark.parametrize("os_facts", [FEDORA43, FEDORA["29"], FOCAL, JAMMY_, BOOKWORM, RHEL9,
+                                      RHEL10, CENTOS7, XENIAL])
+def test_a_need_past_the_last_branch_is_words_not_a_command(os_facts):
+    # CUDA 13.1 wants 590.44.01; a GTX 1050 stops at 580.
+    text = fixes.nvidia_driver(os_facts, min_version="590.44.01", max_branch=PASCAL)
+    assert text == ("no NVIDIA driver runs both: driver branch 580 is the last for Maxwell, "
+                    "Pascal and Volta GPUs, and 590.44.01 or newer is needed")
+    assert "no NVIDIA driver runs both" in fixes.nvidia_driver(
+        os_facts, runfile=True, min_version="595.45.04", max_branch=PASCAL)
+
+
+@pytest.mark.parametrize("need", [None, "418.39", "470.42.01", "550.54.14", "560.28.03",
+                                  "570.26", "580.65.06", "595.45.04"])
+def test_turing_and_newer_keep_every_command_byte_for_byte(need):
+    turing_on = tables.driver_branch_ceiling(["7.5", "8.0", "8.6", "8.9", "9.0", "12.0"])
+    assert turing_on is None
+    releases = [*FEDORA.values(), FEDORA43, "fedora", "debian", "rhel", XENIAL, FOCAL, JAMMY_,
+                OsFacts(id="ubuntu", version_id="18.04", family="debian"), BOOKWORM, CENTOS7,
+                ROCKY8, RHEL9, RHEL10, *(OsFacts(id="debian", version_id=v, family="debian")
+                                         for v in ("10", "11", "13"))]
+    for os_facts in releases:
+        for runfile in (False, True):
+            assert fixes.nvidia_driver(os_facts, runfile, need, turing_on) == \
+                fixes.nvidia_driver(os_facts, runfile, need)
+
+
+def test_end_of_life_fedora_before_branch_590_keeps_akmod_nvidia_and_says_why():
+    # Fedora 39 ended 2024-11-26, before 590 (2025-12-05): its akmod-nvidia never left 580.
+    text = fixes.nvidia_driver(FEDORA["29"], min_version="560.28.03", max_branch=PASCAL)
+    assert "--releasever=33, 35, 37, 39 until Fedora 39 or newer" in text
+    assert text.endswith("sudo dnf install -y akmod-nvidia xorg-x11-drv-nvidia-cuda && sudo "
+                         "reboot (need 560.28.03 or newer) (Fedora 39 reached end of life before "
+                         "driver branch 590, the first without Maxwell, Pascal and Volta GPUs, "
+                         "was packaged: its akmod-nvidia stays on an older branch)")
+
+
+def test_fedora_that_ended_between_590_and_the_580xx_packages_upgrades_first():
+    # Fedora 41 ended 2025-12-15: after 590 (2025-12-05), before 580xx (2025-12-23).
+    text = fixes.nvidia_driver(FEDORA["41"], max_branch=PASCAL)
+    assert text.startswith("Fedora 41 reached end of life on 2025-12-15, after driver branch 590")
+    assert text.index("--releasever=42") < text.index("akmod-nvidia-580xx")
+    # Past 580 the branch needed is gone: upgrades go to a release with the legacy series.
+    far = fixes.nvidia_driver(FEDORA["29"], min_version="575.51.03", max_branch=PASCAL)
+    assert "until Fedora 42 or newer" in far and "akmod-nvidia-580xx" in far
+
+
+def test_runfile_route_names_the_newest_cuda_whose_driver_the_gpus_run():
+    text = fixes.nvidia_driver(FEDORA43, runfile=True, max_branch=PASCAL)
+    assert "(a runfile of CUDA 13.0 or older: newer ones bring a driver past branch 580" in text
+    assert "CUDA 11.4 or older" in fixes.nvidia_driver(JAMMY_, runfile=True, max_branch=KEPLER)
+
+
+def test_checks_pass_the_gpus_last_branch():
+    gtx1050 = Facts(os=FEDORA43, pci_gpus=[PciGpu(slot="0000:01:00.0", device_id="1c8d")],
+                    driver=DriverFacts(module_installed=False),
+                    torch=TorchFacts(installed=True, version="2.5.1+cu124", cuda="12.4"))
+    assert "akmod-nvidia-580xx" in nvidia.driver(gtx1050, NONE).fix
+    old_driver = h100_box(os=RHEL9, pci_gpus=[PciGpu(slot="0000:01:00.0", device_id="1db4")],
+                          driver=DriverFacts(version="470.82.01", gpus=[
+                              GpuInfo(index=0, name="Tesla V100-PCIE-16GB")]),
+                          torch=TorchFacts(installed=True, version="2.6.0+cu124", cuda="12.4"))
+    for result in (cuda.driver_compat(old_driver, NONE),
+                   torchbuild.cuda_available(old_driver, NONE)):
+        assert "nvidia-driver:580-dkms" in result.fix and "latest-dkms" not in result.fix

@@ -411,8 +411,10 @@ def _fedora_upgrade_first(release: int | None, min_version: str | None,
     # dnf system-upgrade goes at most two releases at a time (N to N+2: FESCo ticket 1534,
     # pagure.io/fesco/issue/1534, made skip-one-release upgrades supported).
     steps = [*range(release + 2, target, 2), target] if target > release + 2 else [target]
+    # Past a release whose akmod-nvidia froze at the GPUs' last branch, akmod-nvidia moves on.
+    newer = "" if cap and _froze_below(target, cap) else " or newer"
     again = (f" (after that reboot, repeat the last two commands with --releasever="
-             f"{', '.join(map(str, steps[1:]))} until Fedora {target} or newer)"
+             f"{', '.join(map(str, steps[1:]))} until Fedora {target}{newer})"
              if len(steps) > 1 else "")
     if not carries(release):
         when = f" ({packaged.isoformat()})" if known == wanted else ""

@@ -220,8 +220,9 @@ def _parts(os_: OsLike) -> tuple[str, str | None, str]:
     return os_, None, ""
 
 
-def _major(version: str) -> int | None:
-    head = version.split(".")[0]
+def _major(version: str | None) -> int | None:
+    """The number before the first dot: a release's major version or a driver's branch."""
+    head = (version or "").split(".")[0]
     return int(head) if head.isdigit() else None
 
 
@@ -254,11 +255,6 @@ def install(os_: OsLike, *logical: str) -> str:
     return install_packages(os_, [PACKAGE_NAMES.get(p, {}).get(family, p) for p in logical])
 
 
-def _branch(version: str | None) -> int | None:
-    head = (version or "").split(".")[0]
-    return int(head) if head.isdigit() else None
-
-
 def nvidia_driver(os_: OsLike, runfile: bool = False, min_version: str | None = None,
                   max_branch: int | None = None) -> str:
     """How to install (or upgrade to) NVIDIA's proprietary driver on this release. `max_branch`
@@ -266,7 +262,7 @@ def nvidia_driver(os_: OsLike, runfile: bool = False, min_version: str | None = 
     installs that branch, not the newest, and a need above it gets words (no driver runs both)."""
     family, distro, version = _parts(os_)
     need = f" (need {min_version} or newer)" if min_version else ""
-    wanted = _branch(min_version)
+    wanted = _major(min_version)
     if max_branch and wanted and wanted > max_branch:
         return (f"no NVIDIA driver runs both: driver branch {max_branch} is the last for "
                 f"{_generation(max_branch)} GPUs, and {min_version} or newer is needed")
@@ -302,7 +298,7 @@ def _runfile_limit(cap: int | None) -> str:
     CUDA release brings."""
     if not cap:
         return ""
-    newest = max((c for c, d in tables.CUDA_MIN_DRIVER.items() if (_branch(d) or 0) <= cap),
+    newest = max((c for c, d in tables.CUDA_MIN_DRIVER.items() if (_major(d) or 0) <= cap),
                  key=tables.version_tuple)
     return (f" (a runfile of CUDA {newest} or older: newer ones bring a driver past branch "
             f"{cap}, the last for {_generation(cap)} GPUs)")
@@ -332,20 +328,25 @@ def _releases_between(chain: list[str], current: str, target: str,
     return path, f"({steps})" if len(path) <= 2 else f"(one {unit} at a time: {steps})"
 
 
+def _repo_last(repo: str) -> int | None:
+    """The newest branch NVIDIA's `repo` reaches; None while it is still updated."""
+    return CUDA_REPO_LAST[repo][0] if repo in CUDA_REPO_LAST else None
+
+
 def _retired_repo(repo: str, wanted: int | None) -> str:
     """Why NVIDIA's `repo` cannot deliver branch `wanted` (CUDA_REPO_LAST), or "" when it can or
     nothing is known."""
-    ceiling, cuda = CUDA_REPO_LAST.get(repo, (None, ""))
+    ceiling = _repo_last(repo)
     if wanted is None or ceiling is None or wanted <= ceiling:
         return ""
     return (f"NVIDIA's {repo} repository stops at driver branch {ceiling} (its last CUDA was "
-            f"{cuda}), below the {wanted} needed")
+            f"{CUDA_REPO_LAST[repo][1]}), below the {wanted} needed")
 
 
 def _carries(branch: int | None, repo: str, wanted: int) -> bool:
     """Whether a release has driver branch `wanted`: in its own archive (its newest `branch`) or
     in NVIDIA's repository for it."""
-    ceiling = CUDA_REPO_LAST.get(repo, (None, ""))[0]
+    ceiling = _repo_last(repo)
     return (branch is not None and branch >= wanted) or ceiling is None or ceiling >= wanted
 
 
@@ -393,7 +394,7 @@ def _fedora_upgrade_first(release: int | None, min_version: str | None,
     branch), and the release it ends on; "" when its repositories were still updated when that
     branch was packaged. Ubuntu, Debian and RHEL 7 get newer branches from NVIDIA's CUDA
     repository until NVIDIA retires it (CUDA_REPO_LAST; their routes below)."""
-    wanted = _branch(min_version)
+    wanted = _major(min_version)
     eol = FEDORA_EOL.get(release or 0)
     known = max((b for b in NVIDIA_BRANCH_PACKAGED if wanted and b <= wanted), default=None)
     packaged = NVIDIA_BRANCH_PACKAGED.get(known or 0)
@@ -448,7 +449,7 @@ def _rhel_driver(major: int | None, need: str, distro: str | None = None,
         # driver branch", NVIDIA's guide-rhel7 for yum-packaging-nvidia-driver; installed by
         # name on CentOS 7 in public images and the slurm charm docs "for the Kepler GPUs").
         package = "nvidia-driver-latest-dkms"
-        if cap and cap < CUDA_REPO_LAST["rhel7"][0]:
+        if cap and cap < (_repo_last("rhel7") or 0):
             if cap != 470:
                 return _last_branch_words(cap, need)
             package = "nvidia-driver-branch-470"
@@ -516,7 +517,7 @@ def _el7_upgrade_first(why: str, distro: str | None) -> str:
 def _cuda_repo_apt(repo: str, need: str, cap: int | None = None) -> str:
     keyring = CUDA_KEYRING.get(repo, CUDA_KEYRING_DEFAULT)
     drivers = "cuda-drivers"
-    last = CUDA_REPO_LAST.get(repo, (None, ""))[0]
+    last = _repo_last(repo)
     if cap and (last is None or last > cap):
         # A repository that goes past the GPUs' last branch: its pinning package first.
         if cap not in APT_PINNING_BRANCHES:
@@ -535,7 +536,7 @@ def _apt_repo_route(release: str, min_version: str | None, need: str, chain: lis
     """NVIDIA's CUDA repository for `release`; or, where NVIDIA retired that repository below
     the branch needed, the release upgrade first and then the command of the release it ends on
     (the first later one whose archive or repository carries the branch)."""
-    wanted = _branch(min_version)
+    wanted = _major(min_version)
     why = _retired_repo(repos[release], wanted)
     target = _first_after(chain, release, lambda r: _carries(
         branches.get(r), repos[r], wanted or 0)) if why else None
@@ -550,7 +551,7 @@ def _ubuntu_driver(version: str, min_version: str | None, need: str,
     # 22.04 and 24.04 (UBUNTU_DRIVER_BRANCH); nvidia-driver-470 is in 18.04 to 24.04 (its kernel
     # modules: packages.ubuntu.com focal-updates, jammy and noble linux-modules-nvidia-470-generic).
     branch = _capped(UBUNTU_DRIVER_BRANCH.get(version), cap)
-    wanted = _branch(min_version)
+    wanted = _major(min_version)
     held = wanted or cap  # a branch to name rather than the GPU's default from ubuntu-drivers
     if version in CUDA_REPO_UBUNTU and (branch is None or (wanted and wanted > branch)):
         # The release's own archive has no branch new enough (or no nvidia-driver-XXX at all).
@@ -599,7 +600,7 @@ def _debian_driver(version: str, min_version: str | None, need: str,
         package, branch = DEBIAN_LEGACY_DRIVER.get((major, cap), ""), cap
         if not package:
             return _last_branch_words(cap, need)
-    wanted = _branch(min_version)
+    wanted = _major(min_version)
     if major in CUDA_REPO_DEBIAN and (branch is None or (wanted and wanted > branch)):
         return _apt_repo_route(major, min_version, need, DEBIAN_RELEASES, DEBIAN_DRIVER_BRANCH,
                                CUDA_REPO_DEBIAN, _debian_upgrade_first, _debian_driver, cap)

@@ -32,6 +32,7 @@ from bench.stats import max_min_spread, median
 from bench.suites import Case
 from bench.timer import Measurement, Timer
 from bench.workloads import Prepared, after_cases, build, get
+from provision.text import printable
 
 
 def present_devices() -> list[str]:
@@ -107,13 +108,14 @@ class Progress:
         width = 20
         filled = int(width * self.done / max(self.total, 1))
         bar = "#" * filled + "." * (width - filled)
-        print(f"[{bar}] {self.done + 1}/{self.total} {case.id}  "
+        print(f"[{bar}] {self.done + 1}/{self.total} {printable(case.id, False)}  "
               f"elapsed {_clock(elapsed)}, ETA {_clock(left)}", file=self.stream, flush=True)
 
     def preparing(self, case: Case, index: int, group: int) -> None:
         elapsed = time.perf_counter() - self.started
-        print(f"    preparing {index}/{group} for interleaved timing: {case.id}  "
-              f"elapsed {_clock(elapsed)}", file=self.stream, flush=True)
+        print(f"    preparing {index}/{group} for interleaved timing: "
+              f"{printable(case.id, False)}  elapsed {_clock(elapsed)}", file=self.stream,
+              flush=True)
 
     def round(self, number: int, sampling: int, group: int, seconds_left: float) -> None:
         elapsed = time.perf_counter() - self.started
@@ -124,7 +126,9 @@ class Progress:
     def finish(self, record: CaseResult) -> None:
         self.done += 1
         if record.status != "ok":
-            print(f"    {record.status}: {record.error}", file=self.stream, flush=True)
+            # The error names the user's files (a corpus file name can hold escapes).
+            print(f"    {record.status}: {printable(record.error, False)}", file=self.stream,
+                  flush=True)
 
 
 def _clock(seconds: float) -> str:

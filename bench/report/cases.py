@@ -8,7 +8,6 @@ combines two cases' intervals into the interval of their ratio, conservatively
 from __future__ import annotations
 
 import math
-
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any

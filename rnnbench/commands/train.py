@@ -8,8 +8,8 @@ from pathlib import Path
 
 from provision.text import printable
 from rnnbench.commands import UserError
-from rnnkit.seeds import seed_problem
 from rnnkit.data.names import MAX_LENGTH
+from rnnkit.seeds import seed_problem
 from rnnkit.threads import threads_problem
 
 MODELS = ("tutorial", "rnn", "gru", "lstm")

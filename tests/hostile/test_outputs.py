@@ -98,7 +98,8 @@ def test_a_pipe_someone_reads_gets_the_page(tmp_path: Path) -> None:
     fifo = tmp_path / "page.fifo"
     os.mkfifo(fifo)
     received: list[bytes] = []
-    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    # A daemon: should the FIFO be replaced by a file, its reader waits for ever.
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
     reader.start()
     result = cli("fleet", "merge", FIXTURE, "-o", fifo)
     reader.join(timeout=60)

@@ -6,6 +6,7 @@ from provision import fixes
 from provision.advice import driver_ceiling, gpu_capabilities
 from provision.checks.base import CheckResult, check, gpu_capability, gpu_name, has_nvidia_gpu
 from provision.facts import Facts
+from provision.fix import chain, run, say, when
 from provision.profile import Profile
 
 
@@ -17,10 +18,12 @@ def gpu(facts: Facts, profile: Profile) -> CheckResult:
                 "nvidia.gpu", "fail",
                 f"No NVIDIA GPU found; profile expects {profile.gpu_name or 'one'}",
                 detail="Looked for vendor 0x10de display/3D devices in /sys/bus/pci and lspci.",
-                fix="On a hybrid-graphics laptop, enable the discrete GPU in the firmware setup; "
-                    "then check with: lspci -nn | grep -i nvidia")
+                fixes=(say("on a hybrid-graphics laptop, enable the discrete GPU in the firmware "
+                           "setup"),
+                       run(("lspci -nn | grep -i nvidia", "shows the GPU once the bus sees it"),
+                           condition="then check")))
         return CheckResult("nvidia.gpu", "skip",
-                           "No NVIDIA GPU on this machine: CPU only, GPU checks skipped")
+                           "No NVIDIA GPU on this machine (CPU only)")
     where = facts.pci_gpus[0].slot if facts.pci_gpus else (facts.driver.gpus[0].pci_bus_id or "")
     caps, unknown = gpu_capabilities(facts)
     cap = gpu_capability(facts) or (caps[0] if caps else None)
@@ -50,7 +53,8 @@ def driver(facts: Facts, profile: Profile) -> CheckResult:
     family = facts.os
     runfile = profile.cuda_installer == "runfile"
     if not has_nvidia_gpu(facts):
-        return CheckResult("nvidia.driver", "skip", "No NVIDIA GPU: no driver needed")
+        return CheckResult("nvidia.driver", "skip", "No NVIDIA GPU: no driver needed",
+                           because="nvidia.gpu")
     install = fixes.nvidia_driver(family, runfile, max_branch=driver_ceiling(facts))
     reasons = "; ".join(d.reasons)
     if d.version:
@@ -61,29 +65,34 @@ def driver(facts: Facts, profile: Profile) -> CheckResult:
                            "nouveau is loaded instead of NVIDIA's driver",
                            detail="CUDA needs NVIDIA's proprietary driver; the open nouveau "
                                   f"driver holds the GPU. {reasons}",
-                           fix=f"{fixes.blacklist_nouveau(family)}; then {install}")
+                           because="nvidia.nouveau")
     if _module_blocked(facts):
         return CheckResult("nvidia.driver", "fail",
                            "NVIDIA module installed but not loaded: Secure Boot refuses the "
                            "unsigned module",
-                           detail=reasons, fix=fixes.enroll_module_key(family))
+                           detail=reasons, because="nvidia.secure_boot")
     if d.module_installed is False or not d.nvidia_module_loaded:
         what = "not installed" if d.module_installed is False else "not loaded"
         return CheckResult("nvidia.driver", "fail", f"NVIDIA driver {what}", detail=reasons,
-                           fix=install)
+                           fixes=install)
     return CheckResult("nvidia.driver", "fail", "NVIDIA module loaded but the driver does not "
                        "answer", detail=reasons,
-                       fix="sudo reboot; if it persists, reinstall: " + install)
+                       fixes=chain(run("sudo reboot"), when("if it persists after the reboot, "
+                                                            "reinstall", install)))
 
 
 @check("nvidia.nouveau")
 def nouveau(facts: Facts, profile: Profile) -> CheckResult:
     if not has_nvidia_gpu(facts):
-        return CheckResult("nvidia.nouveau", "skip", "No NVIDIA GPU")
+        return CheckResult("nvidia.nouveau", "skip", "No NVIDIA GPU", because="nvidia.gpu")
     if facts.driver.nouveau_loaded:
         return CheckResult("nvidia.nouveau", "fail", "nouveau kernel module is loaded",
                            detail="nouveau and NVIDIA's driver cannot both drive the GPU.",
-                           fix=fixes.blacklist_nouveau(facts.os))
+                           fixes=chain(fixes.blacklist_nouveau(facts.os), () if
+                                       facts.driver.version else when(
+                               "after the reboot, install NVIDIA's driver",
+                               fixes.nvidia_driver(facts.os, profile.cuda_installer == "runfile",
+                                                   max_branch=driver_ceiling(facts)))))
     return CheckResult("nvidia.nouveau", "pass", "nouveau is not loaded")
 
 
@@ -91,7 +100,7 @@ def nouveau(facts: Facts, profile: Profile) -> CheckResult:
 def secure_boot(facts: Facts, profile: Profile) -> CheckResult:
     d = facts.driver
     if not has_nvidia_gpu(facts):
-        return CheckResult("nvidia.secure_boot", "skip", "No NVIDIA GPU")
+        return CheckResult("nvidia.secure_boot", "skip", "No NVIDIA GPU", because="nvidia.gpu")
     if d.version:
         return CheckResult("nvidia.secure_boot", "pass", "Not in the way: the driver is loaded")
     if d.secure_boot is None:
@@ -104,9 +113,9 @@ def secure_boot(facts: Facts, profile: Profile) -> CheckResult:
                            "Secure Boot is enabled and the nvidia module is unsigned",
                            detail="The kernel refuses to load unsigned modules under Secure Boot, "
                                   "which is why the driver is missing.",
-                           fix=fixes.enroll_module_key(facts.os))
+                           fixes=fixes.enroll_module_key(facts.os))
     signer = f" (signed by {d.module_signer})" if d.module_signer else ""
     return CheckResult("nvidia.secure_boot", "warn",
                        f"Secure Boot is enabled; the nvidia module{signer} did not load",
                        detail="If the signing key is not enrolled, the kernel refuses the module.",
-                       fix=fixes.enroll_module_key(facts.os))
+                       fixes=fixes.enroll_module_key(facts.os))

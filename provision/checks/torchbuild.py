@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from provision import advice, fixes, tables
+from provision import advice, tables
 from provision.checks.base import CheckResult, check, gpu_capability, gpu_name, has_nvidia_gpu
 from provision.checks.cuda import RUNTIME_NOTE
 from provision.facts import Facts
+from provision.fix import Fixes, lead, run, say
 from provision.profile import Profile
 
 
@@ -16,17 +17,18 @@ def build(facts: Facts, profile: Profile) -> CheckResult:
     t = facts.torch
     if not t.installed:
         return CheckResult("torch.build", "fail", "torch is not installed",
-                           detail=_with_reasoning(t.reason, facts), fix=_torch_fix(facts))
+                           detail=_with_reasoning(t.reason, facts), fixes=_torch_fix(facts))
     kind = f"CUDA {t.cuda} build" if t.cuda else "CPU-only build"
     cudnn = f", cuDNN {t.cudnn}" if t.cudnn else ""
     summary = f"torch {t.version}: {kind}{cudnn}"
     if not t.cuda and has_nvidia_gpu(facts):
         return CheckResult("torch.build", "fail", summary + " on a machine with an NVIDIA GPU",
-                           detail=_with_reasoning(RUNTIME_NOTE, facts), fix=_torch_fix(facts))
+                           detail=_with_reasoning(RUNTIME_NOTE, facts),
+                           fixes=_torch_fix(facts))
     return CheckResult("torch.build", "pass", summary, detail=RUNTIME_NOTE)
 
 
-def _torch_fix(facts: Facts) -> str:
+def _torch_fix(facts: Facts) -> Fixes:
     """The advisor's answer for this machine (provision/advice.py)."""
     return advice.advise_facts(facts).fix()
 
@@ -36,30 +38,32 @@ def _with_reasoning(text: str, facts: Facts) -> str:
     return "\n".join(filter(None, [text, "Torch advisor:", *steps])) if steps else text
 
 
-def _likely_reason(facts: Facts) -> tuple[str, str]:
-    """(most likely reason CUDA is unusable, its fix), reading the other facts."""
-    t, d, family = facts.torch, facts.driver, facts.os
-    ceiling = advice.driver_ceiling(facts)
+def _likely_reason(facts: Facts) -> tuple[str, Fixes, str]:
+    """(most likely reason CUDA is unusable, its fix, or the check whose fix it is), reading
+    the other facts: a root cause another check names keeps its fix there."""
+    t, d = facts.torch, facts.driver
     if not t.cuda:
-        return "this torch is a CPU-only build", _torch_fix(facts)
+        # torch.build names a CPU build only where it sees the GPU.
+        return ("this torch is a CPU-only build", () if has_nvidia_gpu(facts) else
+                _torch_fix(facts), "torch.build" if has_nvidia_gpu(facts) else "")
     if not has_nvidia_gpu(facts):
-        return "there is no NVIDIA GPU", "run on a machine with an NVIDIA GPU"
+        return "there is no NVIDIA GPU", (), "nvidia.gpu"
     if d.nouveau_loaded:
-        return ("nouveau holds the GPU instead of NVIDIA's driver",
-                f"{fixes.blacklist_nouveau(family)}; then "
-                f"{fixes.nvidia_driver(family, max_branch=ceiling)}")
+        return "nouveau holds the GPU instead of NVIDIA's driver", (), "nvidia.nouveau"
     if not d.version:
-        return "the NVIDIA driver is not loaded", "see nvidia.driver above"
+        return "the NVIDIA driver is not loaded", (), "nvidia.driver"
     need = tables.min_driver_for_cuda(t.cuda)
     floor = tables.CUDA_MINOR_COMPAT_DRIVER.get((tables.version_tuple(t.cuda) or (0,))[0])
     lowest = floor or need
     if lowest and tables.version_tuple(d.version) < tables.version_tuple(lowest):
-        return (f"driver {d.version} is too old for torch's CUDA {t.cuda} runtime",
-                f"{fixes.nvidia_driver(family, min_version=lowest, max_branch=ceiling)}; "
-                f"or keep the driver and install the torch build it runs: {_torch_fix(facts)}")
+        return (f"driver {d.version} is too old for torch's CUDA {t.cuda} runtime", (),
+                "cuda.driver_compat")
     if t.init_warning:
-        return t.init_warning.splitlines()[0], "read torch's message above"
-    return ("unknown", "python3 -c 'import torch; torch.zeros(1).cuda()' shows the CUDA error")
+        return (t.init_warning.splitlines()[0], (say("torch's own message, in the detail "
+                                                     "(rnnbench doctor -v), names the cause"),),
+                "")
+    return ("unknown", (run(("python3 -c 'import torch; torch.zeros(1).cuda()'",
+                             "shows the CUDA error")),), "")
 
 
 @check("torch.cuda")
@@ -72,10 +76,10 @@ def cuda_available(facts: Facts, profile: Profile) -> CheckResult:
         return CheckResult("torch.cuda", "pass", f"torch.cuda.is_available(): True, {names}")
     if not has_nvidia_gpu(facts) and not profile.gpu_required:
         return CheckResult("torch.cuda", "skip", "torch.cuda.is_available(): False (no NVIDIA "
-                           "GPU; torch runs on the CPU)")
-    reason, fix = _likely_reason(facts)
+                           "GPU; torch runs on the CPU)", because="nvidia.gpu")
+    reason, fix, because = _likely_reason(facts)
     return CheckResult("torch.cuda", "fail", f"torch.cuda.is_available(): False; most likely "
-                       f"{reason}", detail=t.init_warning or "", fix=fix)
+                       f"{reason}", detail=t.init_warning or "", fixes=fix, because=because)
 
 
 def parse_arch(entry: str) -> tuple[str, int, int, bool] | None:
@@ -115,7 +119,8 @@ def arch(facts: Facts, profile: Profile) -> CheckResult:
     t = facts.torch
     cap = gpu_capability(facts) or profile.compute_capability
     if not has_nvidia_gpu(facts) or not t.installed or not t.cuda:
-        return CheckResult("torch.arch", "skip", "No CUDA torch build and GPU to match")
+        return CheckResult("torch.arch", "skip", "No CUDA torch build and GPU to match",
+                           because="" if has_nvidia_gpu(facts) else "nvidia.gpu")
     if not cap:
         return CheckResult("torch.arch", "skip", "GPU compute capability unknown")
     if not t.arch_list:
@@ -134,5 +139,6 @@ def arch(facts: Facts, profile: Profile) -> CheckResult:
         f"torch {t.version} has no kernels for {gpu_name(facts) or 'this GPU'} ({sm}): expect "
         "'no kernel image is available for execution on the device'",
         detail=_with_reasoning(f"Built for: {built}", facts),
-        fix=f"install a build that includes {sm}: {_torch_fix(facts)}; "
-            "check with python3 -c 'import torch; print(torch.cuda.get_arch_list())'")
+        fixes=(*lead(f"install a build that includes {sm}", _torch_fix(facts)),
+               run(("python3 -c 'import torch; print(torch.cuda.get_arch_list())'",
+                    f"lists {sm} once it is there"), condition="then check")))

@@ -152,3 +152,29 @@ def fixes_from_json(check: dict[str, Any]) -> Fixes:
         if steps or words:
             out.append(Fix(tuple(steps), _text(item.get("condition")), words))
     return tuple(out)
+
+
+def as_text(fixes: Iterable[Fix]) -> str:
+    """The fixes as plain text, one line each ("condition: words: command; command"), for logs
+    and searching. Not for a person to paste: the terminal and HTML show the steps one a line."""
+    lines = []
+    for f in fixes:
+        said = ": ".join(p for p in (f.condition, f.words) if p)
+        steps = "; ".join(s.command + (f" # {s.reason}" if s.reason else "") for s in f.steps)
+        lines.append(": ".join(p for p in (said, steps) if p))
+    return "\n".join(lines)
+
+
+def as_script(fixes: Iterable[Fix], because: str = "") -> str:
+    """The fixes as lines a shell reads as they are: one command a line, its reason as a
+    trailing comment, conditions and words as comment lines; for a page's code block, where a
+    person copies one line or several. `because` (a root cause's check id) when it has none."""
+    if because:
+        return f"# because of {because}: its fix mends this too"
+    lines: list[str] = []
+    for number, fix in enumerate(fixes):
+        said = ": ".join(p for p in (fix.condition, fix.words) if p)
+        if said or number:
+            lines.append(f"# {said or 'then'}" + (":" if fix.steps else ""))
+        lines += [s.command + (f"  # {s.reason}" if s.reason else "") for s in fix.steps]
+    return "\n".join(lines)

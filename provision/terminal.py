@@ -62,6 +62,7 @@ class Line:
     text: str
     mark_at: int | None = None  # where the status mark sits, for colour
     status: str | None = None
+    span: int = 1  # how many characters from mark_at take the status colour
 
 
 def _one(text: object) -> str:
@@ -173,7 +174,8 @@ def render_checklist(checks: list[CheckResult], profile_name: str | None = None,
     lines += _recap(every, marks, id_width, width)
     counts = {s: sum(c.status == s for c in checks) for s in MARKS}
     verdict = "NOT READY" if counts["fail"] else "ready"
-    lines.append(Line(f"{verdict}: {_tally(counts)}", 0, "fail" if counts["fail"] else "pass"))
+    summary = f"{verdict}: {_tally(counts)}"
+    lines.append(Line(summary, 0, "fail" if counts["fail"] else "pass", len(summary)))
     if readiness:
         ready = {s: sum(c.status == s for c in readiness) for s in MARKS}
         lines.append(Line(f"benchmark readiness, apart from the verdict: {_tally(ready)}"))
@@ -249,6 +251,6 @@ def _coloured(lines: list[Line]) -> str:
     for line in lines:
         text = Text(line.text)
         if line.status is not None and line.mark_at is not None:
-            text.stylize(STYLES.get(line.status, ""), line.mark_at, line.mark_at + 1)
+            text.stylize(STYLES.get(line.status, ""), line.mark_at, line.mark_at + line.span)
         console.print(text, soft_wrap=True)
     return out.getvalue().rstrip("\n")

@@ -89,11 +89,24 @@ def container_gpu_access(facts: Facts) -> str:
             "restart docker; start the container again with: docker run --gpus all ...")
 
 
-def driver_mismatch(module: str | None, library: str | None) -> str:
-    """Packages upgraded while the old module stayed loaded: loading the new module ends it."""
+def driver_mismatch(module: str | None, library: str | None, on_disk: str | None) -> str:
+    """Packages upgraded while the old module stayed loaded: loading the new module ends it.
+    Where the module on disk is a third version (a kernel module and user-space libraries from
+    two installs), no reboot helps: one driver version must be installed for both."""
+    if on_disk and library and not _same_version(on_disk, library):
+        return (f"install one driver version for both: the kernel module on disk is {on_disk}, "
+                f"the libraries {library} (reinstall the user-space part of {on_disk}, e.g. sh "
+                f"NVIDIA-Linux-$(uname -m)-{on_disk}.run --no-kernel-modules, or the whole "
+                "driver from one package), then sudo reboot")
     return ("sudo reboot (loads the kernel module that matches the upgraded libraries); or, with "
             "no display server or CUDA program on the GPU: sudo rmmod nvidia_uvm nvidia_drm "
             "nvidia_modeset nvidia && sudo modprobe nvidia")
+
+
+def _same_version(a: str, b: str) -> bool:
+    """nvidia-smi shortens the library's version ("570.124" for 570.124.04): a prefix matches."""
+    short, long = sorted((a, b), key=len)
+    return long == short or long.startswith(short + ".")
 
 
 def gpu_lost(slots: list[str]) -> str:

@@ -104,6 +104,11 @@ def probe_driver(root: Path, live: bool, pci_gpus: list[PciGpu] | None = None) -
         _from_nvidia_smi(facts, root)
     if facts.source is None:
         _from_proc(root, facts)
+    if facts.library_version:  # a mismatch: is the module on disk the libraries' (a reboot ends
+        # it) or a third version (only reinstalling one driver for both does)?
+        out = run_command(["modinfo", "-F", "version", "nvidia"])
+        word = out.stdout.strip() if out.ok else ""
+        facts.module_file_version = word if re.fullmatch(r"\d+(\.\d+)+", word) else None
     if facts.version:
         facts.nvidia_module_loaded = True
     elif pci_gpus:  # a GPU without a working driver: find out whether Secure Boot is why

@@ -188,8 +188,8 @@ def by_installer(facts: Facts, fix: str, build: TorchBuild | None) -> str:
         return re.sub(r"\bpython3? -m pip install\b", "uv pip install", fix)
     if installer == "conda":
         command = conda_command(build) if build is not None else None
-        pip_line = re.search(r"python3? -m pip install \S+(?: --\S+ \S+| -f \S+| --no-index)*",
-                             fix)
+        pip_line = re.search(r"python3? -m pip install [^\s;]+(?: --[^\s;]+ [^\s;]+| -f [^\s;]+"
+                             r"| --no-index)*", fix)
         if command and pip_line:
             return fix.replace(pip_line.group(0), command, 1)
         return ("conda remove -y pytorch torchvision torchaudio pytorch-cuda cudatoolkit (this "

@@ -29,6 +29,9 @@ def gpu(facts: Facts, profile: Profile) -> CheckResult:
         return CheckResult("nvidia.gpu", "pass",
                            f"{p.jetson_model or 'Jetson'} integrated GPU (compute capability "
                            f"{cap or 'unknown'}), not on PCI")
+    if container_without_gpu(facts) and not has_nvidia_gpu(facts):
+        return CheckResult("nvidia.gpu", "skip", "No NVIDIA GPU visible: this container has no "
+                           "GPU access (see os.platform)")
     if rocm(facts) and not has_nvidia_gpu(facts):
         return CheckResult("nvidia.gpu", "skip", "No NVIDIA GPU: AMD GPUs with ROCm (see "
                            "os.platform); NVIDIA checks skipped")

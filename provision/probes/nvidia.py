@@ -184,8 +184,12 @@ def _from_nvidia_smi(facts: DriverFacts, root: Path | None = None) -> None:
         facts.smi_error = first[0] if first and out.returncode is not None else None
         library = _NVML_LIBRARY.search(said)
         if "version mismatch" in said.lower():
-            facts.library_version = library.group(1) if library else \
-                (library_version(root) if root is not None else None)
+            # nvidia-smi shortens the version ("570.124"): the library file's name has it whole.
+            on_disk = library_version(root) if root is not None else None
+            said_version = library.group(1) if library else None
+            facts.library_version = on_disk if on_disk and (
+                said_version is None or on_disk == said_version
+                or on_disk.startswith(said_version + ".")) else said_version
         return
     version, gpus = parse_smi_csv(out.stdout)
     if not version:

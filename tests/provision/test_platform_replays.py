@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from provision.fix import as_text, fixes_from_json
+
 from .conftest import MACHINES, run_replay
 
 GPU_STACK = ("nvidia.", "cuda.", "torch.")
@@ -111,7 +113,9 @@ def doctor(name: str) -> dict:
 
 
 def checks(name: str) -> dict[str, dict]:
-    return {check["id"]: check for check in doctor(name)["checks"]}
+    """Each check's JSON, with "fix" added: its fixes as the text a person reads."""
+    return {check["id"]: {**check, "fix": as_text(fixes_from_json(check))}
+            for check in doctor(name)["checks"]}
 
 
 def test_every_replay_has_its_provenance_and_at_least_two_per_class():
@@ -167,17 +171,21 @@ def test_no_fix_that_cannot_run_there(name):
             assert f"sudo {tool}" not in fix, f"{name} ({expert.manager}) is told: {fix}"
     if (MACHINES / name / "env.txt").exists() and "CONDA_PREFIX" in \
             (MACHINES / name / "env.txt").read_text():
-        for fix in fixes:
-            for alternative in fix.split("; or"):
-                pip = alternative.find("pip install torch")
-                if pip >= 0:
-                    before = alternative[:pip]
-                    assert "uv venv" in before or "conda remove" in before, \
-                        f"{name}: pip over conda's torch: {fix}"
+        for check in doctor(name)["checks"]:
+            elsewhere = False  # a new venv, or conda's torch removed, since this alternative began
+            for fix in fixes_from_json(check):
+                if fix.condition.startswith("or"):
+                    elsewhere = False
+                for step in fix.steps:
+                    elsewhere |= "uv venv" in step.command or "conda remove" in step.command
+                    assert "pip install torch" not in step.command or elsewhere, \
+                        f"{name}: pip over conda's torch: {as_text(fixes_from_json(check))}"
 
 
 def test_conda_torch_fix_is_conda_and_pip_torch_fix_is_pip():
-    conda = checks("conda-cpuonly-ubuntu1604-torch140")["torch.build"]["fix"].split("; or")[0]
-    assert conda.startswith("conda install -y pytorch==") and "pip" not in conda
+    check = checks("conda-cpuonly-ubuntu1604-torch140")["torch.build"]
+    first = fixes_from_json(check)[0]
+    assert [s.command for s in first.steps] == \
+        ["conda install -y pytorch==1.7.1 cudatoolkit=9.2 -c pytorch"]
     cvd = checks("cvd-empty-centos7-4xrtx2080ti-torch140cu101")
     assert cvd["torch.cuda"]["fix"].startswith("unset CUDA_VISIBLE_DEVICES")

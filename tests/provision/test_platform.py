@@ -23,6 +23,7 @@ from provision.facts import (
     XidEvent,
     XidFacts,
 )
+from provision.fix import as_text, commands, fixes_from_json, run
 from provision.probes import nvidia, platform, system, torchinfo
 from provision.profile import Profile
 from provision.torch_releases import TORCH_BUILDS
@@ -32,6 +33,10 @@ def _write(root: Path, path: str, text: str = "") -> None:
     target = root / path.lstrip("/")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text)
+
+
+def fix_text(check: dict) -> str:
+    return as_text(fixes_from_json(check))
 
 
 def _checks(facts: Facts) -> dict[str, dict]:
@@ -143,8 +148,8 @@ def test_mismatch_is_a_failure_naming_both_versions_and_a_reboot():
     driver = got["nvidia.driver"]
     assert driver["status"] == "fail"
     assert "460.56" in driver["summary"] and "460.73.01" in driver["summary"]
-    assert driver["fix"].startswith("sudo reboot") and "apt-get install" not in driver["fix"]
-    assert "nvidia.driver" in got["torch.cuda"]["fix"]
+    assert fix_text(driver).startswith("sudo reboot") and "apt-get install" not in fix_text(driver)
+    assert got["torch.cuda"]["because"] == "nvidia.driver" and got["torch.cuda"]["fixes"] == []
 
 
 def test_gpu_off_the_bus_gets_hardware_fix_not_a_driver():
@@ -153,8 +158,8 @@ def test_gpu_off_the_bus_gets_hardware_fix_not_a_driver():
     facts.xid = XidFacts(source="dmesg", events=[XidEvent(pci="0000:0b:00", code=79)])
     driver = _checks(facts)["nvidia.driver"]
     assert driver["status"] == "fail" and "0000:0b:00.0" in driver["summary"]
-    assert "reseat" in driver["fix"] and "nvidia-driver" not in driver["fix"]
-    assert "ubuntu-drivers" not in driver["fix"]
+    assert "reseat" in fix_text(driver) and "nvidia-driver" not in fix_text(driver)
+    assert "ubuntu-drivers" not in fix_text(driver)
 
 
 def test_container_without_gpu_access_names_docker_gpus_all_and_no_driver_install():
@@ -162,9 +167,10 @@ def test_container_without_gpu_access_names_docker_gpus_all_and_no_driver_instal
     facts.platform = PlatformFacts(container="docker", container_evidence="/.dockerenv exists")
     got = _checks(facts)
     assert got["os.platform"]["status"] == "fail"
-    assert "docker run --gpus all" in got["os.platform"]["fix"]
+    assert "docker run --gpus all" in fix_text(got["os.platform"])
     assert "container" in got["torch.cuda"]["summary"]
-    every_fix = " ".join(c["fix"] for c in got.values())
+    assert got["torch.cuda"]["because"] == "os.platform"  # one problem, one fix
+    every_fix = " ".join(fix_text(c) for c in got.values())
     assert "ubuntu-drivers" not in every_fix and "nvidia-driver-" not in every_fix
 
 
@@ -177,9 +183,9 @@ def test_wsl2_cuda_failure_gets_the_wsl_route():
                                 "cudaGetDeviceCount(). Error 2: out of memory")
     got = _checks(facts)
     assert got["torch.cuda"]["status"] == "fail" and "WSL2" in got["torch.cuda"]["summary"]
-    assert "wsl --update" in got["torch.cuda"]["fix"]
+    assert "wsl --update" in fix_text(got["torch.cuda"])
     assert got["nvidia.nouveau"]["status"] == "skip"
-    every_fix = " ".join(c["fix"] for c in got.values())
+    every_fix = " ".join(fix_text(c) for c in got.values())
     assert "apt-get install -y nvidia" not in every_fix and "ubuntu-drivers" not in every_fix
 
 
@@ -190,7 +196,7 @@ def test_cuda_visible_devices_that_hides_every_gpu_is_named(value):
     facts.platform = PlatformFacts(environment={"CUDA_VISIBLE_DEVICES": value})
     got = _checks(facts)["torch.cuda"]
     assert got["status"] == "fail" and "CUDA_VISIBLE_DEVICES" in got["summary"]
-    assert "unset CUDA_VISIBLE_DEVICES" in got["fix"]
+    assert "unset CUDA_VISIBLE_DEVICES" in fix_text(got)
 
 
 def test_rocm_build_is_never_cpu_only():
@@ -213,7 +219,7 @@ def test_cpu_torch_on_a_jetson_fails_with_nvidias_jetpack_build():
                                    jetson_model="NVIDIA Jetson AGX Orin Developer Kit")
     got = _checks(facts)
     assert got["torch.build"]["status"] == "fail"
-    assert "jp/v512/pytorch/torch-2.1.0a0" in got["torch.build"]["fix"]
+    assert "jp/v512/pytorch/torch-2.1.0a0" in fix_text(got["torch.build"])
     assert got["nvidia.gpu"]["status"] == "pass" and "8.7" in got["nvidia.gpu"]["summary"]
     assert got["nvidia.driver"]["status"] != "fail"
 
@@ -221,13 +227,14 @@ def test_cpu_torch_on_a_jetson_fails_with_nvidias_jetpack_build():
 def test_conda_torch_is_fixed_with_conda():
     build = next(b for b in TORCH_BUILDS if b.torch == "1.12.1" and b.variant == "cu113")
     facts = Facts(torch=TorchFacts(installed=True, installer="conda"))
-    fix = platform_fixes.by_installer(facts, "python3 -m pip install torch==1.12.1+cu113 "
-                                      "--extra-index-url https://download.pytorch.org/whl/cu113",
-                                      build)
-    assert fix == "conda install -y pytorch==1.12.1 cudatoolkit=11.3 -c pytorch"
+    fix = platform_fixes.by_installer(facts, (run(
+        "python3 -m pip install torch==1.12.1+cu113 --extra-index-url "
+        "https://download.pytorch.org/whl/cu113"),), build)
+    assert commands(fix) == ["conda install -y pytorch==1.12.1 cudatoolkit=11.3 -c pytorch"]
     new = next(b for b in TORCH_BUILDS if b.torch.startswith("2.7") and b.cuda)
-    fix = platform_fixes.by_installer(facts, "python3 -m pip install torch==2.7.1", new)
-    assert fix.startswith("conda remove -y pytorch") and fix.endswith("pip install torch==2.7.1")
+    fix = platform_fixes.by_installer(facts, (run("python3 -m pip install torch==2.7.1"),), new)
+    assert commands(fix)[0].startswith("conda remove -y pytorch")
+    assert commands(fix)[-1] == "python3 -m pip install torch==2.7.1"
     facts.torch.installer = "uv"
-    assert platform_fixes.by_installer(facts, "python3 -m pip install torch", None) == \
-        "uv pip install torch"
+    assert commands(platform_fixes.by_installer(
+        facts, (run("python3 -m pip install torch"),), None)) == ["uv pip install torch"]

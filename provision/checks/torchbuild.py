@@ -155,7 +155,7 @@ def cuda_available(facts: Facts, profile: Profile) -> CheckResult:
         return CheckResult("torch.cuda", "pass", f"torch.cuda.is_available(): True, {names}"
                            + shown)
     if not has_nvidia_gpu(facts) and not profile.gpu_required \
-            and not _hidden_by_visible_devices(facts):
+            and not _hidden_by_visible_devices(facts) and not container_without_gpu(facts):
         return CheckResult("torch.cuda", "skip", "torch.cuda.is_available(): False (no NVIDIA "
                            "GPU; torch runs on the CPU)", because="nvidia.gpu")
     reason, fix, because = _likely_reason(facts)

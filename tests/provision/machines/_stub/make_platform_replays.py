@@ -446,7 +446,7 @@ REPLAYS.append(Replay(
             location="/home/user/.venv/lib/python3.12/site-packages"),
             f"{V}: 'pip install torch' gave the CPU version of torch stable; {D}: 2.9.1, the "
             "stable release on the issue's date; the folder"),
-        f"root/home/user/.venv/lib/python3.12/site-packages/torch-2.9.1.dist-info/INSTALLER": (
+        "root/home/user/.venv/lib/python3.12/site-packages/torch-2.9.1.dist-info/INSTALLER": (
             "pip\n", f"{V}: installed with pip"),
         "stub/tools.env": ("uname_m=aarch64\npython3_version=3.12.3\n",
                            f"{V}: aarch64; {D}: Ubuntu 24.04's python3"),

@@ -113,12 +113,31 @@ def container_gpu_access(facts: Facts) -> Fixes:
             say("start the container again with docker run --gpus all", condition="then"))
 
 
-def driver_mismatch(module: str | None, library: str | None) -> Fixes:
-    """Packages upgraded while the old module stayed loaded: loading the new module ends it."""
+def driver_mismatch(module: str | None, library: str | None,
+                    on_disk: str | None = None) -> Fixes:
+    """Packages upgraded while the old module stayed loaded: loading the new module ends it.
+    Where the module on disk is a third version (a kernel module and user-space libraries from
+    two installs, tinygrad/open-gpu-kernel-modules issue 47), no reboot helps: one driver
+    version must be installed for both."""
+    if on_disk and library and not _same_version(on_disk, library):
+        return (Fix((Step(f"sudo sh NVIDIA-Linux-$(uname -m)-{on_disk}.run --no-kernel-modules",
+                          f"the user-space part of {on_disk}, the kernel module on disk"),
+                     Step("sudo reboot", "loads that module", reboot=True)),
+                    words=f"the kernel module on disk is {on_disk}, the libraries {library}: "
+                          f"install one driver version for both; download the {on_disk} "
+                          "driver's .run from nvidia.com/drivers into this folder, then"),
+                say("reinstall the whole driver from one package (the distribution's or one "
+                    ".run), then reboot", condition="or"))
     return (run(Step("sudo reboot", "loads the kernel module that matches the upgraded "
                                     "libraries", reboot=True)),
             run("sudo rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia", "sudo modprobe nvidia",
                 condition="or, with no display server or CUDA program on the GPU"))
+
+
+def _same_version(a: str, b: str) -> bool:
+    """nvidia-smi shortens the library's version ("570.124" for 570.124.04): a prefix matches."""
+    short, long = sorted((a, b), key=len)
+    return long == short or long.startswith(short + ".")
 
 
 def gpu_lost(slots: list[str]) -> Fixes:

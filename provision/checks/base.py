@@ -119,8 +119,9 @@ def lost_gpus(facts: Facts) -> list[str]:
 def driver_mismatch(facts: Facts) -> bool:
     d = facts.driver
     said = "version mismatch" in (d.smi_error or "").lower()
-    differ = bool(d.library_version and d.version and d.library_version != d.version
-                  and d.source == "proc")
+    short, long = sorted((d.library_version or "", d.version or ""), key=len)
+    differ = bool(short and d.source == "proc" and long != short
+                  and not long.startswith(short + "."))
     return said or differ
 
 

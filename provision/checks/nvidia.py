@@ -32,6 +32,9 @@ def gpu(facts: Facts, profile: Profile) -> CheckResult:
         return CheckResult("nvidia.gpu", "pass",
                            f"{p.jetson_model or 'Jetson'} integrated GPU (compute capability "
                            f"{cap or 'unknown'}), not on PCI")
+    if container_without_gpu(facts) and not has_nvidia_gpu(facts):
+        return CheckResult("nvidia.gpu", "skip", "No NVIDIA GPU visible: this container has no "
+                           "GPU access (see os.platform)")
     if rocm(facts) and not has_nvidia_gpu(facts):
         return CheckResult("nvidia.gpu", "skip", "No NVIDIA GPU: AMD GPUs with ROCm (see "
                            "os.platform); NVIDIA checks skipped")
@@ -95,10 +98,13 @@ def driver(facts: Facts, profile: Profile) -> CheckResult:
         return CheckResult("nvidia.driver", "fail",
                            f"Driver/library version mismatch: kernel module {d.version or '?'} "
                            f"is loaded, the user-space libraries are {library}",
-                           detail="The driver packages were upgraded while the old kernel module "
-                                  "stayed loaded; nvidia-smi and CUDA refuse to start until the "
-                                  f"new module is loaded. nvidia-smi: {d.smi_error or '?'}",
-                           fixes=platform_fixes.driver_mismatch(d.version, d.library_version))
+                           detail="The driver's user-space libraries and its loaded kernel "
+                                  "module differ (packages upgraded while the old module stayed "
+                                  "loaded, or two installs); nvidia-smi and CUDA refuse to start "
+                                  f"until they match. nvidia-smi: {d.smi_error or '?'}; module on "
+                                  f"disk: {d.module_file_version or 'not read'}",
+                           fixes=platform_fixes.driver_mismatch(d.version, d.library_version,
+                                                                d.module_file_version))
     if (lost := lost_gpus(facts)):
         return CheckResult("nvidia.driver", "fail",
                            f"GPU {', '.join(lost)} fell off the bus: the driver lost it "

@@ -48,6 +48,16 @@ def build(facts: Facts, profile: Profile) -> CheckResult:
         return CheckResult("torch.build", "fail", summary + " on a machine with an NVIDIA GPU",
                            detail=_with_reasoning(RUNTIME_NOTE, facts),
                            fixes=_torch_fix(facts))
+    if not t.cuda and rocm(facts):
+        # AMD GPUs with amdgpu's compute interface: a ROCm build would use them. Which ROCm
+        # release the machine has decides the wheel index, which the doctor does not know.
+        return CheckResult("torch.build", "warn", summary + " on a machine with AMD GPUs "
+                           "(ROCm): it runs on the CPU only",
+                           detail="PyTorch publishes ROCm builds (download.pytorch.org/whl/"
+                                  "rocm<version>) that run on AMD GPUs through HIP" + how + ".",
+                           fixes=(say("install the ROCm build of torch for the ROCm release "
+                                      "installed here (cat /opt/rocm/.info/version), from the "
+                                      "index pytorch.org/get-started names for it"),))
     return CheckResult("torch.build", "pass", summary, detail=RUNTIME_NOTE)
 
 
@@ -157,7 +167,7 @@ def cuda_available(facts: Facts, profile: Profile) -> CheckResult:
         return CheckResult("torch.cuda", "pass", f"torch.cuda.is_available(): True, {names}"
                            + shown)
     if not has_nvidia_gpu(facts) and not profile.gpu_required \
-            and not _hidden_by_visible_devices(facts):
+            and not _hidden_by_visible_devices(facts) and not container_without_gpu(facts):
         return CheckResult("torch.cuda", "skip", "torch.cuda.is_available(): False (no NVIDIA "
                            "GPU; torch runs on the CPU)", because="nvidia.gpu")
     reason, fix, because = _likely_reason(facts)

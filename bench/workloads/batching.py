@@ -228,8 +228,6 @@ def headline(case: CaseResult) -> str | None:
             f"{_or_nan(m.fraction_of_ideal):.2f} of ideal")
 
 
-# Interleaved: its steps are whole epochs, so a visit costs nothing extra, and comparing its
-# cases with each other is the point of the suite.
 WORKLOAD = Workload(
     name="batching",
     build=build_batching,
@@ -239,7 +237,6 @@ WORKLOAD = Workload(
     validate=whole_numbers("batch", "hidden", "layers", "n"),
     default_dtypes=fp32_only,
     cell_key="cell",
-    interleaved=True,
     after_cases=add_relative_metrics,
     headline=headline,
     report=ReportPieces(section="Batching: padded, packed, bucketed",

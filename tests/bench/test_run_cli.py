@@ -87,7 +87,7 @@ def test_tiny_run_metrics_and_checks(tiny_run) -> None:
         assert metrics["tokens_per_s"] > 0 and 0 < metrics["padding_efficiency"] <= 1
         assert "speedup_vs_padded" in metrics and "fraction_of_ideal" in metrics
         assert metrics["peak_memory_bytes"] > 0
-        # The strategies are timed in interleaved rounds (bench/rounds.py), the rest in turn.
+        # Every case is timed in interleaved rounds (bench/rounds.py).
         assert stats["schedule"] == "interleaved" and stats["visits"] >= 6
         assert len(stats["samples_per_visit"]) == stats["visits"]
         assert sum(stats["samples_per_visit"]) == stats["n"]
@@ -95,7 +95,13 @@ def test_tiny_run_metrics_and_checks(tiny_run) -> None:
             assert case["checks"]["verified"] and case["checks"]["max_abs_diff"] <= 1e-4
     kernels = [c for c in ok.values() if c["workload"] == "kernels"]
     assert len(kernels) == 4
-    assert all(c["stats"]["schedule"] == "sequential" for c in kernels)
+    assert all(c["stats"]["schedule"] == "interleaved" for c in kernels)
+    # each kernel against the ceiling at its own shapes, timed in the same rounds
+    for case in kernels:
+        metrics = case["metrics"]
+        lo, hi = metrics["ceiling_fraction_ci"]
+        assert 0 < lo <= metrics["ceiling_fraction"] <= hi
+        assert metrics["ceiling_flops_per_s"] > 0
     # The reference workload timed beside the batching cases in every round.
     [reference] = doc["references"]
     assert reference["device"] == "cpu" and "LSTM inference epoch" in reference["label"]

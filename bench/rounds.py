@@ -29,6 +29,12 @@ from dataclasses import dataclass, field
 
 from bench.timer import MIN_SAMPLES, Measurement, Timer
 
+# A visit of this many blocks or more starts with one untimed block: the case before it left
+# its own data in the caches and, after wide vector code (an AVX-512 matmul), a lower clock
+# for a millisecond or two, which would otherwise land in this case's first block. Cases of
+# fewer blocks per visit (slow steps) take every block: one block more would cost too much.
+VISIT_WARMUP_FROM = 3
+
 # Enough visits that the distribution-free CI of the median exists even for a case that takes
 # only one sample per visit (a step of several seconds).
 MIN_ROUNDS = MIN_SAMPLES
@@ -83,7 +89,10 @@ def sample_in_rounds(slots: list[Slot], seed: int, rounds: int = MIN_ROUNDS,
         for slot in order:
             before = slot.measurement.n
             try:
-                slot.timer.sample(slot.measurement, slot.blocks_per_visit(rounds))
+                blocks = slot.blocks_per_visit(rounds)
+                if blocks >= VISIT_WARMUP_FROM:
+                    slot.timer.warm_block(slot.measurement)
+                slot.timer.sample(slot.measurement, blocks)
             except KeyboardInterrupt:
                 raise
             except Exception as exc:  # one failing case must not stop the others

@@ -231,6 +231,12 @@ class Timer:
             m.samples_s.append(self._clock(m.calls_per_block) / m.calls_per_block)
         m.elapsed_s += time.perf_counter() - started
 
+    def warm_block(self, m: Measurement) -> None:
+        """One untimed block (its wall time counted in `m.elapsed_s`, not in its samples)."""
+        started = time.perf_counter()
+        self._clock(m.calls_per_block)
+        m.elapsed_s += time.perf_counter() - started
+
     def measure(self) -> Measurement:
         """Warm up, then sample until the CI target is met or the budget is spent."""
         m = self.prepare()

@@ -278,7 +278,7 @@ def test_sigterm_keeps_what_the_finished_workers_returned(tmp_path: Path) -> Non
     assert proc.returncode == 130, stderr[-2000:]
     doc = load_results(next(out.glob("*/results.json")))
     assert doc["status"] == "interrupted"
-    assert len(doc["cases"]) == 11  # 8 kernels and the 3 matmul peaks, from worker 1
+    assert len(doc["cases"]) == 18  # 8 kernels, 2 matmul peaks, 8 ceilings, from worker 1
     for case in doc["cases"]:
         assert case["status"] == "ok"
         assert set(case["stats"]["replicate_process"]) == {0}

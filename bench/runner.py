@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from bench.stats import max_min_spread, median
 from bench.suites import Case
 from bench.timer import Timer
 from bench.workloads import Prepared, after_cases, build
+from provision.text import printable
 
 
 def present_devices() -> list[str]:
@@ -99,8 +101,9 @@ class Progress:
 
     def preparing(self, case: Case, index: int, group: int) -> None:
         elapsed = time.perf_counter() - self.started
-        print(f"    preparing {index}/{group} for timing in rounds: {case.id}  "
-              f"elapsed {_clock(elapsed)}", file=self.stream, flush=True)
+        print(f"    preparing {index}/{group} for timing in rounds: "
+              f"{printable(case.id, False)}  elapsed {_clock(elapsed)}", file=self.stream,
+              flush=True)
 
     def round(self, number: int, sampling: int, group: int, seconds_left: float) -> None:
         elapsed = time.perf_counter() - self.started
@@ -111,7 +114,9 @@ class Progress:
     def finish(self, record: CaseResult) -> None:
         self.done += 1
         if record.status != "ok":
-            print(f"    {record.status}: {record.error}", file=self.stream, flush=True)
+            # The error names the user's files (a corpus file name can hold escapes).
+            print(f"    {record.status}: {printable(record.error, False)}", file=self.stream,
+                  flush=True)
 
 
 def _clock(seconds: float) -> str:
@@ -338,6 +343,12 @@ def _prepare_entry(case: Case, seed: int, budget_s: float, target: float,
         if case.device.startswith("cuda"):
             memory["peak_memory_bytes"] -= before
             memory["peak_memory_kind"] += " above what earlier cases hold"
+        elif before and memory["peak_memory_kind"] == "process peak RSS":
+            # The process's peak holds every case built before this one; what this case adds
+            # is what a user sizing a batch wants (memory freed earlier can be reused, so this
+            # can fall short of what the case needs in a fresh process).
+            memory["peak_memory_bytes"] = max(0, memory["peak_memory_bytes"] - before)
+            memory["peak_memory_kind"] += " above the process's RSS before this case"
         memory["peak_memory_kind"] += " (build and warm-up)"
         return _Entry(record, Slot(timer, measurement), prepared, memory)
     except KeyboardInterrupt:
@@ -349,7 +360,14 @@ def _prepare_entry(case: Case, seed: int, budget_s: float, target: float,
 
 
 def _allocated(device: str) -> int:
-    return torch.cuda.memory_allocated(device) if device.startswith("cuda") else 0
+    """What the process holds now: CUDA's allocated bytes, or on the CPU the resident set."""
+    if device.startswith("cuda"):
+        return torch.cuda.memory_allocated(device)
+    try:
+        resident_pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return resident_pages * os.sysconf("SC_PAGE_SIZE")
 
 
 def _refresh(entries: list[_Entry]) -> list[CaseResult]:

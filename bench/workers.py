@@ -35,6 +35,7 @@ from bench.results import CaseResult, ResultsError, RunResults
 from bench.runner import ResultsNotWritten, _case_record, _write, mark_failed
 from bench.suites import Case
 from bench.workloads import after_cases
+from provision.text import printable
 
 # How long a worker asked to stop may take to write what it measured before it is killed.
 STOP_GRACE_S = 30.0
@@ -171,7 +172,7 @@ def _relay(proc: subprocess.Popen, name: str, stream: TextIO) -> str:
             line = line.rstrip()
             if line:
                 last = line.strip()
-                print(f"  [{name}] {line}", file=stream, flush=True)
+                print(f"  [{name}] {printable(line, False)}", file=stream, flush=True)
         proc.wait()
     except KeyboardInterrupt:
         _stop(proc)

@@ -187,7 +187,15 @@ def _sentence(ratio: Ratio, best: CaseResult, seen: list[float]) -> str:
                      f"beats padded {spread}")
     ideal = number(best.metrics.fraction_of_ideal)
     if ideal is not None:
-        sentence += f", reaching {fmt_percent(ideal)} of the ideal equal-length batches"
+        sentence += (f", reaching {fmt_percent(ideal)} of the equal-length reference batches "
+                     f"of {text(setting(best, 'batch') or 64)}")
+    limit = number(best.metrics.fraction_of_limit)
+    if limit is not None:
+        sentence += f" and {limit:.2f} of its own batches without padding"
+    spread = best.metrics.padding_efficiency_seeds
+    if spread is not None and spread[1] - spread[0] > 0.05:
+        sentence += (f" (a small sample: at n={text(setting(best, 'n'))} its padding efficiency "
+                     f"ranges {spread[0]:.2f}–{spread[1]:.2f} over five seeds)")
     return sentence + "."
 
 
@@ -195,9 +203,12 @@ def batching_findings(results: RunResults) -> list[Finding]:
     """Per length distribution: the best strategy against padded, where it gains the most."""
     best_by_dist: dict[str, tuple[Ratio, CaseResult]] = {}
     seen: dict[str, list[float]] = {}
-    for group in group_by(workload_cases(results, WORKLOAD), ["strategy"]).values():
-        padded = next((c for c in group if strategy(c) == "padded"), None)
-        best = fastest([c for c in group if strategy(c) not in {None, "padded", "ideal"}])
+    for group in group_by(workload_cases(results, WORKLOAD),
+                          ["strategy", "batch", "max_tokens"]).values():
+        paddeds = [c for c in group if strategy(c) == "padded"]
+        padded = next((c for c in paddeds if setting(c, "batch") == 64),
+                      paddeds[0] if paddeds else None)
+        best = fastest([c for c in group if strategy(c) in RUN_STRATEGIES[1:]])
         ratio = speedup(best, padded) if padded is not None and best is not None else None
         if ratio is None:
             continue

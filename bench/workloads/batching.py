@@ -399,12 +399,16 @@ def headline(case: CaseResult) -> str | None:
     if p["strategy"] not in RUN_STRATEGIES or (p["strategy"] == "padded"
                                                and p.get("batch") == DEFAULT_BATCH):
         return None
-    limit = f"  {m.fraction_of_limit:.2f} of its limit" if m.fraction_of_limit else ""
-    flush = " flush" if p.get("denormals") == "flush" else ""
-    return (f"{p['dist']:<9} {p['cell']} {p['mode']:<9}{flush} {p['strategy']:<15} "
-            f"{size_label(p):<16} {_or_nan(m.tokens_per_s):>10.0f} tok/s  "
-            f"x{_or_nan(m.speedup_vs_padded):.2f} vs padded  "
-            f"{_or_nan(m.fraction_of_ideal):.2f} of ideal{limit}")
+    parts = [f"{_or_nan(m.tokens_per_s):>10.0f} tok/s"]
+    if m.speedup_vs_padded is not None:
+        parts.append(f"x{m.speedup_vs_padded:.2f} vs padded")
+    if m.fraction_of_ideal is not None:
+        parts.append(f"{m.fraction_of_ideal:.2f} of ideal")
+    if m.fraction_of_limit is not None:
+        parts.append(f"{m.fraction_of_limit:.2f} of its limit")
+    state = f" {p['denormals']}" if p.get("mode") == "training" and p.get("denormals") else ""
+    return (f"{p['dist']:<9} {p['cell']} {p['mode']:<9}{state} {p['strategy']:<15} "
+            f"{size_label(p):<16} " + "  ".join(parts))
 
 
 def validate(params: dict) -> None:

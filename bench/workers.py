@@ -256,7 +256,8 @@ def _environment_entry(env: Environment, outcomes: list[WorkerOutcome]) -> dict:
     for outcome in outcomes:
         if outcome.env is env and outcome.doc is not None:
             worker = outcome.doc.extra.get("worker", {})
-            entry |= {k: worker.get(k) for k in ("torch_version", "threads", "env_vars")}
+            entry |= {k: worker.get(k) for k in ("torch_version", "threads", "env_vars",
+                                                 "python_version", "torch_cuda")}
             entry["executable"] = worker.get("python")
             break
     return entry

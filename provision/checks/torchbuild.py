@@ -26,6 +26,10 @@ from provision.profile import Profile
 @check("torch.build")
 def build(facts: Facts, profile: Profile) -> CheckResult:
     t = facts.torch
+    if t.import_error:
+        return CheckResult("torch.build", "fail", "importing torch kills the process",
+                           detail=_with_reasoning(t.import_error, facts),
+                           fixes=_torch_fix(facts))
     if not t.installed:
         return CheckResult("torch.build", "fail", "torch is not installed",
                            detail=_with_reasoning(t.reason, facts), fixes=_torch_fix(facts))

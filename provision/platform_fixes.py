@@ -126,8 +126,8 @@ def driver_mismatch(module: str | None, library: str | None,
                     words=f"the kernel module on disk is {on_disk}, the libraries {library}: "
                           f"install one driver version for both; download the {on_disk} "
                           "driver's .run from nvidia.com/drivers into this folder, then"),
-                say("or reinstall the whole driver from one package, then reboot",
-                    condition="or"))
+                say("reinstall the whole driver from one package (the distribution's or one "
+                    ".run), then reboot", condition="or"))
     return (run(Step("sudo reboot", "loads the kernel module that matches the upgraded "
                                     "libraries", reboot=True)),
             run("sudo rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia", "sudo modprobe nvidia",

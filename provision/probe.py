@@ -7,6 +7,7 @@ first on PATH, so every probe that goes through these two functions can be repla
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import selectors
 import shutil
@@ -28,10 +29,13 @@ FILE_LIMIT = 4 * 2**20
 
 
 def probe_timeout() -> float:
+    """RNNBENCH_PROBE_TIMEOUT when it is a positive, finite number of seconds, else the default
+    (inf or nan would make no deadline at all; 0 or less would fail every probe)."""
     try:
-        return float(os.environ.get("RNNBENCH_PROBE_TIMEOUT", DEFAULT_TIMEOUT_S))
+        value = float(os.environ.get("RNNBENCH_PROBE_TIMEOUT", DEFAULT_TIMEOUT_S))
     except ValueError:
         return DEFAULT_TIMEOUT_S
+    return value if math.isfinite(value) and value > 0 else DEFAULT_TIMEOUT_S
 
 
 @dataclass
@@ -45,9 +49,49 @@ class CommandOutput:
     reason: str = ""
 
 
-def below(root: Path, path: str) -> Path:
-    """The machine path `path` (absolute, like "/etc/os-release") as seen under `root`."""
-    return Path(root) / path.lstrip("/")
+# Links followed while resolving one path below a root before it counts as a loop (Linux's own
+# limit for one lookup).
+_MAX_LINKS = 40
+# What a path that cannot be resolved below a root becomes: below a file that is not a folder,
+# every open, listing or readlink fails (ENOTDIR), as the probes' callers expect of a lost path.
+_NOWHERE = Path(os.devnull) / "unresolvable"
+
+
+def below(root: Path, path: str, follow_last: bool = True) -> Path:
+    """The machine path `path` (absolute, like "/etc/os-release") as seen under `root`.
+
+    Below any root but "/", links are resolved as if `root` were "/" (as chroot would): an
+    absolute link target starts again at `root` and ".." stops there, so a replayed machine's
+    `etc/os-release -> /usr/lib/os-release` reads the recording's file and never the host's.
+    A loop gives a path that cannot be opened. `follow_last`: resolve a link in the last
+    component too (False for readlink)."""
+    root = Path(root)
+    if os.path.realpath(root) == "/":
+        return root / path.lstrip("/")
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    done: list[str] = []  # components resolved so far, below root
+    links = 0
+    while parts:
+        part = parts.pop(0)
+        if part == "..":
+            if done:
+                done.pop()
+            continue
+        candidate = root.joinpath(*done, part)
+        if (parts or follow_last) and os.path.islink(candidate):
+            links += 1
+            try:
+                if links > _MAX_LINKS:
+                    raise OSError("a link loop")
+                target = os.readlink(candidate)
+            except OSError:
+                return _NOWHERE
+            if target.startswith("/"):
+                done = []
+            parts = [p for p in target.split("/") if p not in ("", ".")] + parts
+            continue
+        done.append(part)
+    return root.joinpath(*done)
 
 
 def read_bytes(root: Path, path: str, limit: int = FILE_LIMIT) -> bytes | None:
@@ -98,18 +142,32 @@ def run_command(argv: list[str], timeout: float | None = None,
     exe = shutil.which(argv[0], path=(env or os.environ).get("PATH"))
     if exe is None:
         return CommandOutput(ok=False, reason=f"{argv[0]} not found on PATH")
+    proc = start_command([exe, *argv[1:]], env)
+    if isinstance(proc, CommandOutput):
+        return proc
+    return finish_command(proc, timeout, argv[0])
+
+
+def start_command(argv: list[str], env: dict[str, str] | None = None
+                  ) -> subprocess.Popen | CommandOutput:
+    """Start argv (argv[0] a path) with piped output; the reason when it cannot start. Paired
+    with `finish_command`, a probe can run while the others go on (the torch import)."""
     try:
         # A session of its own lets a timeout kill the whole group: a stub script's `sleep`
         # child would otherwise keep the pipes open and block us after the parent died.
-        proc = subprocess.Popen([exe, *argv[1:]], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 stdin=subprocess.DEVNULL, env=env, start_new_session=True)
     except OSError as exc:
         return CommandOutput(ok=False, reason=f"{argv[0]} could not run: {exc.strerror or exc}")
+
+
+def finish_command(proc: subprocess.Popen, timeout: float, name: str) -> CommandOutput:
+    """Read a started command's output (bounded) until it exits or `timeout` seconds pass."""
     out, err, why = _collect(proc, timeout, OUTPUT_LIMIT)
     if why:
         _kill_group(proc)
         return CommandOutput(ok=False, stdout=out.decode("utf-8", errors="replace"),
-                             reason=f"{argv[0]} {why}")
+                             reason=f"{name} {why}")
     done = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
     stdout = done.stdout.decode("utf-8", errors="replace")
     stderr = done.stderr.decode("utf-8", errors="replace")
@@ -117,7 +175,7 @@ def run_command(argv: list[str], timeout: float | None = None,
         first = (stderr.strip() or stdout.strip()).splitlines()[:1]
         why = f": {first[0]}" if first else ""
         return CommandOutput(ok=False, stdout=stdout, stderr=stderr, returncode=done.returncode,
-                             reason=f"{argv[0]} exited with {done.returncode}{why}")
+                             reason=f"{name} exited with {done.returncode}{why}")
     return CommandOutput(ok=True, stdout=stdout, stderr=stderr, returncode=0)
 
 

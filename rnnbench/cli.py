@@ -6,6 +6,7 @@ start fast (importing torch alone costs about a second).
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 from pathlib import Path
@@ -140,15 +141,21 @@ def compare(
     fail_on_regression: bool = typer.Option(False, "--fail-on-regression",
                                             help="Exit 1 on a real regression beyond threshold."),
     json_out: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
-    env_a: str = typer.Option(None, "--a", help="A/B run: the baseline environment's label."),
-    env_b: str = typer.Option(None, "--b", help="A/B run: the new environment's label."),
+    env_a: str = typer.Option(None, "--a", help="A/B run: the baseline environment's label "
+                              "(with two files: the environment to take from BASE)."),
+    env_b: str = typer.Option(None, "--b", help="A/B run: the new environment's label "
+                              "(with two files: the environment to take from NEW)."),
+    allow_incomplete: bool = typer.Option(False, "--allow-incomplete", help="With "
+                                          "--fail-on-regression, pass a new run that did not "
+                                          "finish or whose cases failed or are missing "
+                                          "(by default such a run fails the gate)."),
 ) -> None:
     """Compare two results files case by case and say which differences are real."""
     from rnnbench.commands.compare import compare_command
 
     raise typer.Exit(compare_command(base=base, new=new, threshold=threshold,
                                      fail_on_regression=fail_on_regression, json_out=json_out,
-                                     a=env_a, b=env_b))
+                                     a=env_a, b=env_b, allow_incomplete=allow_incomplete))
 
 
 # --------------------------------------------------------------------------- report
@@ -212,6 +219,13 @@ def _interrupt_on_signals() -> None:
             signal.signal(signum, interrupt)
 
 
+def _unusable_name(exc: OSError) -> bool:
+    """An error that is the given name's fault, whichever option or file it came from: longer
+    than the file system allows (255 bytes a component: about 85 CJK characters), or a loop of
+    links. Every command meets such a name first in a different place; all say it in one line."""
+    return exc.errno in (errno.ENAMETOOLONG, errno.ELOOP) and exc.filename is not None
+
+
 def main() -> None:
     """Console-script entry point."""
     _interrupt_on_signals()
@@ -230,10 +244,15 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("rnnbench: interrupted", err=True)
         code = 130
-    except OSError:  # a write to stdout failed mid-command; anything else is a bug
-        if streams.stdout_failure() is None:
+    except OSError as exc:  # a write to stdout failed mid-command, or a name no file can have
+        if streams.stdout_failure() is not None:
+            code = 1
+        elif _unusable_name(exc):
+            where = printable(exc.filename, keep_newlines=False)
+            typer.echo(f"rnnbench: error: {where}: {exc.strerror}", err=True)
+            code = 2
+        else:  # anything else is a bug
             raise
-        code = 1
     failure = streams.stdout_failure()
     if failure is not None:
         streams.report_stdout_failure(failure)

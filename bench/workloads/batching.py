@@ -431,8 +431,6 @@ def prune(params: dict) -> dict:
     return {k: v for k, v in params.items() if k not in drop}
 
 
-# Interleaved: its steps are whole epochs, so a visit costs nothing extra, and comparing its
-# cases with each other is the point of the suite.
 WORKLOAD = Workload(
     name="batching",
     build=build_batching,
@@ -446,7 +444,6 @@ WORKLOAD = Workload(
     prune=prune,
     default_dtypes=fp32_only,
     cell_key="cell",
-    interleaved=True,
     after_cases=add_relative_metrics,
     headline=headline,
     report=ReportPieces(section="Batching: padded, packed, bucketed, token budgets",

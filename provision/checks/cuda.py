@@ -16,6 +16,11 @@ RUNTIME_NOTE = (
     "needs a driver at least as new as it.")
 
 
+# The C and C++ compilers by family: Debian's build-essential, Arch's base-devel group (gcc
+# with make and the rest); Fedora, RHEL-likes and openSUSE name gcc and gcc-c++.
+COMPILER_PACKAGES = {"debian": ["build-essential"], "arch": ["base-devel"]}
+
+
 def _env_fix(toolkit_path: str, condition: str = "") -> Fixes:
     return (run((f"export PATH={toolkit_path}/bin:$PATH "
                  f"LD_LIBRARY_PATH={toolkit_path}/lib64:$LD_LIBRARY_PATH",
@@ -176,14 +181,14 @@ def host_compiler(facts: Facts, profile: Profile) -> CheckResult:
         cuda = max((t.version for t in facts.cuda.toolkits if t.version), key=version_tuple,
                    default=None)
     if not cuda:
-        return CheckResult("cuda.host_compiler", "skip", "No CUDA toolkit to compile with")
+        return CheckResult("cuda.host_compiler", "skip", "No CUDA toolkit to compile with",
+                           because="cuda.toolkit")
     gcc = facts.cuda.gcc_version
     if not gcc:
         return CheckResult("cuda.host_compiler", "warn", f"gcc not found (CUDA {cuda}'s nvcc "
                            "and the driver's kernel module build need it)",
-                           fixes=(fixes.install_packages(facts.os, ["gcc", "gcc-c++"]
-                                                         if facts.os.family != "debian"
-                                                         else ["build-essential"]),))
+                           fixes=(fixes.install_packages(facts.os, COMPILER_PACKAGES.get(
+                               facts.os.family, ["gcc", "gcc-c++"])),))
     limit = tables.max_gcc_for_cuda(cuda)
     if limit is None:
         return CheckResult("cuda.host_compiler", "skip", f"CUDA {cuda} is not in the host "

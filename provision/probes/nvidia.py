@@ -54,7 +54,7 @@ def _sysfs_gpu(root: Path, slot: str) -> PciGpu | None:
         return None
     device = (read_text(root, f"{base}/device") or "").strip().lower().removeprefix("0x") or None
     try:
-        driver = os.path.basename(os.readlink(below(root, f"{base}/driver")))
+        driver = os.path.basename(os.readlink(below(root, f"{base}/driver", follow_last=False)))
     except OSError:
         driver = None
     return PciGpu(slot=slot, device_id=device, class_code=pci_class[:4], kernel_driver=driver,

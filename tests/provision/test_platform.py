@@ -238,3 +238,55 @@ def test_conda_torch_is_fixed_with_conda():
     facts.torch.installer = "uv"
     assert commands(platform_fixes.by_installer(
         facts, (run("python3 -m pip install torch"),), None)) == ["uv pip install torch"]
+
+
+def test_cpu_torch_on_grace_hopper_gets_an_aarch64_cuda_build():
+    facts = Facts(os=OsFacts(id="ubuntu", version_id="22.04", family="debian",
+                             ubuntu_base="22.04", arch="aarch64"),
+                  pci_gpus=[PciGpu(slot="0009:01:00.0", device_id="2342",
+                                   name="GH100 [GH200 120GB / 480GB]")],
+                  driver=DriverFacts(version="550.54.15", source="nvidia-smi",
+                                     gpus=[GpuInfo(name="NVIDIA GH200 480GB",
+                                                   compute_capability="9.0")]),
+                  torch=TorchFacts(installed=True, version="2.5.1", cuda=None))
+    got = _checks(facts)["torch.build"]
+    assert got["status"] == "fail" and "CPU-only" in got["summary"]
+    built = [b for b in TORCH_BUILDS if b.machine == "aarch64" and b.cuda]
+    assert any(f"torch=={b.torch} --index-url" in fix_text(got) and b.variant in fix_text(got)
+               for b in built), fix_text(got)
+
+
+def test_cpu_torch_beside_amd_gpus_with_rocm_is_a_warning_in_words():
+    facts = Facts(os=OsFacts(id="ubuntu", version_id="22.04", family="debian"),
+                  torch=TorchFacts(installed=True, version="2.5.1+cpu", cuda=None))
+    facts.platform = PlatformFacts(kfd=True, amd_gpus=[AmdGpu(slot="0000:03:00.0")])
+    got = _checks(facts)["torch.build"]
+    assert got["status"] == "warn" and "AMD" in got["summary"] and "ROCm" in fix_text(got)
+
+
+@pytest.mark.parametrize(("os_", "words", "absent"), [
+    (OsFacts(id="debian", version_id="9", family="debian"), "contrib non-free ",
+     "non-free-firmware"),
+    (OsFacts(id="pop", id_like=["ubuntu", "debian"], version_id="22.04", family="debian",
+             ubuntu_base="22.04"), "system76-driver-nvidia", "contrib"),
+    (OsFacts(id="linuxmint", id_like=["ubuntu", "debian"], version_id="21.3", family="debian",
+             ubuntu_base="22.04"), "ubuntu-drivers", "contrib"),
+    (OsFacts(id="opensuse-leap", version_id="15.6", family="suse"),
+     "zypper addrepo --refresh https://download.nvidia.com/opensuse/leap/15.6", "apt-get"),
+    (OsFacts(id="arch", family="arch"), "pacman -Syu --needed nvidia-open", "apt-get"),
+    (OsFacts(id="gentoo", family="unknown"), "nvidia.com/drivers", "sudo "),
+])
+def test_each_family_gets_its_own_driver_route(os_, words, absent):
+    from provision import fixes
+
+    text = as_text(fixes.nvidia_driver(os_))
+    assert words in text and absent not in text, text
+
+
+def test_debian9_needs_buster_before_a_driver_past_390():
+    from provision import fixes
+
+    text = as_text(fixes.nvidia_driver(OsFacts(id="debian", version_id="9", family="debian"),
+                                       min_version="418.39"))
+    assert "s/stretch/buster/g" in text and "stretch-security" not in text
+    assert text.index("s/stretch/buster/g") < text.index("install -y linux-headers")

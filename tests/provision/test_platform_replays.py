@@ -84,6 +84,11 @@ EXPERTS: dict[str, Expert] = {
         sound=("os.platform", "nvidia.gpu", "nvidia.driver"),
         fix_has={"torch.build": ("jp/v60/pytorch/",)}, says=("R36.4.3",),
         never_says=("No NVIDIA GPU", "without GPU access")),
+    "grace-gb200-aarch64-torch291-cpu": Expert(
+        False, "apt", fails={"torch.build": ("CPU-only",)},
+        sound=("nvidia.driver", "nvidia.gpu", "os.platform"),
+        fix_has={"torch.build": ("--index-url https://download.pytorch.org/whl/cu",)},
+        no_linux_driver=False, never_says=("L4T", "JetPack")),
     "offbus-opensuse152-4xrtx2080ti-driver520": Expert(
         False, "zypper", fails={"nvidia.driver": ("0000:0b:00.0", "fell off the bus")},
         fix_has={"nvidia.driver": ("reseat", "power supply")},
@@ -123,7 +128,7 @@ def test_every_replay_has_its_provenance_and_at_least_two_per_class():
         provenance = (MACHINES / name / "PROVENANCE.md").read_text()
         assert "## Verbatim" in provenance and "## Derived" in provenance, name
         assert "https://github.com/" in provenance, name
-    for prefix in ("wsl2-", "docker-", "mismatch-", "rocm-", "jetson-", "offbus-"):
+    for prefix in ("wsl2-", "docker-", "mismatch-", "rocm-", ("jetson-", "grace-"), "offbus-"):
         assert sum(n.startswith(prefix) for n in NAMES) >= 2, prefix
     assert sum(n.startswith(("cvd-", "conda-")) or "CUDA_VISIBLE_DEVICES" in
                ((MACHINES / n / "env.txt").read_text() if (MACHINES / n / "env.txt").exists()
@@ -180,6 +185,12 @@ def test_no_fix_that_cannot_run_there(name):
                     elsewhere |= "uv venv" in step.command or "conda remove" in step.command
                     assert "pip install torch" not in step.command or elsewhere, \
                         f"{name}: pip over conda's torch: {as_text(fixes_from_json(check))}"
+
+
+def test_aarch64_server_gets_an_aarch64_cuda_wheel_not_jetpacks():
+    fix = checks("grace-gb200-aarch64-torch291-cpu")["torch.build"]["fix"]
+    assert "jp/v" not in fix and "x86_64" not in fix
+    assert re.search(r"pip install torch==2\.\d+\.\d+ --index-url \S+/whl/cu1[23]\d", fix), fix
 
 
 def test_conda_torch_fix_is_conda_and_pip_torch_fix_is_pip():

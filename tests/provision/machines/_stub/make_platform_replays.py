@@ -421,6 +421,38 @@ REPLAYS.append(Replay(
     },
     tools=("python3", "uname")))
 
+_gb200 = [Gpu("NVIDIA GB200", f"0000:{b}:00.0", "2941", "GB100 [GB200]", 189471, 1200, "10.0")
+          for b in ("01", "02")]
+REPLAYS.append(Replay(
+    "grace-gb200-aarch64-torch291-cpu",
+    "https://github.com/pytorch/pytorch/issues/168065",
+    'pytorch/pytorch issue #168065 "On aarch64, `pip install torch` resulted in the CPU '
+    'version?" (2025-11-18)', "the issue search index",
+    "A Grace Blackwell (GB200, aarch64) server where `pip install torch` gave the CPU build "
+    "(no cudnn or cublas beside it); `--index-url https://download.pytorch.org/whl/cu128` is "
+    "the way around. Not a Jetson: a CPU-only torch on an NVIDIA GPU fails with an aarch64 CUDA "
+    "build the driver runs; no JetPack wheel, no x86_64 wheel, no driver change.",
+    files={
+        "root/etc/os-release": (os_release(ubuntu("24.04", "24.04.3", "noble")),
+                                f"{D}: the distribution is not named; Ubuntu 24.04 assumed"),
+        "root/proc/sys/kernel/osrelease": ("6.8.0-1028-nvidia-64k\n",
+                                           f"{D}: an Ubuntu NVIDIA 64k-page kernel (assumed)"),
+        "stub/nvidia-smi.csv": (smi_csv("580.95.05", _gb200),
+                                f"{V}: 'an aarch64 machine, e.g. GB200'; {D}: two GB200 GPUs of "
+                                "one board; driver 580.95.05 (not named: the cu128 build ran, "
+                                "so R570 or newer; an R580 of the issue's date), other fields"),
+        "root/rnnbench-torch.json": (torch_json(
+            version="2.9.1", cuda=None, cuda_available=False,
+            location="/home/user/.venv/lib/python3.12/site-packages"),
+            f"{V}: 'pip install torch' gave the CPU version of torch stable; {D}: 2.9.1, the "
+            "stable release on the issue's date; the folder"),
+        "root/home/user/.venv/lib/python3.12/site-packages/torch-2.9.1.dist-info/INSTALLER": (
+            "pip\n", f"{V}: installed with pip"),
+        "stub/tools.env": ("uname_m=aarch64\npython3_version=3.12.3\n",
+                           f"{V}: aarch64; {D}: Ubuntu 24.04's python3"),
+    },
+    tools=("nvidia-smi", "python3", "uname")))
+
 # ---------------------------------------------------------------- a GPU fallen off the bus
 _2080s = _several(RTX2080TI, ["0000:0b:00.0", "0000:0c:00.0", "0000:0d:00.0", "0000:0e:00.0"])
 REPLAYS.append(Replay(

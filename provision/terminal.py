@@ -95,8 +95,13 @@ def skip_reasons(checks: list[CheckResult], every: list[CheckResult]) -> list[st
     """Why a section's checks skipped, each reason once: a skip `because` of another check
     gives that check's summary (one root cause, said once)."""
     by_id = {c.id: c for c in every}
-    reasons = [by_id[c.because].summary if c.because in by_id else c.summary for c in checks]
-    return list(dict.fromkeys(reasons))
+
+    def root(c: CheckResult, seen: int = 0) -> CheckResult:
+        # Follow "because" to the check that names the cause (a chain, never a loop).
+        cause = by_id.get(c.because)
+        return root(cause, seen + 1) if cause is not None and seen < len(by_id) else c
+
+    return list(dict.fromkeys(root(c).summary for c in checks))
 
 
 def _lower_first(text: str) -> str:
@@ -119,7 +124,7 @@ def fix_lines(fixes: Iterable[Fix], indent: int, width: int, label: str = "fix")
             lines += _step_lines(steps.pop(0), " " * indent + f"{label}: ", len(step_pad), width)
         else:
             text = f"{head}: {said}" if said else head
-            lines += _wrap(text + (":" if steps else ""), " " * indent, " " * (indent + 4), width)
+            lines += _wrap(text + (":" if steps else ""), " " * indent, step_pad, width)
         for step in steps:
             lines += _step_lines(step, step_pad, len(step_pad), width)
     return lines
@@ -178,7 +183,7 @@ def render_checklist(checks: list[CheckResult], profile_name: str | None = None,
     lines.append(Line(summary, 0, "fail" if counts["fail"] else "pass", len(summary)))
     if readiness:
         ready = {s: sum(c.status == s for c in readiness) for s in MARKS}
-        lines.append(Line(f"benchmark readiness, apart from the verdict: {_tally(ready)}"))
+        lines.append(Line(f"readiness (not the verdict): {_tally(ready)}"))
     if not colour:
         return "\n".join(line.text for line in lines)
     return _coloured(lines)

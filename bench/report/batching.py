@@ -1,6 +1,6 @@
 """The batching workload's part of the run report: its table, its chart and its findings.
 
-Declared as the workload's report pieces in bench/workloads/batching.py.
+Its pieces are `PIECES` at the end, named by the workload in bench/workloads/batching.py.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from bench.report.fields import (
     number,
     text,
 )
-from bench.report.pieces import ReportPieces
+from bench.report.section import ReportPieces
 from bench.report.sentences import (
     Finding,
     Rank,

@@ -1,7 +1,7 @@
 """The kernels workload's part of the run report: its table, its charts, the matmul peaks its
 fractions of peak are relative to, and its findings.
 
-Declared as the workload's report pieces in bench/workloads/kernels.py.
+Its pieces are `PIECES` at the end, named by the workload in bench/workloads/kernels.py.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bench.report.fields import (
     number,
     text,
 )
-from bench.report.pieces import ReportPieces
+from bench.report.section import ReportPieces
 from bench.report.sentences import Finding, Rank, fmt_times, largest_speedup, short_times, where
 from bench.report.tables import (
     SPEED_COLUMNS,

@@ -9,35 +9,17 @@ tests/report/test_pieces.py checks that REPORTS follows the registry.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from bench.report.section import ReportPieces
 
 # The workloads that have a report section, in registry order (bench/workloads/__init__.py);
 # `report_pieces` imports their modules.
 REPORTS = ("batching", "kernels", "train")
 
 
-@dataclass(frozen=True)
-class ReportPieces:
-    """What a workload adds to the run report (bench/report/<workload>.py holds the functions).
-
-    Each callable takes the run (bench.results.RunResults): a table returns a Table or None;
-    charts, notes and findings return lists (of Chart, str and Finding). The tables, charts and
-    notes make the workload's section, titled `section`, placed in registry order; findings are
-    ordered by their rank among every workload's.
-    """
-
-    section: str = ""
-    tables: tuple[Callable, ...] = ()
-    charts: tuple[Callable, ...] = ()
-    notes: tuple[Callable, ...] = ()
-    findings: tuple[Callable, ...] = ()
-
-
 def report_pieces() -> list[tuple[str, ReportPieces]]:
     """(workload name, its pieces) for each workload that adds to the run report."""
-    # Imported on use: each report module imports this one (for ReportPieces) while
-    # bench.report loads. Plain imports, so that `python -X importtime` lists them.
+    # Imported on use, as before (pages and findings import this module while bench.report
+    # loads). Plain imports, so that `python -X importtime` lists them.
     from bench.report import batching, kernels, train
 
     modules = {"batching": batching, "kernels": kernels, "train": train}

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import torch
 
-from bench.report.pieces import ReportPieces
+from bench.report.section import ReportPieces
 from bench.results import CaseChecks, CaseMetrics, CaseResult
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}

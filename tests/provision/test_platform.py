@@ -290,3 +290,12 @@ def test_debian9_needs_buster_before_a_driver_past_390():
                                        min_version="418.39"))
     assert "s/stretch/buster/g" in text and "stretch-security" not in text
     assert text.index("s/stretch/buster/g") < text.index("install -y linux-headers")
+
+
+def test_wsl1_is_sent_to_wsl2_by_the_distribution_name_wsl_sets(tmp_path, monkeypatch):
+    monkeypatch.setenv("WSL_DISTRO_NAME", "Ubuntu-22.04")
+    facts = Facts(os=OsFacts(id="ubuntu", version_id="22.04", family="debian"))
+    facts.platform = platform.probe_platform(tmp_path, "4.4.0-19041-Microsoft")
+    got = _checks(facts)["os.platform"]
+    assert got["status"] == "fail" and "WSL1" in got["summary"]
+    assert "wsl --set-version Ubuntu-22.04 2" in fix_text(got)

@@ -7,7 +7,8 @@ fastest size of each strategy represents it. The fastest strategy is recommended
 when its interval of tokens/s overlaps another strategy's (the two are not told apart by this
 run) the one earlier in PREFERENCE is: a token budget bounds every batch's tokens (its memory
 and time), whatever the tail of the lengths, and needs no retuning when the data changes; then
-fixed-size buckets; packing and plain padding last. Training candidates that flushed denormals
+fixed-size buckets; packing and plain padding last. Of the chosen strategy's sizes, the one that
+pads least among those within the noise of its fastest. Training candidates that flushed denormals
 stand for their strategy where both states ran; the measured gain of flushing is reported.
 """
 
@@ -71,7 +72,14 @@ def _advise(members: list[CaseResult]) -> Advice | None:
                "of the lengths" if chosen.param("strategy") in BUDGETED
                else f"within the measurement's noise of the fastest ({top.param('strategy')}); "
                "preferred as the simpler batching")
-    return _advice(chosen, members, why)
+    # Among the strategy's sizes that this run cannot tell from its fastest, the one that pads
+    # least: its speed owes least to the luck of this sample, and it holds the fewest tokens.
+    sizes = [c for c in candidates if c.param("strategy") == chosen.param("strategy")
+             and (c is chosen or _overlap(_rate(c)[1], _rate(chosen)[1]))]
+    leanest = max(sizes, key=lambda c: (c.metrics.padding_efficiency or 0.0, _rate(c)[0]))
+    if leanest is not chosen:
+        why += ("; of its sizes within the noise of the fastest, the one that pads least")
+    return _advice(leanest, members, why)
 
 
 def _overlap(a: tuple[float, float] | None, b: tuple[float, float] | None) -> bool:

@@ -152,3 +152,15 @@ def test_flushing_within_noise_is_not_advised() -> None:
     assert advice.flush_speedup == pytest.approx(2.1 / 2.0)
     assert advice.flush_advised is False
     assert "set_flush_denormal" not in advice.snippet
+
+
+def test_of_sizes_within_noise_the_one_that_pads_least_is_recommended() -> None:
+    lean = _case("budget", 1.02, ci=0.05, max_tokens=1024)
+    fat = _case("budget", 1.00, ci=0.05, max_tokens=4096)
+    far = _case("budget", 0.50, ci=0.01, max_tokens=512)  # clearly faster: stands alone
+    lean.metrics.padding_efficiency, fat.metrics.padding_efficiency = 0.97, 0.89
+    (advice,) = recommend(RunResults(cases=[_case("padded", 2.0), lean, fat]))
+    assert advice.max_tokens == 1024 and "pads least" in advice.why
+    far.metrics.padding_efficiency = 0.5
+    (advice,) = recommend(RunResults(cases=[_case("padded", 2.0), lean, fat, far]))
+    assert advice.max_tokens == 512

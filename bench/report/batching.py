@@ -1,6 +1,6 @@
 """The batching workload's part of the run report: its table, its chart and its findings.
 
-Declared as the workload's report pieces in bench/workloads/batching.py.
+Its pieces are `PIECES` at the end, named by the workload in bench/workloads/batching.py.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from bench.report.fields import (
     number,
     text,
 )
+from bench.report.section import ReportPieces
 from bench.report.sentences import (
     Finding,
     Rank,
@@ -375,3 +376,11 @@ def batching_notes(results: RunResults) -> list[str]:
                      f"kept (torch's default), {verdict}. Gradients through long sequences "
                      "become denormal numbers, on which a CPU's backward pass can crawl.")
     return notes
+
+
+# This workload's section of the run report (bench/report/pieces.py).
+PIECES = ReportPieces(
+    section="Batching: padded, packed, bucketed, token budgets",
+    tables=(data_table, batching_table, gap_table, recommendation_table),
+    charts=(lengths_chart, batching_charts), notes=(batching_notes,),
+    findings=(batching_findings,))

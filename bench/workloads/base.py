@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import torch
 
+from bench.report.section import ReportPieces
 from bench.results import CaseChecks, CaseMetrics, CaseResult
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -99,23 +100,6 @@ class NeededCase(NamedTuple):
     params: dict
     device: str
     dtype: str
-
-
-@dataclass(frozen=True)
-class ReportPieces:
-    """What a workload adds to the run report (bench/report/<workload>.py holds the functions).
-
-    Each callable takes the run (bench.results.RunResults): a table returns a Table or None;
-    charts, notes and findings return lists (of Chart, str and Finding). The tables, charts and
-    notes make the workload's section, titled `section`, placed in registry order; findings are
-    ordered by their rank among every workload's.
-    """
-
-    section: str = ""
-    tables: tuple[Callable, ...] = ()
-    charts: tuple[Callable, ...] = ()
-    notes: tuple[Callable, ...] = ()
-    findings: tuple[Callable, ...] = ()
 
 
 Builder = Callable[[dict, str, str, int, dict], Prepared]

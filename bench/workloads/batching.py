@@ -38,7 +38,6 @@ from bench.results import CaseChecks, CaseMetrics, CaseResult
 from bench.workloads.base import (
     CELLS,
     Prepared,
-    ReportPieces,
     VerificationError,
     Workload,
     autocast_for,
@@ -446,10 +445,5 @@ WORKLOAD = Workload(
     cell_key="cell",
     after_cases=add_relative_metrics,
     headline=headline,
-    report=ReportPieces(section="Batching: padded, packed, bucketed, token budgets",
-                        tables=(report.data_table, report.batching_table, report.gap_table,
-                                report.recommendation_table),
-                        charts=(report.lengths_chart, report.batching_charts),
-                        notes=(report.batching_notes,),
-                        findings=(report.batching_findings,)),
+    report=report.PIECES,
 )

@@ -22,7 +22,6 @@ from bench.workloads.base import (
     CELLS,
     NeededCase,
     Prepared,
-    ReportPieces,
     Workload,
     autocast_for,
     tf32_capable,
@@ -140,7 +139,5 @@ WORKLOAD = Workload(
     cell_key="cell",
     needs=needs,
     headline=headline,
-    report=ReportPieces(section="Kernels: RNN, GRU, LSTM", tables=(report.kernels_table,),
-                        charts=(report.kernels_charts,), notes=(report.peak_notes,),
-                        findings=(report.impl_finding, report.peak_finding)),
+    report=report.PIECES,
 )

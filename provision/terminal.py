@@ -109,17 +109,54 @@ def _lower_first(text: str) -> str:
     return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
 
 
-def fix_lines(fixes: Iterable[Fix], indent: int, width: int, label: str = "fix") -> list[str]:
+FOLD_STEPS = 4  # an alternative longer than this is one line unless verbose
+
+
+def alternatives(fixes: Iterable[Fix]) -> list[list[Fix]]:
+    """The fixes in groups: the way out (with what follows its reboots), then each alternative
+    (a condition that starts with "or") with what follows it."""
+    groups: list[list[Fix]] = []
+    for fix in fixes:
+        if not groups or fix.condition.startswith("or"):
+            groups.append([fix])
+        else:
+            groups[-1].append(fix)
+    return groups
+
+
+def fold_words(group: list[Fix]) -> str:
+    """How long an alternative is ("18 steps in 7 parts"), where it is long enough to fold."""
+    steps = sum(len(f.steps) for f in group)
+    if steps <= FOLD_STEPS:
+        return ""
+    return f"{steps} steps" + (f" in {len(group)} parts" if len(group) > 1 else "")
+
+
+def fix_lines(fixes: Iterable[Fix], indent: int, width: int, label: str = "fix",
+              fold: bool = False) -> list[str]:
     """A check's fixes: the first after `label:`, each other under its condition; one command a
     line, its reason as a shell comment after it (or above it when the line would be too long),
-    so that any line pasted runs as it is."""
+    so that any line pasted runs as it is. With `fold`, an alternative of more than FOLD_STEPS
+    steps is one line saying how many (the way out itself is always shown whole)."""
     lines: list[str] = []
     step_pad = " " * (indent + len(label) + 2)
+    for number, group in enumerate(alternatives(fixes)):
+        if fold and number and (folded := fold_words(group)):
+            lines += _wrap(f"{_one(group[0].condition)}: {folded} (shown with -v)",
+                           " " * indent, step_pad, width)
+            continue
+        lines += _fix_group(group, indent, width, label if number == 0 else "", step_pad)
+    return lines
+
+
+def _fix_group(fixes: list[Fix], indent: int, width: int, label: str,
+               step_pad: str) -> list[str]:
+    lines: list[str] = []
     for number, fix in enumerate(fixes):
         head = ", ".join(filter(None, [label if number == 0 else "", _one(fix.condition)]))
         said = _one(fix.words)
         steps = list(fix.steps)
-        if steps and not said and head == label:
+        if steps and not said and label and head == label:
             # A plain first fix starts on its label's line: "fix: sudo dnf install …".
             lines += _step_lines(steps.pop(0), " " * indent + f"{label}: ", len(step_pad), width)
         else:
@@ -211,7 +248,7 @@ def _check_lines(c: CheckResult, marks: dict[str, str], id_width: int, width: in
             lines.append(Line(" " * FIX_INDENT + f"because of {_one(c.because)} (its fix mends "
                               "this too)"))
         else:
-            lines += [Line(t) for t in fix_lines(c.fixes, FIX_INDENT, width)]
+            lines += [Line(t) for t in fix_lines(c.fixes, FIX_INDENT, width, fold=not verbose)]
     if verbose and c.detail:
         for paragraph in printable(c.detail).splitlines():
             if paragraph.strip() and paragraph not in seen_detail:

@@ -17,6 +17,8 @@ from provision.terminal import (
     MARKS,
     PROBLEMS,
     READINESS,
+    alternatives,
+    fold_words,
     section_status,
     sections,
     skip_reasons,
@@ -30,6 +32,14 @@ class FixView:
 
 
 @dataclass(frozen=True)
+class FixGroup:
+    """The way out, or one alternative, with the fixes that follow its reboots; `folded` says
+    how long a long alternative is (the page shows it closed, as the terminal does)."""
+    fixes: list[FixView]
+    folded: str = ""
+
+
+@dataclass(frozen=True)
 class CheckView:
     id: str
     status: str
@@ -37,7 +47,7 @@ class CheckView:
     summary: str
     detail: str
     because: str
-    fixes: list[FixView]
+    groups: list[FixGroup]
 
 
 @dataclass
@@ -79,10 +89,16 @@ def _fix_view(number: int, fix: Fix) -> FixView:
 
 
 def _check_view(c: CheckResult) -> CheckView:
-    shown = c.status in PROBLEMS and not c.because
+    groups = []
+    if c.status in PROBLEMS and not c.because:
+        number = 0
+        for index, group in enumerate(alternatives(c.fixes)):
+            folded = fold_words(group) if index else ""
+            groups.append(FixGroup([_fix_view(number + i, f) for i, f in enumerate(group)],
+                                   folded))
+            number += len(group)
     return CheckView(c.id, c.status, MARKS.get(c.status, "?"), c.summary, c.detail,
-                     c.because if c.status in PROBLEMS else "",
-                     [_fix_view(i, f) for i, f in enumerate(c.fixes)] if shown else [])
+                     c.because if c.status in PROBLEMS else "", groups)
 
 
 def _tally(checks: list[CheckResult]) -> str:

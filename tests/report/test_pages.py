@@ -150,6 +150,18 @@ def test_doctor_page_has_the_terminals_sections_recap_and_tallies(
     assert "window.vegaEmbed" not in html and rendered["doctor"].stat().st_size < 100_000
 
 
+def test_a_long_alternative_is_folded_on_the_page_as_in_the_terminal(tmp_path: Path) -> None:
+    from bench.report import render_doctor
+
+    doc = builders.doctor_document()
+    doc["checks"][1]["fixes"].append(builders._fix("sudo a", "sudo b", "sudo c", "sudo d",
+                                                   "sudo e", condition="or, for a newer torch"))
+    html = render_doctor(doc, tmp_path / "d.html").read_text(encoding="utf-8")
+    assert ('<details class="fix-alternative"><summary>or, for a newer torch: 5 steps</summary>'
+            in html)
+    assert "sudo a\nsudo b\nsudo c\nsudo d\nsudo e</code>" in html  # all there, once opened
+
+
 def test_a_doctor_1_document_still_renders_its_fix(tmp_path: Path) -> None:
     from bench.report import render_doctor
 

@@ -1,7 +1,7 @@
 """The kernels workload's part of the run report: its table, its charts, the matmul peaks its
 fractions of peak are relative to, and its findings.
 
-Declared as the workload's report pieces in bench/workloads/kernels.py.
+Its pieces are `PIECES` at the end, named by the workload in bench/workloads/kernels.py.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from bench.report.fields import (
     number,
     text,
 )
+from bench.report.section import ReportPieces
 from bench.report.sentences import Finding, Rank, fmt_times, largest_speedup, short_times, where
 from bench.report.tables import (
     SPEED_COLUMNS,
@@ -202,3 +203,9 @@ def peak_finding(results: RunResults) -> list[Finding]:
     sentence += (f"), {fmt_percent(fraction)} of the matmul peak measured in the same run."
                  if fraction is not None else ").")
     return [Finding(sentence, f"{flops} best kernel", Rank.PEAK)]
+
+
+# This workload's section of the run report (bench/report/pieces.py).
+PIECES = ReportPieces(
+    section="Kernels: RNN, GRU, LSTM", tables=(kernels_table,), charts=(kernels_charts,),
+    notes=(peak_notes,), findings=(impl_finding, peak_finding))

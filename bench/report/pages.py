@@ -15,6 +15,7 @@ from typing import Any
 from bench.compare import Comparison, compare_results
 from bench.files import is_stream, write_atomic
 from bench.report.charts import Chart, comparison_chart
+from bench.report.checklist import checklist
 from bench.report.environment import checks_table, facts_table, settings_pairs
 from bench.report.fields import (
     DASH,
@@ -317,16 +318,17 @@ def render_comparison(results_list: list[RunResults | Mapping], out_html: Path,
 
 
 def render_doctor(doctor_doc: dict, out_html: Path) -> Path:
-    """The doctor's checklist (schema rnnbench.doctor/1) as a page, problems first."""
+    """The doctor's checklist (schema rnnbench.doctor/2, or 1) as a page: the terminal's
+    sections with readiness, each problem's fix as shell lines, a recap and the tallies."""
     facts = dig(doctor_doc, "facts", default={})
     context = {
+        "checklist": checklist(doctor_doc if isinstance(doctor_doc, Mapping) else {}),
         "title": "rnnbench doctor",
         "machine": machine_line(facts),
         "profile": profile_name(dig(doctor_doc, "profile")),
         "expectations": facts_table([dig(doctor_doc, "expectations", default={})], ["expected"],
                                     "expectations-table"),
         "verdict": doctor_verdict(dig(doctor_doc, "checks")),
-        "checks": checks_table(dig(doctor_doc, "checks", default=[])),
         "facts": facts_table([facts], ["value"]),
         "schema": text(dig(doctor_doc, "schema")),
     }

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from provision import fixes
-from provision.checks.base import CheckResult, check
+from provision.checks.base import OTHER_PROFILE, CheckResult, check, distro_differs
 from provision.facts import Facts
+from provision.fix import run, say
 from provision.profile import Profile
 from provision.tables import major_minor
 
@@ -18,13 +19,14 @@ def distro(facts: Facts, profile: Profile) -> CheckResult:
     if not os_.id:
         return CheckResult("os.distro", "warn", f"Distribution unknown ({os_.reason}), {kernel}",
                            detail="Fixes below are generic because the package manager is "
-                                  "unknown.")
-    wanted_id, wanted_version = profile.distro_id, profile.distro_version
-    if wanted_id and (os_.id != wanted_id or (wanted_version and os_.version_id != wanted_version)):
-        expected = " ".join(filter(None, [wanted_id, wanted_version]))
+                                  "unknown.",
+                           fixes=(run(("cat /etc/os-release", "names the distribution the "
+                                                              "fixes depend on")),))
+    if distro_differs(facts, profile):
+        expected = " ".join(filter(None, [profile.distro_id, profile.distro_version]))
         return CheckResult("os.distro", "warn", f"{summary}; profile expects {expected}",
                            detail="The checks still run; fixes are given for the distribution "
-                                  "actually found.")
+                                  "actually found.", fixes=(OTHER_PROFILE,))
     detail = "" if os_.family != "unknown" else \
         "This distribution is not one the doctor knows (Fedora, RHEL-likes, Debian/Ubuntu); " \
         "fixes are generic."
@@ -38,7 +40,9 @@ def packages(facts: Facts, profile: Profile) -> CheckResult:
     found = facts.packages
     if found.tool is None or found.reason:
         return CheckResult("os.packages", "warn", "Could not query installed packages",
-                           detail=found.reason)
+                           detail=found.reason, fixes=(say(
+                               "check by hand that these are installed: "
+                               + ", ".join(profile.packages)),))
     missing = [name for name in profile.packages if not found.installed.get(name)]
     if missing:
         return CheckResult("os.packages", "fail",

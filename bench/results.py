@@ -381,6 +381,7 @@ class Advice(_Record):
     peak_memory_kind: str | None = None
     flush_denormal: bool | None = None
     flush_speedup: float | None = None  # keep -> flush, same case, where measured
+    flush_advised: bool | None = None  # flushing measured clearly faster (CIs apart)
     why: str | None = None
     snippet: str | None = None
     snippet_plain: str | None = None

@@ -18,6 +18,7 @@ from provision.checks.base import (
     rocm,
 )
 from provision.checks.cuda import RUNTIME_NOTE
+from provision.checks.nvidia import module_blocked
 from provision.facts import Facts
 from provision.fix import Fixes, lead, run, say
 from provision.profile import Profile
@@ -105,8 +106,9 @@ def _likely_reason(facts: Facts) -> tuple[str, Fixes, str]:
         return "there is no NVIDIA GPU", (), "nvidia.gpu"
     if d.nouveau_loaded:
         return "nouveau holds the GPU instead of NVIDIA's driver", (), "nvidia.nouveau"
-    if not d.version:
-        return "the NVIDIA driver is not loaded", (), "nvidia.driver"
+    if not d.version:  # the root cause's check: Secure Boot's refusal, else the driver's
+        return ("the NVIDIA driver is not loaded", (),
+                "nvidia.secure_boot" if module_blocked(facts) else "nvidia.driver")
     need = tables.min_driver_for_cuda(t.cuda)
     floor = tables.CUDA_MINOR_COMPAT_DRIVER.get((tables.version_tuple(t.cuda) or (0,))[0])
     lowest = floor or need

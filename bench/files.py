@@ -22,6 +22,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from rnnkit.data.files import read_regular as _read_regular
+
 # Every page rnnbench renders carries this (bench/report/templates/base.html.j2); a page without
 # it was written by someone else.
 GENERATOR_MARK = b'<meta name="generator" content="rnnbench">'
@@ -163,26 +165,6 @@ class UnreadableFile(ValueError):
 
 def read_regular(path: Path, limit: int, what: str) -> bytes:
     """The bytes of `path` when it is a regular file of at most `limit` bytes (`what` names
-    the kind of file in the message). A FIFO is refused without waiting for a writer, a device
-    (/dev/zero) without reading it, a folder without an error from the reader."""
-    try:
-        # O_NONBLOCK: opening a FIFO must not wait for a writer before it can be refused.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    except FileNotFoundError:
-        raise UnreadableFile(f"{path}: no such file") from None
-    except OSError as exc:
-        raise UnreadableFile(f"{path}: cannot read ({exc.strerror or exc})") from None
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise UnreadableFile(f"{path}: not a regular file")
-        try:
-            data = fh.read(limit + 1)
-        except OSError as exc:
-            raise UnreadableFile(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if len(data) > limit:
-        raise UnreadableFile(f"{path}: too large for {what} (over {_size(limit)})")
-    return data
-
-
-def _size(limit: int) -> str:
-    return f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit} bytes"
+    the kind of file in the message); else UnreadableFile. A FIFO is refused without waiting
+    for a writer, a device (/dev/zero) without reading it."""
+    return _read_regular(path, limit, what, UnreadableFile)

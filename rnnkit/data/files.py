@@ -13,21 +13,27 @@ from pathlib import Path
 from rnnkit.data.errors import CorpusError
 
 
-def read_regular(path: Path, limit: int) -> bytes:
-    """The bytes of `path`; CorpusError unless it is a regular file of at most `limit` bytes."""
+def read_regular(path: Path, limit: int, what: str = "a corpus file",
+                 error: type[Exception] = CorpusError) -> bytes:
+    """The bytes of `path` when it is a regular file of at most `limit` bytes; else `error`
+    with one line naming the file and why (`what` names the kind of file). The one bounded
+    reader of the project: bench reads results, configs and fleet files through it too."""
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer before it can be refused.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
     except OSError as exc:
-        raise CorpusError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        raise error(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # before fdopen, which refuses a folder
         os.close(fd)
-        raise CorpusError(f"{path} is not a regular file")
+        raise error(f"{path}: not a regular file")
     with os.fdopen(fd, "rb") as fh:
         try:
             data = fh.read(limit + 1)
         except OSError as exc:
-            raise CorpusError(f"{path}: cannot read ({exc.strerror or exc})") from None
+            raise error(f"{path}: cannot read ({exc.strerror or exc})") from None
     if len(data) > limit:
-        raise CorpusError(f"{path} is larger than {limit} bytes, too large for a corpus file")
+        size = f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit} bytes"
+        raise error(f"{path}: larger than {size}, too large for {what}")
     return data

@@ -20,6 +20,7 @@ import dataclasses
 import json
 import math
 import os
+import shutil
 import string
 import subprocess
 import sys
@@ -142,7 +143,8 @@ def _run_worker(job: dict, process: int, env: Environment, schedule: Schedule,
     print(f"rnnbench: {name} ({printable(env.python, False)}): {len(job['cases'])} cases, "
           f"{schedule.rounds} rounds, {schedule.budget_s:.3g} s of sampling per case",
           file=stream, flush=True)
-    with tempfile.TemporaryDirectory(prefix="rnnbench-worker-") as folder:
+    sweep_stale_folders()
+    with tempfile.TemporaryDirectory(prefix=f"{FOLDER_PREFIX}{os.getpid()}-") as folder:
         job_path, out_path = Path(folder) / "job.json", Path(folder) / "out.json"
         job_path.write_text(json.dumps(job | {"process": process, "env": env.label,
                                               "parent": os.getpid()}), encoding="utf-8")
@@ -161,6 +163,26 @@ def _run_worker(job: dict, process: int, env: Environment, schedule: Schedule,
             raise
         returned = _read_output(out_path)
     return _outcome(job, process, env, name, proc.returncode, returned, relayed, limit)
+
+
+# A worker's temporary folder: the parent's pid in its name tells whose it is.
+FOLDER_PREFIX = "rnnbench-worker-"
+
+
+def sweep_stale_folders() -> None:
+    """Remove the worker folders of parents that are gone (killed with SIGKILL, which no
+    cleanup survives; the worker removes its folder itself when it outlives its parent, and
+    this catches a worker that died first)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*"):
+        pid = folder.name[len(FOLDER_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive, another user's
+            continue
 
 
 def _outcome(job: dict, process: int, env: Environment, name: str, code: int,

@@ -52,10 +52,10 @@ def fake_python(folder: Path, name: str, behaviour: str) -> Path:
     return path
 
 
-def run(cwd: Path, *args: str | Path, env: dict[str, str] | None = None
-        ) -> subprocess.CompletedProcess:
-    (cwd / "tiny.toml").write_text(TINY)
-    return subprocess.run([RNNBENCH, "run", "--config", "tiny.toml", "--device", "cpu",
+def run(cwd: Path, *args: str | Path, env: dict[str, str] | None = None,
+        config: str = "tiny.toml") -> subprocess.CompletedProcess:
+    (cwd / config).write_text(TINY)
+    return subprocess.run([RNNBENCH, "run", "--config", config, "--device", "cpu",
                            "--out", "out", *map(str, args)], capture_output=True, text=True,
                           timeout=300, cwd=cwd, env={**os.environ, **(env or {})})
 
@@ -82,15 +82,20 @@ def test_a_bench_package_in_the_current_folder_never_runs_in_a_worker(tmp_path: 
 
 def test_a_hung_worker_and_a_worker_without_results_fail_their_cases(tmp_path: Path) -> None:
     hung = fake_python(tmp_path, "hung", "exec sleep 600")
-    # 100 MB without a newline on stderr, then exit 0 without writing any result.
-    silent = fake_python(tmp_path, "silent", "head -c 100000000 /dev/zero | tr '\\0' x >&2\n"
+    # A terminal escape, then 100 MB without a newline on stderr, then exit 0 without writing
+    # any result.
+    silent = fake_python(tmp_path, "silent", "printf '\\033]0;pwned\\007\\n' >&2\n"
+                                             "head -c 100000000 /dev/zero | tr '\\0' x >&2\n"
                                              "exit 0")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # The config's name is the suite's name on the terminal: it holds an escape too.
     done = run(tmp_path, "--processes", "1", "--python", hung, "--python", silent,
-               env={"RNNBENCH_WORKER_GRACE_S": "1"})
+               env={"RNNBENCH_WORKER_GRACE_S": "1"}, config="grid\x1b[2J.toml")
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     assert done.returncode == 1, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
+    assert "\x1b" not in done.stderr + done.stdout  # worker output and file names as text
+    assert "pwned" in done.stderr
     assert len(done.stderr) < 200_000  # the long line is cut, not relayed whole
     assert peak_kib < max(before, 700 * 1024), peak_kib  # nor held whole (100 MB as text)
     cases = results_of(tmp_path)["cases"]
@@ -128,7 +133,12 @@ def test_a_parent_killed_with_sigkill_leaves_no_worker_folder(tmp_path: Path) ->
     finally:
         parent.kill()
         parent.wait()
-    deadline = time.monotonic() + 60
-    while list((tmp_path / "tmp").glob("rnnbench-worker-*")) and time.monotonic() < deadline:
-        time.sleep(0.5)
+    # The worker removes its folder when it outlives its parent; should it die first, the
+    # next run removes the folder of a parent that is gone.
+    (tmp_path / "tiny.toml").write_text(TINY)
+    again = subprocess.run([RNNBENCH, "run", "--config", "tiny.toml", "--device", "cpu",
+                            "--out", "out2", "--processes", "1", "--python", sys.executable],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                           env={**os.environ, "TMPDIR": str(tmp_path / "tmp")})
+    assert again.returncode == 0, again.stderr[-2000:]
     assert not list((tmp_path / "tmp").glob("rnnbench-worker-*"))

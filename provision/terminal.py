@@ -125,7 +125,7 @@ def alternatives(fixes: Iterable[Fix]) -> list[list[Fix]]:
 
 
 def fold_words(group: list[Fix]) -> str:
-    """How long an alternative is ("18 steps in 7 parts"), where it is long enough to fold."""
+    """How long fixes are ("18 steps in 7 parts"), where they are long enough to fold."""
     steps = sum(len(f.steps) for f in group)
     if steps <= FOLD_STEPS:
         return ""
@@ -247,6 +247,11 @@ def _check_lines(c: CheckResult, marks: dict[str, str], id_width: int, width: in
         if c.because:
             lines.append(Line(" " * FIX_INDENT + f"because of {_one(c.because)} (its fix mends "
                               "this too)"))
+        elif c.status == "warn" and not verbose and (folded := fold_words(list(c.fixes))):
+            # A warning's long fix (a compiler from conda-forge) waits for -v; the recap below
+            # still gives its first command.
+            lines += [Line(t) for t in _wrap(f"fix: {folded} (shown with -v)", " " * FIX_INDENT,
+                                             " " * (FIX_INDENT + 5), width)]
         else:
             lines += [Line(t) for t in fix_lines(c.fixes, FIX_INDENT, width, fold=not verbose)]
     if verbose and c.detail:

@@ -54,10 +54,11 @@ def relative_link(target: str | None, page: Path) -> str | None:
 
 def matrix(view: FleetView, page: Path) -> list[MatrixRow]:
     rows = []
+    check_ids = view.check_ids  # once: asked per node, it made the page quadratic in nodes
     for node in view.nodes:
         by_id = {c.id: c for c in node.checks}
         cells = []
-        for check_id in view.check_ids:
+        for check_id in check_ids:
             check = by_id.get(check_id)
             if check is None:
                 cells.append(MatrixCell("none", ""))

@@ -6,6 +6,7 @@ atomically, returning the path written.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -98,12 +99,21 @@ def method_notes(results: RunResults) -> list[str]:
     counts = [int(n) for c in measured if (n := number(c.stats.n)) is not None]
     target = number(results.settings.target)
     goal = f"±{fmt_percent(target)}" if target is not None else "the noise target"
-    notes = [
-        "Each case is warmed up, then timed repeatedly until the 95% confidence interval of its "
-        f"median is within {goal} of the median or its time budget runs out. Figures are "
-        "medians; intervals are the 95% "
-        "CI of the median; ratios of two cases take the opposite ends of both intervals, so "
-        "their intervals are conservative."]
+    rounds_run = any(c.stats.schedule == "interleaved" for c in measured)
+    if rounds_run:  # since issue 22: every case in rounds, median and CI over replicates
+        notes = [
+            "Every case is built and warmed up, then all cases are timed together in "
+            "interleaved rounds. Figures are medians of the replicates (one median per round "
+            "and worker process); intervals are their 95% CI, widened to the spread between "
+            f"worker processes, and the noise target is {goal}. Ratios of two cases take the "
+            "opposite ends of both intervals, so their intervals are conservative."]
+        notes += _ci_scope_notes(measured)
+    else:
+        notes = [
+            "Each case is warmed up, then timed repeatedly until the 95% confidence interval "
+            f"of its median is within {goal} of the median or its time budget runs out. "
+            "Figures are medians; intervals are the 95% CI of the median; ratios of two cases "
+            "take the opposite ends of both intervals, so their intervals are conservative."]
     if counts:
         notes.append(f"{len(measured)} cases measured with {min(counts)}–{max(counts)} samples "
                      f"each (median {statistics.median(counts):g}).")
@@ -119,19 +129,31 @@ def method_notes(results: RunResults) -> list[str]:
     return notes + _rounds_notes(results)
 
 
+def _ci_scope_notes(measured: list) -> list[str]:
+    """What the intervals leave out, where a run cannot see it (bench/merging.py `ci_method`)."""
+    alone = [c for c in measured if c.stats.ci_method and "not in this CI" in c.stats.ci_method]
+    if not alone:
+        return []
+    return [f"{len(alone)} case(s) were timed in one process only: their intervals hold the "
+            "round-to-round noise but not the variation between processes and runs, so they "
+            "are narrower than an interval that holds across runs. Run with --processes 3 or "
+            "more for intervals that do."]
+
+
 def _rounds_notes(results: RunResults) -> list[str]:
     """How interleaved cases were sampled, and how far the machine's own speed moved."""
     interleaved = [c for c in results.ok_cases if c.stats.schedule == "interleaved"]
     if not interleaved:
         return []
     rounds = number(results.settings.rounds)
-    notes = [f"The {len(interleaved)} batching cases were timed in "
+    notes = [f"The {len(interleaved)} cases were timed in "
              f"{f'{rounds:g} ' if rounds else ''}interleaved rounds: each round visits every case "
              "once, in a fresh random order, so all of their samples span the same minutes and "
-             "drift in the machine's speed hits every strategy alike."]
+             "drift in the machine's speed hits every case alike."]
     for ref in results.references or []:
         per_round = ref.per_round_median_s or []
-        if len(per_round) < 2:
+        # A file can hold a 0 or an infinite median: no spread is said from those.
+        if len(per_round) < 2 or not all(math.isfinite(v) and v > 0 for v in per_round):
             continue
         spread = max_min_spread(per_round)
         notes.append(f"A reference workload on {text(ref.device)} "

@@ -271,10 +271,18 @@ def build_batching(params: dict, device: str, dtype: str, seed: int,
     packed = strategy.endswith("+packed") or strategy == "packed"
     labels = torch.randint(0, N_CLASSES, (len(run_seqs),),
                            generator=torch.Generator().manual_seed(seed))
+    # Everything a step needs is moved to the device before timing, as a DataLoader's workers
+    # would: the padded path's lengths (its gather index) live on the device, and packed
+    # batches come sorted longest first (rnnkit.batching.pack then needs no sorting index on the
+    # device). Otherwise each batch would copy a small tensor from pageable host memory, which
+    # stalls the host until the GPU catches up and hides the strategies' differences.
     prepared = []
     for batch in batches:
+        if packed:
+            batch = sorted(batch, key=lambda i: -len(run_seqs[i]))
         ids, lengths = pad_batch([run_seqs[i] for i in batch])
-        prepared.append((ids.to(device), lengths, labels[batch].to(device)))
+        prepared.append((ids.to(device), lengths if packed else lengths.to(device),
+                         labels[batch].to(device)))
 
     if mode == "inference":
         def step() -> None:

@@ -1,8 +1,10 @@
 """The kernels workload: one recurrent layer stack on a dense batch.
 
 `impl="torch"` is torch's own RNN (cuDNN on a GPU, native kernels on a CPU); `impl="loop"` is
-rnnkit's hand-written cells stepping through time in Python. Every sequence in the batch has the
-full length, so the FLOP count from bench.flops is exact, not an estimate of padded work.
+rnnkit's hand-written cells stepping through time in Python. Every case runs with its weights and
+input in its own precision (fp32, bf16 or fp16), so the kernel computes in the precision its
+label says. Every sequence in the batch has the full length, so the FLOP count from bench.flops
+is exact, not an estimate of padded work.
 
 Achieved FLOP/s are compared with the ceiling at the case's own shapes (bench/workloads/ceiling.py:
 the same GEMMs with nothing around them), timed in the same rounds; the square-matmul peak
@@ -20,10 +22,10 @@ from bench.report import kernels as report
 from bench.results import CaseChecks, CaseMetrics, CaseResult
 from bench.workloads.base import (
     CELLS,
+    DTYPES,
     NeededCase,
     Prepared,
     Workload,
-    autocast_for,
     tf32_capable,
     whole_numbers,
 )
@@ -72,18 +74,19 @@ def build_kernel(params: dict, device: str, dtype: str, seed: int, context: dict
         rnn = LoopRNN(cell, input_size, hidden, layers)
     else:
         raise ValueError(f"unknown impl {impl!r} (torch or loop)")
-    rnn = rnn.to(device)
-    x = torch.randn(batch, seq_len, input_size, device=device)
+    # Weights and input in the case's precision, not autocast: autocast runs cuDNN's RNNs in
+    # fp16 when asked for bf16, so a "bf16" case would have been an fp16 one.
+    rnn = rnn.to(device=device, dtype=DTYPES[dtype])
+    x = torch.randn(batch, seq_len, input_size).to(device=device, dtype=DTYPES[dtype])
 
     if mode == "inference":
         def step() -> None:
-            with torch.inference_mode(), autocast_for(device, dtype):
+            with torch.inference_mode():
                 rnn(x)
     elif mode == "training":
         def step() -> None:
             rnn.zero_grad(set_to_none=True)
-            with autocast_for(device, dtype):
-                output = rnn(x)[0]
+            output = rnn(x)[0]
             output.float().sum().backward()
     else:
         raise ValueError(f"unknown mode {mode!r} (inference or training)")
@@ -92,7 +95,7 @@ def build_kernel(params: dict, device: str, dtype: str, seed: int, context: dict
     fused = fused_backward(cell, impl, device)
     flops = rnn_step_flops(cell, input_size, hidden, layers, batch, seq_len, mode == "training",
                            fused)
-    tf32 = tf32_state(device, impl)
+    tf32 = tf32_state(device, impl) and dtype == "fp32"
 
     # The peak and the ceiling are other cases of the run: bench/merging.py fills them in, and
     # finds the ceiling by the parameters `ceiling_params` makes of these.

@@ -27,9 +27,11 @@ def distro(facts: Facts, profile: Profile) -> CheckResult:
         return CheckResult("os.distro", "warn", f"{summary}; profile expects {expected}",
                            detail="The checks still run; fixes are given for the distribution "
                                   "actually found.", fixes=(OTHER_PROFILE,))
-    detail = "" if os_.family != "unknown" else \
-        "This distribution is not one the doctor knows (Fedora, RHEL-likes, Debian/Ubuntu); " \
-        "fixes are generic."
+    base = (f"; built on Ubuntu {os_.ubuntu_base}: its driver and package routes apply"
+            if os_.ubuntu_base and os_.id != "ubuntu" else "")
+    detail = f"Package manager family: {os_.family}{base}." if os_.family != "unknown" else \
+        "This distribution is not one the doctor knows (Fedora, RHEL-likes, Debian and Ubuntu " \
+        "with its derivatives, openSUSE, Arch); fixes are said in words."
     return CheckResult("os.distro", "pass", summary, detail=detail)
 
 

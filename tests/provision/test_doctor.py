@@ -120,3 +120,12 @@ def test_long_alternatives_fold_unless_verbose_and_wrapped_lines_hang():
     assert lines[head + 1].startswith(" " * len("  ✗ torch.build  ")) and lines[head + 1].strip()
     verbose = render_checklist([check], width=60, verbose=True).splitlines()
     assert "           sudo reboot" in verbose and "      after the reboot:" in verbose
+
+
+def test_a_warnings_long_fix_waits_for_verbose_but_the_recap_keeps_its_first_command():
+    steps = [f"sudo step{i}" for i in range(5)]
+    check = CheckResult("cuda.host_compiler", "warn", "gcc too new", fixes=(run(*steps),))
+    lines = render_checklist([check]).splitlines()
+    assert "      fix: 5 steps (shown with -v)" in lines
+    assert "  ! cuda.host_compiler  sudo step0" in lines  # the recap
+    assert "      fix: sudo step0" in render_checklist([check], verbose=True).splitlines()

@@ -77,7 +77,8 @@ def test_method_notes_say_how_interleaved_cases_were_timed_and_how_the_machine_m
                           "per_round_median_s": [0.0004, 0.00042, 0.00044]}]
     html = render_run_report(doc, tmp_path / "r.html").read_text(encoding="utf-8")
     count = len(doc["cases"])
-    assert f"The {count} batching cases were timed in 6 interleaved rounds" in html
+    assert f"The {count} cases were timed in 6 interleaved rounds" in html
+    assert "all cases are timed together in interleaved rounds" in html
     assert "A reference workload on cpu (a small epoch), timed in every round" in html
     assert "took 400 µs to 440 µs per step" in html
     assert "moved by 10% during the run" in html

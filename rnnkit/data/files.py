@@ -13,16 +13,23 @@ from pathlib import Path
 from rnnkit.data.errors import CorpusError
 
 
-def read_regular(path: Path, limit: int) -> bytes:
-    """The bytes of `path`; CorpusError unless it is a regular file of at most `limit` bytes."""
+def open_regular(path: Path) -> tuple[int, os.stat_result]:
+    """An open file descriptor of `path` and its status; CorpusError unless a regular file."""
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer before it can be refused.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise CorpusError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         raise CorpusError(f"{path} is not a regular file")
+    return fd, info
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of `path`; CorpusError unless it is a regular file of at most `limit` bytes."""
+    fd, _ = open_regular(path)
     with os.fdopen(fd, "rb") as fh:
         try:
             data = fh.read(limit + 1)

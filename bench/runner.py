@@ -10,15 +10,13 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-import sys
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
 import torch
 
 from bench.files import write_atomic
+from bench.progress import RunProgress as Progress
 from bench.results import (
     CaseMetrics,
     CaseResult,
@@ -82,54 +80,6 @@ def _peak_memory(device: str) -> dict:
 
     return {"peak_memory_bytes": psutil.Process().memory_info().rss,
             "peak_memory_kind": "process RSS at end of case"}
-
-
-# ------------------------------------------------------------------------------- progress
-@dataclass
-class Progress:
-    """One line per case on stderr: a bar, the case, elapsed time and an estimate of what is left.
-
-    The estimate is the mean wall time of the finished cases times the cases left (before the
-    first case finishes, each case's time budget stands in for it). An interleaved group prints
-    a line per case it prepares, then a line per round with the rounds' own estimate.
-    """
-
-    total: int
-    budget_s: float
-    stream: TextIO = field(default_factory=lambda: sys.stderr)
-    started: float = field(default_factory=time.perf_counter)
-    done: int = 0
-
-    def start(self, case: Case) -> None:
-        elapsed = time.perf_counter() - self.started
-        per_case = elapsed / self.done if self.done else self.budget_s * 1.5
-        left = per_case * (self.total - self.done)
-        width = 20
-        filled = int(width * self.done / max(self.total, 1))
-        bar = "#" * filled + "." * (width - filled)
-        print(f"[{bar}] {self.done + 1}/{self.total} {case.id}  "
-              f"elapsed {_clock(elapsed)}, ETA {_clock(left)}", file=self.stream, flush=True)
-
-    def preparing(self, case: Case, index: int, group: int) -> None:
-        elapsed = time.perf_counter() - self.started
-        print(f"    preparing {index}/{group} for interleaved timing: {case.id}  "
-              f"elapsed {_clock(elapsed)}", file=self.stream, flush=True)
-
-    def round(self, number: int, sampling: int, group: int, seconds_left: float) -> None:
-        elapsed = time.perf_counter() - self.started
-        print(f"    round {number}: {sampling} of {group} interleaved cases still sampling  "
-              f"elapsed {_clock(elapsed)}, ETA of the rounds {_clock(seconds_left)}",
-              file=self.stream, flush=True)
-
-    def finish(self, record: CaseResult) -> None:
-        self.done += 1
-        if record.status != "ok":
-            print(f"    {record.status}: {record.error}", file=self.stream, flush=True)
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 # ------------------------------------------------------------------------------- cases

@@ -27,10 +27,10 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
 import bench
 from bench.merging import apply_peaks, merge_case, merge_references
+from bench.progress import Display, relay_line
 from bench.results import CaseResult, ResultsError, RunResults
 from bench.runner import ResultsNotWritten, _case_record, _write, mark_failed
 from bench.suites import Case
@@ -85,15 +85,15 @@ class WorkerOutcome:
 
 def run_in_workers(cases: list[Case], doc: RunResults, path: Path, seed: int, budget_s: float,
                    target: float, rounds: int, processes: int, envs: list[Environment],
-                   threads: int | None = None, stream: TextIO | None = None) -> RunResults:
+                   threads: int | None = None, progress: Display | None = None) -> RunResults:
     """Run `cases` in `processes` workers per environment, rewriting `path` after each worker.
 
     `threads`: torch threads each worker sets; None leaves each interpreter's own default.
+    `progress`: the run's display, which the workers' events feed (default: lines on stderr).
 
     Returns the run with status "complete", "interrupted" (Ctrl-C/SIGTERM: what the finished
     workers returned is kept) or "failed" when `path` could not be written.
     """
-    stream = stream or sys.stderr
     schedule = Schedule.split(processes, rounds, budget_s)
     settings = doc.settings
     job = {"cases": [dataclasses.asdict(c) for c in cases], "seed": seed,
@@ -101,13 +101,14 @@ def run_in_workers(cases: list[Case], doc: RunResults, path: Path, seed: int, bu
            "threads": threads, "cudnn_benchmark": bool(settings.cudnn_benchmark)}
     settings.extra["rounds_per_process"] = schedule.rounds
     outcomes: list[WorkerOutcome] = []
+    progress = progress or Display(cases, processes * len(envs), budget_s, live=False)
     doc.status = "running"
     try:
         try:
             _write(doc, path)
             for process in range(processes):
                 for env in envs:
-                    outcomes.append(_run_worker(job, process, env, schedule, stream))
+                    outcomes.append(_run_worker(job, process, env, schedule, progress))
                     _merge(doc, cases, outcomes, envs, schedule)
                     _write(doc, path)
         except KeyboardInterrupt:
@@ -136,11 +137,10 @@ def _worker_environ() -> dict[str, str]:
 
 
 def _run_worker(job: dict, process: int, env: Environment, schedule: Schedule,
-                stream: TextIO) -> WorkerOutcome:
+                progress: Display) -> WorkerOutcome:
     name = _name(process, env, schedule)
-    print(f"rnnbench: {name} ({env.python}): {len(job['cases'])} cases, "
-          f"{schedule.rounds} interleaved rounds, {schedule.budget_s:.3g} s per sequential case",
-          file=stream, flush=True)
+    progress.worker(name, f"{env.python}: {len(job['cases'])} cases, {schedule.rounds} "
+                    f"interleaved rounds, {schedule.budget_s:.3g} s per sequential case")
     with tempfile.TemporaryDirectory(prefix="rnnbench-worker-") as folder:
         job_path, out_path = Path(folder) / "job.json", Path(folder) / "out.json"
         job_path.write_text(json.dumps(job | {"process": process, "env": env.label}),
@@ -153,7 +153,7 @@ def _run_worker(job: dict, process: int, env: Environment, schedule: Schedule,
         except OSError as exc:
             return WorkerOutcome(process, env, None,
                                  f"{name}: cannot start {env.python} ({exc.strerror or exc})")
-        last = _relay(proc, name, stream)
+        last = _relay(proc, name, progress)
         returned = _read_output(out_path)
     code = proc.returncode
     if code == 0:
@@ -162,16 +162,17 @@ def _run_worker(job: dict, process: int, env: Environment, schedule: Schedule,
     return WorkerOutcome(process, env, returned, f"{name} {how}", last)
 
 
-def _relay(proc: subprocess.Popen, name: str, stream: TextIO) -> str:
-    """Print the worker's progress lines with its name; return its last line. On Ctrl-C or
-    SIGTERM, ask the worker to stop (it keeps nothing the parent would use) and re-raise."""
+def _relay(proc: subprocess.Popen, name: str, progress: Display) -> str:
+    """Feed the worker's progress events to the display and show its other lines with its
+    name; return its last other line. On Ctrl-C or SIGTERM, ask the worker to stop (it keeps
+    nothing the parent would use) and re-raise."""
     last = ""
     try:
         for line in proc.stderr:
             line = line.rstrip()
-            if line:
+            if line and not relay_line(line, progress):
                 last = line.strip()
-                print(f"  [{name}] {line}", file=stream, flush=True)
+                progress.message(f"[{name}] {line}")
         proc.wait()
     except KeyboardInterrupt:
         _stop(proc)

@@ -35,6 +35,7 @@ from bench.report.tables import (
     Cell,
     Table,
     labels,
+    mark_fastest,
     num_cell,
     numeric_params,
     param_cell,
@@ -58,6 +59,7 @@ def strategy(case: CaseResult) -> str | None:
 # ------------------------------------------------------------------------------ table
 COLUMNS = [*SPEED_COLUMNS, "speed-up vs padded", "fraction of ideal", "padding efficiency",
            "same results"]
+BRIEF_COLUMNS = [*SPEED_COLUMNS, "speed-up vs padded", "fraction of ideal"]
 
 
 def _speedup_cell(case: CaseResult, padded: CaseResult | None) -> Cell:
@@ -100,6 +102,11 @@ def batching_table(results: RunResults) -> Table | None:
             num_cell(case.metrics.padding_efficiency, fmt_percent),
             _verified_cell(case),
         ] + timing_cells(case))
+    table.brief = labels(params) + BRIEF_COLUMNS
+    # "ideal" is a reference, not a strategy one can pick: the mark goes to the fastest other.
+    mark_fastest(table, cases, [[c for c in g if strategy(c) != "ideal"]
+                                for g in group_by(cases, ["strategy"]).values()],
+                 "★ fastest strategy of its setting (ideal, a reference, left out)")
     return table
 
 

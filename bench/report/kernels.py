@@ -28,6 +28,7 @@ from bench.report.tables import (
     TIMING_COLUMNS,
     Table,
     labels,
+    mark_fastest,
     num_cell,
     numeric_params,
     param_cell,
@@ -59,6 +60,9 @@ def kernels_table(results: RunResults) -> Table | None:
             num_cell(case.metrics.peak_fraction, fmt_percent),
             num_cell(case.metrics.peak_memory_bytes, fmt_bytes),
         ] + timing_cells(case))
+    table.brief = labels(params) + [*SPEED_COLUMNS, "fraction of peak"]
+    mark_fastest(table, cases, list(group_by(cases, ["cell", "impl"]).values()),
+                 "★ fastest cell and implementation of its setting")
     return table
 
 

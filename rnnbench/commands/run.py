@@ -13,6 +13,7 @@ import typer
 
 from bench.results import RunResults
 from bench.suites import ALL_DTYPES, CELLS, SuiteError, parse_list, plan
+from provision.text import printable
 from rnnbench.commands import UserError
 from rnnkit.threads import threads_problem
 
@@ -125,20 +126,31 @@ def _export(doc: RunResults, export_format: str, path: Path) -> None:
 
 def _print_summary(doc: RunResults, results_path: Path, html: Path | None, wall: float,
                    json_out: bool) -> None:
-    from bench.workloads import headlines
-
     failed = [c.id for c in doc.cases if c.status == "failed"]
     if json_out:
         typer.echo(json.dumps({"results": str(results_path), "report": str(html) if html else None,
                                "status": doc.status, "cases": len(doc.cases),
                                "failed": failed, "wall_s": wall}))
         return
-    for line in headlines(doc.cases):
+    for line in _summary_lines(doc):
         typer.echo(line)
-    typer.echo(f"\n{len(doc.cases)} cases ({len(failed)} failed) in {wall:.0f} s, {doc.status}")
-    typer.echo(f"results: {results_path}")
+    typer.echo(f"\n{len(doc.cases):,} cases ({len(failed):,} failed) in {wall:,.0f} s, "
+               f"{printable(doc.status, keep_newlines=False)}")
+    typer.echo(f"results: {printable(results_path, keep_newlines=False)}")
     if html:
-        typer.echo(f"report:  {html}")
+        typer.echo(f"report:  {printable(html, keep_newlines=False)}")
+
+
+def _summary_lines(doc: RunResults) -> list[str]:
+    """The answer first and each workload's table, as in the report (bench/report/terminal.py);
+    the workloads' one-line headlines where the report package cannot be loaded."""
+    try:
+        from bench.report.terminal import run_summary
+    except ImportError:
+        from bench.workloads import headlines
+
+        return [printable(line, keep_newlines=False) for line in headlines(doc.cases)]
+    return run_summary(doc)
 
 
 def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
@@ -160,7 +172,7 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
     if not the_plan.cases:
         raise UserError("nothing to run: the suite and filters select no case", 2)
 
-    from bench.runner import Progress
+    from bench.progress import Display
     from bench.session import run_session, run_settings, start_session
 
     settings = run_settings(the_plan, threads, seed, data, processes)
@@ -170,7 +182,12 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
     session = start_session(the_plan, settings, out, ["rnnbench", *sys.argv[1:]], pythons,
                             threads)
     started = time.perf_counter()
-    doc = run_session(session, Progress(len(the_plan.cases), settings.budget_s))
+    workers = (settings.processes or 1) * max(len(pythons or []), 1)
+    display = Display(the_plan.cases, workers, settings.budget_s)
+    try:
+        doc = run_session(session, display)
+    finally:
+        display.close()
     wall = time.perf_counter() - started
     if doc.status == "failed":  # nowhere to write: no report, no export
         _print_summary(doc, session.results_path, None, wall, json_out)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
 
+from bench.labels import short_labels
 from provision.text import printable
 
 # The tag that starts an event line on a worker's stderr; anything else it prints is relayed
@@ -46,31 +46,6 @@ def clock(seconds: float) -> str:
     hours, rest = divmod(seconds, 3600)
     text = f"{rest // 60}:{rest % 60:02d}"
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else text
-
-
-def short_labels(cases: Iterable[Any]) -> dict[str, str]:
-    """Each case id as the few words that tell it apart from the run's other cases of its
-    workload: 'batching names bucketed' rather than a 100-character id."""
-    cases = list(cases)
-    by_workload: dict[str, list[Any]] = {}
-    for case in cases:
-        by_workload.setdefault(str(case.workload), []).append(case)
-    labels = {}
-    for workload, group in by_workload.items():
-        keys = [k for k in dict.fromkeys(k for c in group for k in c.params)
-                if len({str(c.params.get(k)) for c in group}) > 1]
-        for case in group:
-            words = [str(case.params[k]) if not _numeric(case.params[k]) else
-                     f"{k}={case.params[k]}" for k in keys if k in case.params]
-            devices = {(c.device, c.dtype) for c in cases}
-            if len(devices) > 1:
-                words.append(f"{case.device}/{case.dtype}")
-            labels[case.id] = printable(" ".join([workload, *words]), keep_newlines=False)
-    return labels
-
-
-def _numeric(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 # ------------------------------------------------------------------------------- worker side

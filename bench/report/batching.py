@@ -5,8 +5,6 @@ Declared as the workload's report pieces in bench/workloads/batching.py.
 
 from __future__ import annotations
 
-import altair as alt
-
 from bench.report.cases import (
     Ratio,
     fastest,
@@ -17,8 +15,8 @@ from bench.report.cases import (
     speedup,
     workload_cases,
 )
-from bench.report.charts import PANEL_WIDTH, Chart, finish, label
-from bench.report.fields import fmt_interval, fmt_percent, fmt_ratio, fmt_si, number, text
+from bench.report.charts import Chart, bars_chart, finish, label
+from bench.report.fields import fmt_count, fmt_interval, fmt_percent, fmt_ratio, number, text
 from bench.report.sentences import (
     Finding,
     Rank,
@@ -112,9 +110,14 @@ def batching_table(results: RunResults) -> Table | None:
 
 # ------------------------------------------------------------------------------ chart
 def batching_charts(results: RunResults) -> list[Chart]:
-    """Tokens/s per strategy with CI bars, one panel per cell/distribution/mode/device."""
+    """Tokens/s per strategy with CI bars, one panel per cell/distribution/mode/device, all on
+    one x-scale so bars compare across panels; each panel lists only its own strategies, and
+    the fastest (ideal, a reference, aside) is marked."""
+    cases = workload_cases(results, WORKLOAD)
+    best = {id(fastest([c for c in group if strategy(c) != "ideal"]))
+            for group in group_by(cases, ["strategy"]).values()}
     rows, names = [], []
-    for case in workload_cases(results, WORKLOAD):
+    for case in cases:
         measured, tokens = speed(case), number(case.metrics.tokens_per_s)
         if measured is None or tokens is None:
             continue
@@ -124,30 +127,20 @@ def batching_charts(results: RunResults) -> list[Chart]:
             "strategy": names[-1],
             "panel": label(case, ["cell", "dist", "mode", "device", "dtype"]) or "all",
             "tokens_per_s": tokens, "lo": lo, "hi": hi,
-            "ci": fmt_interval(measured[1], lambda x: fmt_si(x, "tok/s")),
+            "ci": fmt_interval(measured[1], fmt_count),
             "n": int(case.stats.n or 0),
             "speedup": text(number(case.metrics.speedup_vs_padded)),
             "padding_efficiency": fmt_percent(case.metrics.padding_efficiency),
+            "mark": "★ fastest" if id(case) in best else "",
         })
     if not rows:
         return []
     order = [s for s in STRATEGY_ORDER if s in names]
     order += sorted(set(names) - set(order))
-    tooltip = [alt.Tooltip("strategy:N"), alt.Tooltip("panel:N", title="setting"),
-               alt.Tooltip("tokens_per_s:Q", title="tokens/s", format=",.0f"),
-               alt.Tooltip("ci:N", title="95% CI"), alt.Tooltip("n:Q", title="samples"),
-               alt.Tooltip("padding_efficiency:N", title="padding efficiency")]
-    base = alt.Chart().encode(y=alt.Y("strategy:N", sort=order, title=None))
-    bars = base.mark_bar().encode(
-        x=alt.X("tokens_per_s:Q", title="real tokens per second"),
-        color=alt.Color("strategy:N", sort=order, legend=None), tooltip=tooltip)
-    whiskers = base.mark_rule(strokeWidth=2, color="#888").encode(x="lo:Q", x2="hi:Q",
-                                                                  tooltip=tooltip)
-    chart = alt.layer(bars, whiskers, data=alt.Data(values=rows)).properties(
-        width=PANEL_WIDTH, height=alt.Step(18)).facet(
-        facet=alt.Facet("panel:N", title=None), columns=2).resolve_scale(x="independent")
     return [Chart("batching", "Tokens per second by batching strategy (bars: median, "
-                  "lines: 95% CI)", finish(chart), headline=True)]
+                  "lines: 95% CI; ★ the fastest strategy of its panel, ideal aside)",
+                  finish(bars_chart(rows, "strategy", order, "real tokens per second")),
+                  headline=True)]
 
 
 # ------------------------------------------------------------------------------ findings

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.compare import Comparison, Row
-from bench.report.tables import PARAM_ORDER
+from bench.labels import in_reading_order
 from bench.results import CaseResult, RunResults
 from provision.text import printable
 
@@ -76,8 +76,7 @@ def groups(cmp: Comparison, runs: Sequence[RunResults]) -> list[Group]:
 
 def _group(key: tuple, members: list[tuple[Row, CaseResult | None]]) -> Group:
     cases = [c for _, c in members if c is not None]
-    keys = list(dict.fromkeys(k for c in cases for k in c.params))
-    keys.sort(key=lambda k: PARAM_ORDER.index(k) if k in PARAM_ORDER else len(PARAM_ORDER))
+    keys = in_reading_order(k for c in cases for k in c.params)
     varying = [k for k in keys if len({shown(c.params.get(k)) for c in cases}) > 1]
     constants = [(k, shown(cases[0].params[k])) for k in keys
                  if k not in varying and all(k in c.params for c in cases)]

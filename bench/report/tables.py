@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.labels import PARAM_ORDER
 from bench.report.cases import fastest, setting, speed
 from bench.report.fields import (
     DASH,
@@ -21,9 +22,6 @@ from bench.report.fields import (
 )
 from bench.results import CaseResult, RunResults
 
-# Parameters in the order a reader scans them; whichever of these vary become columns.
-PARAM_ORDER = ["cell", "dist", "strategy", "model", "impl", "mode", "device", "dtype",
-               "hidden", "batch", "seq_len", "layers", "n", "max_tokens"]
 PARAM_LABELS = {"dist": "distribution", "n": "sequences", "seq_len": "seq len",
                 "max_tokens": "max tokens"}
 

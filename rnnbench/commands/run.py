@@ -106,7 +106,9 @@ def _folder_problem(folder: Path) -> str | None:
 
 
 def _warn_if_busy(load: float | None) -> None:
-    if load is not None and load >= 0.5:
+    from provision.checks.readiness import LOAD_LIMIT  # the doctor's limit: one verdict
+
+    if load is not None and load >= LOAD_LIMIT:
         # Other work competing for the cores skews timings (badly so for multi-threaded torch,
         # whose threads wait on each other), so say so where the user sees it.
         print(f"rnnbench: warning: the machine is busy (load average {load:.1f} on "

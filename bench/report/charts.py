@@ -108,7 +108,7 @@ def comparison_chart(points: list[dict[str, Any]], threshold: float = 0.05) -> C
     y = alt.Y("label:N", sort=order, title=None,
               axis=alt.Axis(labelLimit=320, labelFontSize=12))
     verdicts = list(VERDICT_COLOURS)
-    colour = alt.Color("verdict:N", title="verdict",
+    colour = alt.Color("verdict:N", title="verdict", legend=alt.Legend(orient="bottom", columns=2),
                        scale=alt.Scale(domain=verdicts, range=list(VERDICT_COLOURS.values())))
     shape = alt.Shape("verdict:N", scale=alt.Scale(domain=verdicts,
                                                    range=list(VERDICT_SHAPES.values())))
@@ -129,14 +129,14 @@ def comparison_chart(points: list[dict[str, Any]], threshold: float = 0.05) -> C
                               tooltip=tooltip)
     marks = cases.transform_filter("isValid(datum.ratio)").mark_point(
         filled=True, size=90, opacity=1).encode(
-        x=alt.X("ratio:Q", scale=scale, title="new time / base time (log scale; right of 1: "
-                "slower; band: the threshold)", axis=alt.Axis(labelFontSize=12,
-                                                             titleFontSize=12)),
+        x=alt.X("ratio:Q", scale=scale, title="new / base time (log)",
+                axis=alt.Axis(labelFontSize=12, titleFontSize=12)),
         color=colour, shape=shape, tooltip=tooltip)
     missing = cases.transform_filter("!isValid(datum.ratio)").mark_text(
         align="left", color=VERDICT_COLOURS["slower"], fontSize=12).encode(
         x=alt.value(4), text=alt.value("in one run only"), tooltip=tooltip)
     chart = alt.layer(band, one, whiskers, marks, missing).properties(
         width=560, height=alt.Step(22))
-    return Chart("comparison", "Time ratio per case with its 95% CI (right of 1: slower)",
+    return Chart("comparison", "Time ratio per case, new / base, with its 95% CI (right of 1: "
+                 "slower; shaded band: within the threshold)",
                  finish(chart), headline=True)

@@ -40,7 +40,7 @@
 
   // Fit a chart to the width its holder has (a phone): facets fall into fewer columns and
   // panels narrow, never below a readable width. Labels and legend take about LABELS pixels.
-  var LABELS = 200;
+  var LABELS = 220;
   function fitSpec(spec, room) {
     var inner = spec.spec;
     if (spec.facet && inner && typeof inner.width === "number") {
@@ -48,10 +48,10 @@
                                          Math.floor(room / (inner.width + LABELS))));
       spec.columns = columns;
       if (columns === 1 && inner.width + LABELS > room) {
-        inner.width = Math.max(140, room - LABELS);
+        inner.width = Math.max(120, room - LABELS);
       }
     } else if (typeof spec.width === "number" && spec.width + LABELS > room) {
-      spec.width = Math.max(140, room - LABELS);
+      spec.width = Math.max(120, room - LABELS);
     }
     return spec;
   }

@@ -89,8 +89,9 @@ def method_finding(results: RunResults) -> Finding:
     met = sum(1 for c in measured if c.stats.target_met is True)
     failed = len(results.cases) - len(measured)
     target = number(results.settings.target)
-    goal = f"within ±{fmt_percent(target)} of the median" if target else "within the target"
-    sentence = f"{met} of {len(measured)} measured cases met the noise target (95% CI {goal})"
+    goal = f"within ±{fmt_percent(target)}" if target else "within the target"
+    sentence = (f"{met} of {len(measured)} measured cases met the noise target (95% CI of the "
+                f"median {goal})")
     if measured and met < len(measured):
         # A missed target is not a wrong number: the interval is wider, and every finding
         # above is stated with its interval, so a reader must not discount them wholesale.

@@ -198,6 +198,14 @@ class CaseMetrics(_Record):
     batches: int | None = None
     speedup_vs_padded: float | None = None
     fraction_of_ideal: float | None = None
+    # Batching: the case's rate over its own batches with the padding removed, and its gap to
+    # ideal (seconds per epoch) split into padding, batch shape and per-call cost.
+    fraction_of_limit: float | None = None
+    gap_padding_s: float | None = None
+    gap_shape_s: float | None = None
+    gap_calls_s: float | None = None
+    per_call_s: float | None = None
+    padding_efficiency_seeds: tuple[float, float] | None = None  # [min, max] over 5 seeds
     flops_per_step: float | None = None
     flops_per_s: float | None = None
     tf32: bool | None = None
@@ -239,6 +247,8 @@ class CaseSettings(_Record):
     cudnn_benchmark: bool | None = None
     tf32_matmul: bool | None = None
     tf32_cudnn: bool | None = None
+    # torch.set_flush_denormal: False is torch's default; batching cases may set it per case.
+    flush_denormal: bool | None = None
     extra: dict = field(default_factory=dict)
 
     _omit_none: typing.ClassVar[bool] = True
@@ -322,6 +332,56 @@ class Reference(_Record):
 
 
 @dataclass
+class DataLengths(_Record):
+    """The user's sequence lengths the batching cases ran on: where from, and their shape."""
+
+    source: str | None = None  # rnnkit.data.lengths.LengthSource spec
+    description: str | None = None
+    sequences: int | None = None
+    left_out_empty: int | None = None
+    left_out_too_long: int | None = None
+    mean: float | None = None
+    median: float | None = None
+    p90: float | None = None
+    p99: float | None = None
+    min: int | None = None
+    max: int | None = None
+    histogram_edges: list[float] | None = None
+    histogram_counts: list[float] | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Advice(_Record):
+    """The recommendation for one mode (inference or training) of one length distribution
+    (bench/recommend.py): the batching to use, what it measured, and how to apply it."""
+
+    mode: str | None = None
+    dist: str | None = None
+    device: str | None = None
+    strategy: str | None = None
+    batch: int | None = None
+    max_tokens: int | None = None
+    tokens_per_s: float | None = None
+    speedup_vs_padded: float | None = None
+    speedup_ci: tuple[float, float] | None = None
+    padded_batch: int | None = None
+    fraction_of_limit: float | None = None
+    padding_efficiency: float | None = None
+    padding_efficiency_seeds: tuple[float, float] | None = None
+    peak_memory_bytes: int | None = None
+    peak_memory_kind: str | None = None
+    flush_denormal: bool | None = None
+    flush_speedup: float | None = None  # keep -> flush, same case, where measured
+    why: str | None = None
+    snippet: str | None = None
+    snippet_plain: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    _omit_none: typing.ClassVar[bool] = True
+
+
+@dataclass
 class RunSettings(_Record):
     """What was fixed for the whole run (torch threads and backends, budgets, the suite)."""
 
@@ -364,6 +424,8 @@ class RunResults:
     settings: RunSettings = field(default_factory=RunSettings)
     cases: list[CaseResult] = field(default_factory=list)
     references: list[Reference] | None = None
+    data_lengths: DataLengths | None = None
+    recommendation: list[Advice] | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -383,6 +445,10 @@ class RunResults:
                 "cases": [c.to_dict() for c in self.cases]}
         if self.references is not None:
             out["references"] = [r.to_dict() for r in self.references]
+        if self.data_lengths is not None:
+            out["data_lengths"] = self.data_lengths.to_dict()
+        if self.recommendation is not None:
+            out["recommendation"] = [a.to_dict() for a in self.recommendation]
         return out | self.extra
 
     @classmethod
@@ -390,8 +456,10 @@ class RunResults:
         """Build the records of a results document; ResultsError names what makes it unusable."""
         _check_shape(doc, where)
         known = {"schema", "created", "rnnbench_version", "command", "run_id", "status", "error",
-                 "facts", "doctor", "settings", "cases", "references"}
-        references = doc.get("references")
+                 "facts", "doctor", "settings", "cases", "references", "data_lengths",
+                 "recommendation"}
+        references, advice = doc.get("references"), doc.get("recommendation")
+        lengths = doc.get("data_lengths")
         return cls(created=_text(doc.get("created")),
                    rnnbench_version=_text(doc.get("rnnbench_version")),
                    command=_texts(doc.get("command")), run_id=_text(doc.get("run_id")),
@@ -403,6 +471,9 @@ class RunResults:
                           for i, c in enumerate(doc["cases"])],
                    references=[Reference.read(r) for r in references]
                    if isinstance(references, list) else None,
+                   data_lengths=DataLengths.read(lengths) if isinstance(lengths, dict) else None,
+                   recommendation=[Advice.read(a) for a in advice if isinstance(a, dict)]
+                   if isinstance(advice, list) else None,
                    extra={k: v for k, v in doc.items() if k not in known})
 
 

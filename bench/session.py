@@ -14,12 +14,14 @@ from pathlib import Path
 
 from bench import __version__
 from bench.progress import Display, RunProgress
-from bench.results import CaseSettings, RunResults, RunSettings, write_results
+from bench.recommend import recommend
+from bench.results import CaseSettings, DataLengths, RunResults, RunSettings, write_results
 from bench.rounds import MIN_ROUNDS
 from bench.runner import fix_settings, mark_failed, run_cases
 from bench.suites import Plan
 from bench.workers import environments, run_in_workers
 from bench.workloads import get
+from rnnkit.data.lengths import LengthSource, load_lengths, summarize
 
 DEFAULT_TARGET = 0.02
 EXPORT_FORMATS = ("pytest-benchmark",)
@@ -97,23 +99,40 @@ class Session:
         return self.run_dir / "results.json"
 
 
+def data_lengths(source: LengthSource) -> DataLengths:
+    """The user's lengths as the results file records them; CorpusError for a bad file."""
+    corpus = load_lengths(source)
+    summary = summarize(corpus.lengths)
+    return DataLengths(source=source.spec, description=source.describe(),
+                       sequences=summary.count, left_out_empty=corpus.blank,
+                       left_out_too_long=corpus.too_long, mean=summary.mean,
+                       median=summary.median, p90=summary.p90, p99=summary.p99,
+                       min=summary.min, max=summary.max, histogram_edges=summary.edges,
+                       histogram_counts=summary.counts)
+
+
 def start_session(plan: Plan, settings: RunSettings, out: Path,
                   command: list[str], pythons: list[str] | None = None,
-                  threads: int | None = None) -> Session:
+                  threads: int | None = None, lengths: DataLengths | None = None) -> Session:
     """Stamp the run settings into each case, take the machine's state, name the run folder and
     open the results document (nothing is written yet)."""
     # Run settings copied into each case, so a case read on its own still says how it was timed.
     stamp = CaseSettings(threads=settings.threads, cudnn_benchmark=settings.cudnn_benchmark,
-                         tf32_matmul=settings.tf32_matmul, tf32_cudnn=settings.tf32_cudnn)
+                         tf32_matmul=settings.tf32_matmul, tf32_cudnn=settings.tf32_cudnn,
+                         flush_denormal=False)
     for case in plan.cases:
-        case.settings = stamp.to_dict()
+        # torch has no getter for the flush-denormal state: it is off unless a case's own
+        # `denormals` parameter turns it on for its steps (bench/workloads/batching.py).
+        case.settings = stamp.to_dict() | {
+            "flush_denormal": case.params.get("denormals") == "flush"}
         if get(case.workload).requires_data:
             case.params["data"] = settings.data
     facts, doctor = machine_state()
     run_dir = run_folder(out, plan.name)
     doc = RunResults(created=datetime.now(timezone.utc).isoformat(),
                      rnnbench_version=__version__, command=command, run_id=run_dir.name,
-                     status="running", facts=facts, doctor=doctor, settings=settings)
+                     status="running", facts=facts, doctor=doctor, settings=settings,
+                     data_lengths=lengths)
     return Session(plan, run_dir, doc, list(pythons or []),
                    threads or plan.settings.get("threads"))
 
@@ -136,6 +155,7 @@ def run_session(session: Session, progress: RunProgress | None = None) -> RunRes
     if doc.status == "failed":
         return doc
     doc.settings.load_average_1min_at_end = load_average()
+    doc.recommendation = recommend(doc) or None
     try:
         write_results(doc, session.results_path)
     except OSError as exc:

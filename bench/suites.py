@@ -45,7 +45,7 @@ else:  # Python 3.10: the same parser, from PyPI
 from bench import workloads
 from bench.timer import MIN_SAMPLES
 from bench.workloads.base import CELLS, Workload
-from bench.workloads.batching import STRATEGIES
+from bench.workloads.batching import DATA
 from rnnkit.threads import thread_limit
 
 ALL_DTYPES = ("fp32", "bf16", "fp16")
@@ -54,8 +54,33 @@ MAX_CONFIG_BYTES = 1 << 20  # a grid of cases is a few lines; anything larger is
 # the run is start-up, not measurement.
 MAX_PROCESSES = 64
 
-_BATCHING = {"cell": list(CELLS), "mode": ["inference", "training"], "strategy": list(STRATEGIES),
-             "batch": 64, "hidden": 256}
+# The batching preset answers "how should I batch?" for one length distribution (each synthetic
+# one, or the user's own data, which replaces them): in inference and in training, for padded,
+# packed, bucketed at three batch sizes and token budgets at three sizes, each beside its own
+# batches with the padding removed (its limit), the equal-length ideal and the per-call cost.
+# Training flushes denormals (a backward pass through long sequences otherwise crawls on
+# denormal numbers, 14x at length 192 on this project's machine); one case keeps them, so the
+# run measures what the setting buys. LSTM only: the strategies rank alike across cells, and
+# each cell would triple the run (--config runs the others).
+# The sample sizes keep one run to a few minutes on one thread; each case's report row says how
+# far its padding efficiency moves over five seeds at that n.
+_SIZED = [{"strategy": ["padded", "packed", "ideal", "calls", "padded-limit"], "batch": 64},
+          {"strategy": ["bucketed", "bucketed-limit"], "batch": [32, 64, 128]},
+          {"strategy": ["budget", "budget-limit"], "max_tokens": [1024, 2048, 4096]}]
+_TRAINING = [{"strategy": ["padded", "ideal", "calls", "padded-limit"], "batch": 64},
+             {"strategy": ["bucketed", "bucketed-limit"], "batch": 64},
+             {"strategy": ["budget", "budget-limit"], "max_tokens": [1024, 2048]}]
+
+
+def _batching_entries(dist: str, n_inference: int, n_training: int) -> list[dict]:
+    common = {"dist": dist, "cell": "lstm", "hidden": 256}
+    return ([dict(common, mode="inference", n=n_inference, **e) for e in _SIZED]
+            + [dict(common, mode="training", n=n_training, denormals="flush", **e)
+               for e in _TRAINING]
+            + [dict(common, mode="training", n=n_training, denormals="keep", strategy="budget",
+                    max_tokens=2048)])
+
+
 # The quick and batching presets time one CPU thread (override with --threads): the batching
 # strategies' ratios barely depend on it, and a multi-threaded torch step is wrecked by any other
 # work on the machine (its threads wait for each other), one thread only slowed down by it.
@@ -71,7 +96,11 @@ PRESETS: dict[str, dict] = {
         "batching": [{"dist": "names", "n": 2048, "cell": "lstm", "mode": "inference",
                       "strategy": ["padded", "packed", "bucketed", "ideal"]},
                      {"dist": "sentences", "n": 1024, "cell": "lstm", "mode": "inference",
-                      "strategy": ["padded", "bucketed", "ideal"]}],
+                      "strategy": ["padded", "budget", "ideal"]},
+                     # Training ranks strategies differently from inference; short names keep
+                     # it to a fraction of a second per epoch.
+                     {"dist": "names", "n": 512, "cell": "lstm", "mode": "training",
+                      "denormals": "flush", "strategy": ["padded", "bucketed"]}],
         "kernels": [{"cell": list(CELLS), "impl": "torch", "mode": "inference", "hidden": 256,
                      "batch": 64, "seq_len": 32},
                     {"cell": "lstm", "impl": "loop", "mode": "inference", "hidden": 256,
@@ -79,14 +108,12 @@ PRESETS: dict[str, dict] = {
         "train": [{"model": "lstm", "strategy": "bucketed", "max_epochs": 3}],
     },
     "batching": {
-        # Two worker processes, each with half the budget: the same sampling time as one.
-        "settings": {"budget_s": 3.0, "threads": 1, "processes": 2},
-        # Epochs long enough that bucketing's last, longest batch no longer dominates: with
-        # 4096 sentences bucketed pads 8-12% (seed-dependent), with 8192 it pads 4-6%.
-        # Training on 8192 padded sentences takes minutes per case, so it runs on 2048.
-        "batching": [dict(_BATCHING, dist="names", n=2048),
-                     dict(_BATCHING, dist="sentences", n=8192, mode="inference"),
-                     dict(_BATCHING, dist="sentences", n=2048, mode="training")],
+        # One process: each worker would build (and verify) every case again.
+        "settings": {"budget_s": 1.0, "threads": 1, "processes": 1},
+        # The same sizes for both distributions, so that the user's lengths (which replace
+        # both) run one set of cases.
+        "batching": (_batching_entries("names", 2048, 1024)
+                     + _batching_entries("sentences", 2048, 1024)),
     },
     "kernels": {
         "settings": {"budget_s": 1.0},
@@ -206,7 +233,13 @@ def _expand(entry: dict, workload: Workload, where: str) -> list[dict]:
     if empty:  # an empty list would silently plan no case at all
         raise SuiteError(f"{where}: {empty[0]} = [] names no value")
     values = [v if isinstance(v, list) else [v] for v in full.values()]
-    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*values)]
+    expanded = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*values)]
+    if workload.prune is None:
+        return expanded
+    unique: dict[tuple, dict] = {}
+    for params in map(workload.prune, expanded):
+        unique.setdefault(tuple(sorted(params.items(), key=lambda kv: kv[0])), params)
+    return list(unique.values())
 
 
 def _validate(params: dict, workload: Workload, where: str) -> None:
@@ -216,11 +249,36 @@ def _validate(params: dict, workload: Workload, where: str) -> None:
         raise SuiteError(f"{where}: {exc}") from None
 
 
+@dataclass(frozen=True)
+class DataChoice:
+    """The user's lengths for the batching cases (rnnbench run --corpus/--lengths, --n)."""
+
+    source: str | None = None  # a rnnkit.data.lengths.LengthSource spec
+    keep_synthetic: bool = False  # run the synthetic distributions too, not instead
+    n: int | None = None  # every batching case's sample size
+
+
+def _with_data(params_list: list[dict], workload: Workload, data: DataChoice) -> list[dict]:
+    """The batching cases on the user's lengths (instead of, or beside, the synthetic ones)."""
+    if workload.name != "batching" or (data.source is None and data.n is None):
+        return params_list
+    out = []
+    for params in params_list:
+        sized = dict(params, n=data.n) if data.n is not None else dict(params)
+        if data.source is None or data.keep_synthetic:
+            out.append(sized)
+        if data.source is not None:
+            out.append(dict(sized, dist=DATA, source=data.source))
+    return out
+
+
 def plan(suite: str, devices: list[str], cells: list[str] | None, dtypes: list[str] | None,
-         config: Path | None, with_train: bool) -> Plan:
+         config: Path | None, with_train: bool, data: DataChoice | None = None) -> Plan:
     """Expand a preset (or a config file) into cases for the given devices and filters.
 
     `with_train`: whether --data was given; workloads that need data are left out without it.
+    `data`: the user's lengths, which the batching cases run on; a case named twice (the
+    synthetic distributions all become the user's) is planned once.
     """
     if config is not None:
         spec, name, where = load_config(config), config.stem, f"--config {config}"
@@ -229,19 +287,24 @@ def plan(suite: str, devices: list[str], cells: list[str] | None, dtypes: list[s
     else:
         raise SuiteError(f"unknown suite {suite!r} (known: {', '.join(PRESETS)})")
     cases: list[Case] = []
+    seen: set[str] = set()
     for workload in workloads.config_workloads():
         if workload.requires_data and not with_train:
             continue
         for entry in spec.get(workload.name, []):
             entry_dtypes = _entry_dtypes(entry, where)
-            for params in _expand(entry, workload, where):
+            for params in _with_data(_expand(entry, workload, where), workload,
+                                     data or DataChoice()):
                 _validate(params, workload, where)
                 cell = params.get(workload.cell_key) if workload.cell_key else None
                 if cells and cell in CELLS and cell not in cells:
                     continue
                 for device in devices:
                     for dtype in _dtypes_for(device, entry_dtypes, dtypes, workload):
-                        cases.append(Case(name, workload.name, params, device, dtype))
+                        case = Case(name, workload.name, params, device, dtype)
+                        if case.id not in seen:
+                            seen.add(case.id)
+                            cases.append(case)
     return Plan(name, _with_needs(cases, name), dict(spec.get("settings", {})))
 
 

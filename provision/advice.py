@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from provision import fixes, tables
+from provision import platform_fixes, tables
 from provision.facts import Facts, OsFacts
 from provision.torch_releases import TORCH_BUILDS, TorchBuild, install_command, kernels_for
 
@@ -73,6 +73,7 @@ class Machine:
     os: OsFacts = field(default_factory=OsFacts)
     glibc: str | None = None
     arch: str = "x86_64"
+    driver_elsewhere: str | None = None  # WSL2 | container | Jetson: no Linux driver install
 
     @property
     def has_gpu(self) -> bool:
@@ -268,8 +269,8 @@ def advise(machine: Machine, python_cmd: str = "python3") -> TorchAdvice:
             how += "; multi-GPU libraries (NCCL) may need the full driver"
         steps.append(f"chosen: torch {label(chosen)}, {how}")
         if machine.has_gpu and machine.driver is None and chosen.cuda:
-            advice.upgrades.append(fixes.nvidia_driver(
-                machine.os, min_version=_driver_to_ask(chosen, machine),
+            advice.upgrades.append(platform_fixes.driver_upgrade(
+                machine.driver_elsewhere, machine.os, min_version=_driver_to_ask(chosen, machine),
                 max_branch=machine.driver_ceiling))
     _add_upgrade_path(advice, machine)
     return advice
@@ -332,7 +333,8 @@ def _add_upgrade_path(advice: TorchAdvice, machine: Machine) -> None:
     words = []
     if what in ("driver", "both"):
         native = _driver_to_ask(build, machine)
-        commands.append(fixes.nvidia_driver(machine.os, min_version=native,
+        commands.append(platform_fixes.driver_upgrade(machine.driver_elsewhere, machine.os,
+                                                      min_version=native,
                                             max_branch=machine.driver_ceiling))
         words.append(f"the driver (to {native} or newer)")
     if what in ("python", "both"):
@@ -391,7 +393,8 @@ def machine_from_facts(facts: Facts) -> Machine:
     arch = facts.os.arch or "x86_64"
     return Machine(driver=facts.driver.version, capabilities=tuple(dict.fromkeys(caps)),
                    unknown_gpus=unknown, python=facts.python.version, os=facts.os,
-                   glibc=glibc_for(facts.os), arch=arch)
+                   glibc=glibc_for(facts.os), arch=arch,
+                   driver_elsewhere=platform_fixes.driver_elsewhere(facts.platform))
 
 
 def advise_facts(facts: Facts) -> TorchAdvice:

@@ -20,7 +20,11 @@ class OsFacts:
     id_like: list[str] = field(default_factory=list)
     version_id: str | None = None
     pretty_name: str | None = None
-    family: str = "unknown"  # fedora | rhel | debian | unknown: picks the package manager
+    family: str = "unknown"  # fedora | rhel | debian | suse | arch | unknown: the package manager
+    # The Ubuntu release an Ubuntu or Ubuntu-based distribution (Pop!_OS, Linux Mint ...) is
+    # built on, from UBUNTU_CODENAME or VERSION_ID: its archive decides the driver packages.
+    ubuntu_base: str | None = None
+    codename: str | None = None  # VERSION_CODENAME (Debian's "stretch", Ubuntu's "jammy")
     kernel: str | None = None
     arch: str | None = None
     reason: str = ""
@@ -173,6 +177,12 @@ class DriverFacts:
     secure_boot: bool | None = None
     gpus: list[GpuInfo] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)  # why each source failed
+    smi_error: str | None = None  # the first line nvidia-smi printed when it failed
+    # The user-space driver libraries' version (libnvidia-ml.so.<version>, or what nvidia-smi
+    # names as "NVML library version"): differs from the loaded module's after an upgrade that
+    # was not followed by a reboot ("Driver/library version mismatch").
+    library_version: str | None = None
+    lost_gpus: list[str] = field(default_factory=list)  # "Unable to determine the device handle"
 
 
 @dataclass
@@ -211,6 +221,11 @@ class TorchFacts:
     arch_list: list[str] = field(default_factory=list)
     devices: list[TorchDevice] = field(default_factory=list)
     num_threads: int | None = None
+    hip: str | None = None  # torch.version.hip: a ROCm build (torch.cuda then runs through HIP)
+    location: str | None = None  # the folder torch is installed in (site-packages)
+    installer: str | None = None  # conda | pip | uv | distro | None (unknown)
+    installer_detail: str = ""  # what showed it (conda-meta record, INSTALLER file ...)
+    conda_packages: dict[str, str] = field(default_factory=dict)  # torch-related conda packages
     source: str = "import"  # import | recorded (a replay's rnnbench-torch.json)
     reason: str = ""
 
@@ -243,6 +258,35 @@ class GpuWorkFacts:
 
 
 @dataclass
+class AmdGpu:
+    slot: str = ""
+    device_id: str | None = None
+    name: str | None = None
+
+
+@dataclass
+class PlatformFacts:
+    """Where the doctor runs, which decides what a fix may touch: under WSL2 and in a container
+    the driver is the host's; on a Jetson it comes with L4T; AMD GPUs run torch through ROCm."""
+
+    wsl: str | None = None  # WSL2 | WSL1 | None
+    wsl_libcuda: list[str] = field(default_factory=list)  # /usr/lib/wsl/lib/libcuda* present
+    container: str | None = None  # docker | podman | kubernetes | containerd | lxc | container
+    container_evidence: str = ""
+    nvidia_devices: list[str] = field(default_factory=list)  # /dev/nvidia* present
+    jetson_l4t: str | None = None  # "R32.4.3", from /etc/nv_tegra_release
+    jetson_model: str | None = None  # /proc/device-tree/model
+    amd_gpus: list[AmdGpu] = field(default_factory=list)  # AMD display/compute devices on PCI
+    kfd: bool = False  # /sys/class/kfd: the amdgpu driver's compute interface (ROCm needs it)
+    rocm_tool: str | None = None  # rocm-smi | amd-smi, when one answered
+    rocm_gpus: list[str] = field(default_factory=list)  # product names it printed
+    # The user's shell environment as far as it changes what CUDA/ROCm/torch see or where
+    # torch comes from: CUDA_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES, CONDA_PREFIX, VIRTUAL_ENV ...
+    environment: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
+
+
+@dataclass
 class Facts:
     schema: str = SCHEMA
     root: str = "/"
@@ -260,6 +304,7 @@ class Facts:
     gpu_work: GpuWorkFacts = field(default_factory=GpuWorkFacts)
     xid: XidFacts = field(default_factory=XidFacts)
     readiness: ReadinessFacts = field(default_factory=ReadinessFacts)
+    platform: PlatformFacts = field(default_factory=PlatformFacts)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (only str, int, float, bool, None, lists and dicts)."""

@@ -7,6 +7,7 @@ Debian release. Unknown distributions get advice in words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
@@ -19,12 +20,14 @@ T = TypeVar("T")
 
 # Logical package -> name per family. Sources: Fedora/RHEL and Debian/Ubuntu package archives.
 PACKAGE_NAMES: dict[str, dict[str, str]] = {
-    "pip": {"fedora": "python3-pip", "rhel": "python3-pip", "debian": "python3-pip"},
+    "pip": {"fedora": "python3-pip", "rhel": "python3-pip", "debian": "python3-pip",
+            "suse": "python3-pip", "arch": "python-pip"},
     "readline-gnu": {"fedora": "perl-Term-ReadLine-Gnu", "rhel": "perl-Term-ReadLine-Gnu",
                      "debian": "libterm-readline-gnu-perl"},
-    "perl": {"fedora": "perl", "rhel": "perl", "debian": "perl"},
+    "perl": {"fedora": "perl", "rhel": "perl", "debian": "perl", "suse": "perl", "arch": "perl"},
     "kernel-headers": {"fedora": "kernel-devel-$(uname -r)", "rhel": "kernel-devel-$(uname -r)",
-                       "debian": "linux-headers-$(uname -r)"},
+                       "debian": "linux-headers-$(uname -r)", "suse": "kernel-default-devel",
+                       "arch": "linux-headers"},
 }
 
 # Ubuntu release -> the newest NVIDIA driver branch its archive packages as nvidia-driver-XXX
@@ -57,13 +60,16 @@ UBUNTU_DRIVER_BRANCH: dict[str, int] = {
 # release (apt history of 2025-06-20, pastebin.com/84fD7zvD) and "the default installable
 # nvidia driver is already v550" on released trixie (devleonardoamaral/debian-nvidia-installer
 # issue 2, 2025-08-19).
-DEBIAN_DRIVER_BRANCH: dict[str, int] = {"10": 418, "11": 470, "12": 535, "13": 550}
+# Debian 9 (stretch): nvidia-driver 390.x (packages.debian.org/stretch/nvidia-driver, 390.87 in
+# stretch; 390.144 in stretch-backports); NVIDIA never had a debian9 CUDA repository, so a newer
+# branch needs Debian 10 first. Stretch's packages moved to archive.debian.org in 2023.
+DEBIAN_DRIVER_BRANCH: dict[str, int] = {"9": 390, "10": 418, "11": 470, "12": 535, "13": 550}
 # Debian release -> the components that hold nvidia-driver: non-free-firmware exists from 12 on
 # (the GSP firmware moved there: sources.debian.org/src/nvidia-graphics-drivers lists area
 # non-free-firmware), 11 and older have only contrib non-free. Source: linuxcapable.com,
 # "How to enable contrib and non-free repos on Debian" (11: main contrib non-free; 12 and 13:
 # main contrib non-free non-free-firmware).
-DEBIAN_NONFREE = {"10": "contrib non-free", "11": "contrib non-free"}
+DEBIAN_NONFREE = {"9": "contrib non-free", "10": "contrib non-free", "11": "contrib non-free"}
 # NVIDIA's CUDA repository names per distribution release (developer.download.nvidia.com/
 # compute/cuda/repos/<name>/x86_64/). debian13 (with cuda-keyring_1.1-1_all.deb) is listed in
 # NVIDIA/cuda-repo-management README, "GPG keys" table (mirror crawled 2026-04).
@@ -121,7 +127,9 @@ UBUNTU_LTS = sorted(CUDA_REPO_UBUNTU)
 # (release notes, "Upgrades from Debian <N-1>": point APT at the new codename, then a minimal
 # upgrade and a full upgrade); from 11 on the security suite is <codename>-security, not
 # <codename>/updates (Debian 11 release notes, "Changed security archive layout").
-DEBIAN_CODENAME = {"10": "buster", "11": "bullseye", "12": "bookworm", "13": "trixie"}
+DEBIAN_CODENAME = {"9": "stretch", "10": "buster", "11": "bullseye", "12": "bookworm",
+                   "13": "trixie"}
+
 DEBIAN_RELEASES = sorted(DEBIAN_CODENAME, key=int)
 
 
@@ -236,6 +244,10 @@ def package_manager(os_: OsLike) -> str | None:
         return "yum" if major is not None and major <= 7 else "dnf"
     if family == "debian":
         return "apt-get"
+    if family == "suse":
+        return "zypper"
+    if family == "arch":
+        return "pacman"
     return None
 
 
@@ -244,13 +256,18 @@ def install_packages(os_: OsLike, names: list[str]) -> str:
     tool = package_manager(os_)
     if tool is None:
         return f"install {', '.join(names)} with your distribution's package manager"
+    if tool == "pacman":
+        return f"sudo pacman -S --needed --noconfirm {' '.join(names)}"
+    if tool == "zypper":
+        return f"sudo zypper install -y {' '.join(names)}"
     return f"sudo {tool} install {' '.join(names)}"
 
 
 def install(os_: OsLike, *logical: str) -> str:
     """The install command for logical package names on this distribution."""
     family = _parts(os_)[0]
-    if package_manager(os_) is None:
+    unnamed = [p for p in logical if p in PACKAGE_NAMES and family not in PACKAGE_NAMES[p]]
+    if package_manager(os_) is None or unnamed:
         return f"install {', '.join(logical)} with your distribution's package manager"
     return install_packages(os_, [PACKAGE_NAMES.get(p, {}).get(family, p) for p in logical])
 
@@ -276,10 +293,52 @@ def nvidia_driver(os_: OsLike, runfile: bool = False, min_version: str | None = 
     if family == "rhel":
         return _rhel_driver(_major(version), need, distro, wanted, max_branch)
     if family == "debian":
-        if distro == "ubuntu" or (isinstance(os_, str) and not version):
-            return _ubuntu_driver(version, min_version, need, max_branch)
+        base = os_.ubuntu_base if isinstance(os_, OsFacts) else None
+        if distro == "pop" and not min_version and not max_branch:
+            # Pop!_OS packages the driver itself (support.system76.com: system76-driver-nvidia).
+            return f"sudo apt-get update && sudo apt-get install -y system76-driver-nvidia && " \
+                   f"sudo reboot{need}"
+        if distro == "ubuntu" or base or (isinstance(os_, str) and not version):
+            return _ubuntu_driver(base or version, min_version, need, max_branch)
+        if distro not in (None, "debian") and _parts(os_)[2] not in DEBIAN_DRIVER_BRANCH:
+            return (f"install NVIDIA's proprietary driver with your distribution's own tool "
+                    f"(this {distro} release is neither a Debian nor an Ubuntu release the "
+                    f"doctor knows){need}")
         return _debian_driver(version, min_version, need, max_branch)
+    if family == "suse":
+        return _suse_driver(distro, version, need, max_branch)
+    if family == "arch":
+        return _arch_driver(need, max_branch)
     return f"install NVIDIA's proprietary driver from nvidia.com/drivers{need}"
+
+
+def _suse_driver(distro: str | None, version: str, need: str, cap: int | None) -> str:
+    """NVIDIA's openSUSE repository (en.opensuse.org SDB:NVIDIA drivers: zypper addrepo
+    --refresh https://download.nvidia.com/opensuse/leap/<release> or .../tumbleweed, then
+    `zypper install-new-recommends`, which picks the driver series the GPU needs; G05 is the
+    470 legacy series)."""
+    where = "tumbleweed" if "tumbleweed" in (distro or "") else f"leap/{version}" \
+        if re.fullmatch(r"\d+\.\d+", version or "") else None
+    if where is None:
+        return ("add NVIDIA's openSUSE repository for this release and install its driver"
+                f"{need}")
+    add = f"sudo zypper addrepo --refresh https://download.nvidia.com/opensuse/{where} NVIDIA"
+    if cap == 470:
+        return f"{add} && sudo zypper install -y x11-video-nvidiaG05 && sudo reboot{need}"
+    if cap:
+        return _last_branch_words(cap, need)
+    return f"{add} && sudo zypper install-new-recommends --repo NVIDIA && sudo reboot{need}"
+
+
+def _arch_driver(need: str, cap: int | None) -> str:
+    """Arch's nvidia-open (Turing and newer, open kernel modules) with nvidia-utils; GPUs whose
+    last branch Arch moved past take the AUR's nvidia-580xx-dkms / nvidia-470xx-dkms."""
+    if cap:
+        return (f"install nvidia-{cap}xx-dkms and nvidia-{cap}xx-utils from the AUR (Arch's own "
+                f"packages moved past branch {cap}, the last for {_generation(cap)} GPUs), e.g. "
+                f"with an AUR helper: yay -S --needed nvidia-{cap}xx-dkms nvidia-{cap}xx-utils"
+                f"; then sudo reboot{need}")
+    return f"sudo pacman -Syu --needed nvidia-open nvidia-utils && sudo reboot{need}"
 
 
 def _generation(branch: int) -> str:
@@ -604,6 +663,15 @@ def _debian_driver(version: str, min_version: str | None, need: str,
     if major in CUDA_REPO_DEBIAN and (branch is None or (wanted and wanted > branch)):
         return _apt_repo_route(major, min_version, need, DEBIAN_RELEASES, DEBIAN_DRIVER_BRANCH,
                                CUDA_REPO_DEBIAN, _debian_upgrade_first, _debian_driver, cap)
+    if branch is not None and wanted and wanted > branch and major not in CUDA_REPO_DEBIAN:
+        # No NVIDIA repository for this release (Debian 9): the first release that has the branch.
+        target = _first_after(DEBIAN_RELEASES, major, lambda r: _carries(
+            DEBIAN_DRIVER_BRANCH.get(r), CUDA_REPO_DEBIAN[r], wanted))
+        if target:
+            why = (f"Debian {major}'s nvidia-driver is the {branch} series and NVIDIA has no CUDA "
+                   f"repository for it, below the {wanted} needed")
+            return _debian_upgrade_first(why, major, target) + _debian_driver(
+                target, min_version, need, cap)
     components = DEBIAN_NONFREE.get(major, "contrib non-free non-free-firmware")
     return (f"enable the {components} components in /etc/apt/sources.list, then sudo apt-get "
             f"update && sudo apt-get install -y linux-headers-$(uname -r) {package} && "
@@ -618,7 +686,9 @@ def _debian_upgrade_first(why: str, major: str, target: str) -> str:
     steps = []
     for old, new in zip(path, path[1:], strict=False):
         a, b = DEBIAN_CODENAME[old], DEBIAN_CODENAME[new]
-        steps.append(f"sudo sed -i 's#{a}/updates#{b}-security#; s/{a}/{b}/g' "
+        # buster still used <codename>/updates; from bullseye on it is <codename>-security.
+        security = "" if int(new) <= 10 else f"s#{a}/updates#{b}-security#; "
+        steps.append(f"sudo sed -i '{security}s/{a}/{b}/g' "
                      "/etc/apt/sources.list && sudo apt-get update && sudo apt-get -y upgrade && "
                      "sudo apt-get -y full-upgrade && sudo reboot")
     return _upgrade_first(why, f"Debian to {target} {said}",

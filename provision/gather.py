@@ -10,7 +10,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from provision.facts import Facts, GpuWorkFacts
-from provision.probes import cuda, gpu_work, health, nvidia, readiness, system, torchinfo
+from provision.probes import (
+    cuda,
+    gpu_work,
+    health,
+    nvidia,
+    platform,
+    readiness,
+    system,
+    torchinfo,
+)
 
 
 def gather_facts(root: Path = Path("/"), gpu_tests: bool = False,
@@ -29,6 +38,7 @@ def gather_facts(root: Path = Path("/"), gpu_tests: bool = False,
     facts = Facts(root=str(root), gathered_at=datetime.now(timezone.utc).isoformat(
         timespec="seconds"))
     facts.os = system.probe_os(root, live)
+    facts.platform = platform.probe_platform(root, facts.os.kernel)
     facts.python = system.probe_python(live)
     facts.perl = system.probe_perl()
     facts.packages = system.probe_packages(facts.os.family, extra_packages)

@@ -369,3 +369,86 @@ def max_gcc_for_cuda(cuda: str | None) -> int | None:
             return exact
     key = major_minor(cuda)
     return CUDA_MAX_GCC.get(key) if key else None
+
+
+# ----------------------------------------------------------------- distribution families
+# os-release ID (or an ID_LIKE word) -> the family that picks the package manager: fedora (dnf),
+# rhel (dnf, yum up to 7), debian (apt-get), suse (zypper), arch (pacman). Ubuntu derivatives
+# (Pop!_OS, Linux Mint, elementary, Zorin) say ID_LIKE="ubuntu debian" (Pop!_OS 22.04's
+# os-release, NVIDIA/nvidia-docker issue 1667) and are Debian-family with an Ubuntu base
+# (OsFacts.ubuntu_base). openSUSE Leap/Tumbleweed and SLES say ID_LIKE="suse opensuse" or
+# "suse"; Manjaro and EndeavourOS say ID_LIKE=arch.
+DISTRO_FAMILIES: dict[str, str] = {
+    "fedora": "fedora",
+    "rhel": "rhel", "centos": "rhel", "rocky": "rhel", "almalinux": "rhel", "ol": "rhel",
+    "debian": "debian", "ubuntu": "debian", "pop": "debian", "linuxmint": "debian",
+    "elementary": "debian", "zorin": "debian", "raspbian": "debian",
+    "opensuse": "suse", "opensuse-leap": "suse", "opensuse-tumbleweed": "suse", "suse": "suse",
+    "sles": "suse", "sled": "suse",
+    "arch": "arch", "manjaro": "arch", "endeavouros": "arch",
+}
+# Ubuntu codename -> release, for derivatives whose VERSION_ID is their own (Linux Mint 21.3 is
+# built on jammy): UBUNTU_CODENAME names the base. Source: Ubuntu's release list
+# (wiki.ubuntu.com/Releases).
+UBUNTU_CODENAMES: dict[str, str] = {
+    "xenial": "16.04", "bionic": "18.04", "focal": "20.04", "jammy": "22.04", "noble": "24.04",
+    "oracular": "24.10", "plucky": "25.04",
+}
+
+
+def distro_family(os_id: str | None, id_like: Iterable[str]) -> str:
+    """fedora, rhel, debian, suse, arch or unknown, from ID first and ID_LIKE after."""
+    for candidate in [os_id or "", *id_like]:
+        if candidate in DISTRO_FAMILIES:
+            return DISTRO_FAMILIES[candidate]
+    return "unknown"
+
+
+def ubuntu_base(os_id: str | None, id_like: Iterable[str], version_id: str | None,
+                ubuntu_codename: str | None) -> str | None:
+    """The Ubuntu release an Ubuntu or Ubuntu-based distribution is built on, or None."""
+    if os_id != "ubuntu" and "ubuntu" not in id_like:
+        return None
+    if ubuntu_codename and ubuntu_codename in UBUNTU_CODENAMES:
+        return UBUNTU_CODENAMES[ubuntu_codename]
+    # Pop!_OS numbers its releases as Ubuntu's; Mint without UBUNTU_CODENAME stays unknown.
+    if version_id and (os_id in ("ubuntu", "pop")) and re.fullmatch(r"\d\d\.\d\d", version_id):
+        return version_id
+    return None
+
+
+# ----------------------------------------------------------------- Jetson (L4T)
+# Jetson module name words (/proc/device-tree/model) -> the integrated GPU's compute capability.
+# Source: NVIDIA's "CUDA GPUs - Compute Capability" page (Jetson Nano and TX1 5.3, TX2 6.2,
+# AGX Xavier and Xavier NX 7.2, AGX Orin and Orin NX/Nano 8.7); Thor sm_110 (OpenRAL/openral
+# PR 167: "Thor is `sm_110`", L4T R38.4 / JetPack 7, CUDA 13.0).
+JETSON_CAPABILITY: tuple[tuple[str, str], ...] = (
+    ("thor", "11.0"), ("orin", "8.7"), ("xavier", "7.2"), ("tx2", "6.2"), ("tx1", "5.3"),
+    ("nano", "5.3"),
+)
+# L4T major release -> JetPack major (NVIDIA's JetPack archive: L4T R32 is JetPack 4.x on
+# Ubuntu 18.04 with Python 3.6, R35 JetPack 5.x on 20.04 with 3.8, R36 JetPack 6.x on 22.04 with
+# 3.10, R38 JetPack 7).
+JETPACK_FOR_L4T: dict[int, int] = {32: 4, 35: 5, 36: 6, 38: 7}
+# JetPack major -> NVIDIA's PyTorch wheel for it (developer.download.nvidia.com/compute/redist/
+# jp/<jetpack>/pytorch/, the wheels NVIDIA's "Installing PyTorch for Jetson Platform" guide
+# points at). Seen installed in public Jetson setup scripts: v461's torch-1.11.0a0+17540c5+nv22.01
+# cp36 (JetPack 4.6.x), v512's torch-2.1.0a0+41361538.nv23.06 cp38 (JetPack 5.1.x), v60's
+# torch-2.4.0a0+07cecf4168.nv24.05.14710581 cp310 (JetPack 6.0 and later 6.x). JetPack 4 before
+# 4.6 and JetPack 7 have no wheel here: words instead.
+JETSON_TORCH_WHEEL: dict[int, tuple[str, str]] = {
+    4: ("v461", "torch-1.11.0a0+17540c5+nv22.01-cp36-cp36m-linux_aarch64.whl"),
+    5: ("v512", "torch-2.1.0a0+41361538.nv23.06-cp38-cp38-linux_aarch64.whl"),
+    6: ("v60", "torch-2.4.0a0+07cecf4168.nv24.05.14710581-cp310-cp310-linux_aarch64.whl"),
+}
+
+
+def jetson_capability(model: str | None) -> str | None:
+    words = (model or "").lower()
+    return next((cap for key, cap in JETSON_CAPABILITY if key in words), None)
+
+
+def jetpack_major(l4t: str | None) -> int | None:
+    """"R32.4.3" -> 4 (JetPack 4.x); None when the release is not known."""
+    parts = version_tuple((l4t or "").lstrip("Rr"))
+    return JETPACK_FOR_L4T.get(parts[0]) if parts else None

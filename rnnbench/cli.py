@@ -89,6 +89,19 @@ def run(
     dtype: str = typer.Option(None, "--dtype", help="Comma list of fp32,bf16,fp16."),
     config: Path = typer.Option(None, "--config", help="A TOML file with a custom grid."),
     data: Path = typer.Option(None, "--data", help="Names corpus folder, for the train suite."),
+    corpus: Path = typer.Option(None, "--corpus", help="Your sequences for the batching "
+                                "cases: a UTF-8 text file (see --split, --count) or the names "
+                                "corpus folder; they replace the synthetic lengths."),
+    lengths: Path = typer.Option(None, "--lengths", help="Your sequence lengths for the "
+                                 "batching cases: a file of whole numbers, one per line."),
+    split: str = typer.Option("lines", "--split", help="--corpus text: one sequence per "
+                              "'lines' or 'sentences'."),
+    count: str = typer.Option("chars", "--count", help="--corpus text: length in 'chars' or "
+                              "'words' (whitespace-separated)."),
+    n: int = typer.Option(None, "--n", min=1, help="Sequences per batching case, sampled from "
+                          "your data with --seed (default: the suite's)."),
+    with_synthetic: bool = typer.Option(False, "--with-synthetic", help="Run the synthetic "
+                                        "length distributions beside your data."),
     out: Path = typer.Option(Path("reports"), "--out", help="Folder that receives "
                              "<run-id>/results.json and the HTML report."),
     export: Optional[tuple[str, Path]] = typer.Option(  # noqa: UP045 (typer reads the hint)
@@ -107,12 +120,14 @@ def run(
                                      "environments in the same rounds, in one results file."),
 ) -> None:
     """Benchmark batching strategies and RNN kernels here; write results.json and an HTML report."""
-    from rnnbench.commands.run import run_command
+    from rnnbench.commands.run import LengthsOption, run_command
 
     raise typer.Exit(run_command(suite=suite, device=device, cells=cells, dtype=dtype,
                                  config=config, data=data, out=out, export=export,
                                  json_out=json_out, seed=seed, threads=threads,
-                                 processes=processes, pythons=python or []))
+                                 processes=processes, pythons=python or [],
+                                 lengths=LengthsOption(corpus, lengths, split, count, n,
+                                                       with_synthetic)))
 
 
 # --------------------------------------------------------------------------- compare

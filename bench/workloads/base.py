@@ -92,6 +92,8 @@ class Workload:
     defaults: values for parameters a config entry leaves out.
     choices: the allowed values of a parameter, checked when a suite is planned.
     validate(params): any further check of one expanded entry; raises ValueError (one line).
+    prune(params): the expanded entry without the parameters that do not apply to it (a token
+        budget has no batch size); entries that then name the same case are planned once.
     default_dtypes(device): the precisions run when neither the entry nor --dtype names any.
     cell_key: the parameter that `--cells` filters on (None: the filter leaves it alone).
     interleaved: its consecutive cases are sampled in interleaved rounds (bench/rounds.py).
@@ -110,6 +112,7 @@ class Workload:
     defaults: Mapping[str, object] = field(default_factory=dict)
     choices: Mapping[str, tuple] = field(default_factory=dict)
     validate: Callable[[dict], None] | None = None
+    prune: Callable[[dict], dict] | None = None
     default_dtypes: Callable[[str], tuple[str, ...]] = every_dtype
     cell_key: str | None = None
     interleaved: bool = False

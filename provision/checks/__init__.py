@@ -8,13 +8,14 @@ from provision.checks import (  # noqa: F401  (register)
     gpu,
     health,
     nvidia,
+    platform,
     system,
     torchbuild,
 )
 from provision.checks.base import REGISTRY, CheckFn, CheckResult
 
 # The order a person reads them in: the OS, then the GPU and driver, CUDA, torch, work, CPU.
-ORDER = ["os.distro", "os.packages", "python.pip", "perl.readline_gnu", "nvidia.gpu",
+ORDER = ["os.distro", "os.platform", "os.packages", "python.pip", "perl.readline_gnu", "nvidia.gpu",
          "nvidia.driver", "nvidia.nouveau", "nvidia.secure_boot", "cuda.toolkit",
          "cuda.driver_compat", "cuda.host_compiler", "torch.build", "torch.cuda", "torch.arch",
          "gpu.compute", "gpu.health", "gpu.ecc", "gpu.memory_repair", "gpu.xid",

@@ -35,7 +35,62 @@ def check(check_id: str) -> Callable[[CheckFn], CheckFn]:
 
 
 def has_nvidia_gpu(facts: Facts) -> bool:
-    return bool(facts.pci_gpus or facts.driver.gpus)
+    """An NVIDIA GPU is here: on PCI, answering the driver, a Jetson's integrated one (not on
+    PCI), or the Windows host's under WSL2 (its libcuda is in /usr/lib/wsl/lib)."""
+    return bool(facts.pci_gpus or facts.driver.gpus or on_jetson(facts)
+                or (facts.platform.wsl == "WSL2" and facts.platform.wsl_libcuda))
+
+
+def on_jetson(facts: Facts) -> bool:
+    return bool(facts.platform.jetson_l4t or facts.platform.jetson_model)
+
+
+def host_driver(facts: Facts) -> str | None:
+    """Why no Linux NVIDIA driver may be installed here, or None: under WSL2 the driver is the
+    Windows one, in a container the host's, on a Jetson the one L4T brings."""
+    p = facts.platform
+    if p.wsl == "WSL2":
+        return "WSL2: the NVIDIA driver is the Windows one (install no Linux driver inside WSL2)"
+    if p.container:
+        return (f"a {p.container} container: the host's NVIDIA driver is the one that matters "
+                "(install no driver inside the container)")
+    if on_jetson(facts):
+        return (f"a Jetson (L4T {p.jetson_l4t or 'release unknown'}): the GPU driver comes "
+                "with L4T/JetPack, not as a separate package")
+    return None
+
+
+def container_without_gpu(facts: Facts) -> bool:
+    """A container started without the host's GPUs: no /dev/nvidia* and no driver answering,
+    while the host shows an NVIDIA GPU (sysfs, /proc/driver/nvidia) or torch wants CUDA."""
+    p, d = facts.platform, facts.driver
+    if not p.container or p.nvidia_devices or d.source in ("nvml", "nvidia-smi"):
+        return False
+    return bool(facts.pci_gpus or d.version or facts.torch.cuda)
+
+
+def rocm(facts: Facts) -> bool:
+    """A ROCm build of torch, or AMD GPUs with the amdgpu compute interface and no NVIDIA GPU."""
+    p = facts.platform
+    return bool(facts.torch.hip) or (bool(p.amd_gpus or p.rocm_gpus) and p.kfd
+                                     and not facts.pci_gpus and not facts.driver.gpus)
+
+
+def lost_gpus(facts: Facts) -> list[str]:
+    """PCI addresses of GPUs the driver lost: nvidia-smi's 'Unable to determine the device
+    handle', or Xid 79 ('GPU has fallen off the bus') in this boot's kernel log."""
+    found = list(facts.driver.lost_gpus)
+    if facts.xid.source == "dmesg":  # log files reach back to boots before the last reset
+        found += [e.pci or "?" for e in facts.xid.events if e.code == 79]
+    return list(dict.fromkeys(found))
+
+
+def driver_mismatch(facts: Facts) -> bool:
+    d = facts.driver
+    said = "version mismatch" in (d.smi_error or "").lower()
+    differ = bool(d.library_version and d.version and d.library_version != d.version
+                  and d.source == "proc")
+    return said or differ
 
 
 def gpu_capability(facts: Facts) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from provision import advice, fixes, tables
+from provision import advice, fixes, platform_fixes, tables
 from provision.checks.base import CheckResult, check, has_nvidia_gpu
 from provision.facts import CudaToolkit, Facts
 from provision.profile import Profile
@@ -152,8 +152,9 @@ def driver_compat(facts: Facts, profile: Profile) -> CheckResult:
                            f"{what}", detail=detail)
     status = "fail" if any(s == "fail" for s, _ in problems) else "warn"
     newest = max(needed, key=version_tuple) if needed else None
-    fix = fixes.nvidia_driver(facts.os, profile.cuda_installer == "runfile", newest,
-                              advice.driver_ceiling(facts))
+    fix = platform_fixes.driver_upgrade(platform_fixes.driver_elsewhere(facts.platform), facts.os,
+                                        profile.cuda_installer == "runfile", newest,
+                                        advice.driver_ceiling(facts))
     if torch_cuda and any("torch's CUDA" in p for s, p in problems if s == "fail"):
         # Both ways out: a newer driver, or the torch build the installed driver runs.
         fix += f"; or keep the driver and install the torch build it runs: " \

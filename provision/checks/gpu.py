@@ -46,8 +46,10 @@ def compute(facts: Facts, profile: Profile) -> CheckResult:
                            "python3 -c 'import torch; print(torch.ones(2, device=\"cuda\") * 2)'; "
                            "a wrong result points to the card or its clocks")
     best = work.results[0]
+    through = f" through HIP (ROCm {facts.torch.hip})" if facts.torch.hip else ""
     return CheckResult("gpu.compute", "pass",
-                       f"{len(work.results)} GPU(s) compute correctly; GPU {best.index}: fp32 "
+                       f"{len(work.results)} GPU(s) compute correctly{through}; GPU "
+                       f"{best.index}: fp32 "
                        f"{best.fp32_tflops} TFLOP/s, {best.half_dtype} {best.half_tflops} "
                        f"TFLOP/s, H2D {best.h2d_gb_s} GB/s", detail=detail)
 

@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
-from provision import fixes
+from provision import fixes, platform_fixes, tables
 from provision.advice import driver_ceiling, gpu_capabilities
-from provision.checks.base import CheckResult, check, gpu_capability, gpu_name, has_nvidia_gpu
+from provision.checks.base import (
+    CheckResult,
+    check,
+    container_without_gpu,
+    driver_mismatch,
+    gpu_capability,
+    gpu_name,
+    has_nvidia_gpu,
+    host_driver,
+    lost_gpus,
+    on_jetson,
+    rocm,
+)
 from provision.facts import Facts
 from provision.profile import Profile
 
 
 @check("nvidia.gpu")
 def gpu(facts: Facts, profile: Profile) -> CheckResult:
+    if on_jetson(facts) and not facts.pci_gpus:
+        p = facts.platform
+        cap = tables.jetson_capability(p.jetson_model)
+        return CheckResult("nvidia.gpu", "pass",
+                           f"{p.jetson_model or 'Jetson'} integrated GPU (compute capability "
+                           f"{cap or 'unknown'}), not on PCI")
+    if rocm(facts) and not has_nvidia_gpu(facts):
+        return CheckResult("nvidia.gpu", "skip", "No NVIDIA GPU: AMD GPUs with ROCm (see "
+                           "os.platform); NVIDIA checks skipped")
+    if facts.platform.wsl == "WSL2" and not facts.pci_gpus and not facts.driver.gpus \
+            and has_nvidia_gpu(facts):
+        return CheckResult("nvidia.gpu", "pass", "WSL2: the Windows host's NVIDIA GPU (its "
+                           "libcuda is in /usr/lib/wsl/lib); the Windows driver did not name it")
     if not has_nvidia_gpu(facts):
         if profile.gpu_required:
             return CheckResult(
@@ -50,9 +75,31 @@ def driver(facts: Facts, profile: Profile) -> CheckResult:
     family = facts.os
     runfile = profile.cuda_installer == "runfile"
     if not has_nvidia_gpu(facts):
+        if rocm(facts):
+            return CheckResult("nvidia.driver", "skip", "No NVIDIA GPU: AMD GPUs use ROCm's "
+                               "amdgpu driver")
         return CheckResult("nvidia.driver", "skip", "No NVIDIA GPU: no driver needed")
-    install = fixes.nvidia_driver(family, runfile, max_branch=driver_ceiling(facts))
     reasons = "; ".join(d.reasons)
+    if driver_mismatch(facts):
+        library = d.library_version or "a newer version"
+        return CheckResult("nvidia.driver", "fail",
+                           f"Driver/library version mismatch: kernel module {d.version or '?'} "
+                           f"is loaded, the user-space libraries are {library}",
+                           detail="The driver packages were upgraded while the old kernel module "
+                                  "stayed loaded; nvidia-smi and CUDA refuse to start until the "
+                                  f"new module is loaded. nvidia-smi: {d.smi_error or '?'}",
+                           fix=platform_fixes.driver_mismatch(d.version, d.library_version))
+    if (lost := lost_gpus(facts)):
+        return CheckResult("nvidia.driver", "fail",
+                           f"GPU {', '.join(lost)} fell off the bus: the driver lost it "
+                           f"(driver {d.version or 'version unknown'})",
+                           detail="nvidia-smi: 'Unable to determine the device handle' or Xid "
+                                  "79 in the kernel log. This is power, heat, the slot or the "
+                                  "firmware, not the driver: reinstalling it does not help. "
+                                  + reasons, fix=platform_fixes.gpu_lost(lost))
+    if (why := host_driver(facts)):
+        return _host_driver(facts, why)
+    install = fixes.nvidia_driver(family, runfile, max_branch=driver_ceiling(facts))
     if d.version:
         return CheckResult("nvidia.driver", "pass", f"NVIDIA driver {d.version} (from {d.source})",
                            detail=reasons)
@@ -76,10 +123,34 @@ def driver(facts: Facts, profile: Profile) -> CheckResult:
                        fix="sudo reboot; if it persists, reinstall: " + install)
 
 
+def _host_driver(facts: Facts, why: str) -> CheckResult:
+    """The driver check where the driver is not this system's to install (WSL2, a container,
+    a Jetson): what answered, and otherwise where the driver really lives."""
+    d, p = facts.driver, facts.platform
+    if d.version:
+        return CheckResult("nvidia.driver", "pass", f"NVIDIA driver {d.version} (from "
+                           f"{d.source}); {why}", detail="; ".join(d.reasons))
+    if on_jetson(facts):
+        return CheckResult("nvidia.driver", "pass", f"No desktop driver to report: {why}",
+                           detail="Older JetPack releases have no nvidia-smi; the integrated "
+                                  "GPU's driver (nvgpu) is part of L4T. " + "; ".join(d.reasons))
+    if container_without_gpu(facts):
+        return CheckResult("nvidia.driver", "skip", f"Not visible: {why}; the container has no "
+                           "GPU access (see os.platform)", detail="; ".join(d.reasons))
+    if p.wsl == "WSL2":
+        return CheckResult("nvidia.driver", "fail", "WSL2: the Windows NVIDIA driver does not "
+                           "answer (nvidia-smi failed)", detail=f"{why}. " + "; ".join(d.reasons),
+                           fix=platform_fixes.WSL_UPDATE)
+    return CheckResult("nvidia.driver", "fail", f"No NVIDIA driver answers: {why}",
+                       detail="; ".join(d.reasons), fix=platform_fixes.container_gpu_access(facts))
+
+
 @check("nvidia.nouveau")
 def nouveau(facts: Facts, profile: Profile) -> CheckResult:
     if not has_nvidia_gpu(facts):
         return CheckResult("nvidia.nouveau", "skip", "No NVIDIA GPU")
+    if (why := host_driver(facts)):
+        return CheckResult("nvidia.nouveau", "skip", f"Not applicable: {why}")
     if facts.driver.nouveau_loaded:
         return CheckResult("nvidia.nouveau", "fail", "nouveau kernel module is loaded",
                            detail="nouveau and NVIDIA's driver cannot both drive the GPU.",
@@ -92,6 +163,8 @@ def secure_boot(facts: Facts, profile: Profile) -> CheckResult:
     d = facts.driver
     if not has_nvidia_gpu(facts):
         return CheckResult("nvidia.secure_boot", "skip", "No NVIDIA GPU")
+    if (why := host_driver(facts)):
+        return CheckResult("nvidia.secure_boot", "skip", f"Not applicable: {why}")
     if d.version:
         return CheckResult("nvidia.secure_boot", "pass", "Not in the way: the driver is loaded")
     if d.secure_boot is None:

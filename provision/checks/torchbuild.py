@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import re
 
-from provision import advice, fixes, tables
-from provision.checks.base import CheckResult, check, gpu_capability, gpu_name, has_nvidia_gpu
+from provision import advice, fixes, platform_fixes, tables
+from provision.checks.base import (
+    CheckResult,
+    check,
+    container_without_gpu,
+    driver_mismatch,
+    gpu_capability,
+    gpu_name,
+    has_nvidia_gpu,
+    lost_gpus,
+    on_jetson,
+    rocm,
+)
 from provision.checks.cuda import RUNTIME_NOTE
 from provision.facts import Facts
 from provision.profile import Profile
@@ -17,9 +28,20 @@ def build(facts: Facts, profile: Profile) -> CheckResult:
     if not t.installed:
         return CheckResult("torch.build", "fail", "torch is not installed",
                            detail=_with_reasoning(t.reason, facts), fix=_torch_fix(facts))
-    kind = f"CUDA {t.cuda} build" if t.cuda else "CPU-only build"
+    kind = f"CUDA {t.cuda} build" if t.cuda else f"ROCm build (HIP {t.hip})" if t.hip \
+        else "CPU-only build"
     cudnn = f", cuDNN {t.cudnn}" if t.cudnn else ""
+    how = f"; installed by {t.installer} ({t.installer_detail})" if t.installer else ""
     summary = f"torch {t.version}: {kind}{cudnn}"
+    if t.hip:
+        return CheckResult("torch.build", "pass", summary, detail=f"A ROCm build runs on AMD "
+                           f"GPUs through HIP; torch.cuda is HIP there{how}.")
+    if not t.cuda and on_jetson(facts):
+        return CheckResult("torch.build", "fail", summary + " on a Jetson: it cannot use the "
+                           "Jetson's GPU",
+                           detail="PyPI's aarch64 torch is built without CUDA for Jetson; NVIDIA "
+                                  "publishes JetPack builds of torch that use the integrated GPU"
+                                  + how + ".", fix=platform_fixes.jetson_torch(facts))
     if not t.cuda and has_nvidia_gpu(facts):
         return CheckResult("torch.build", "fail", summary + " on a machine with an NVIDIA GPU",
                            detail=_with_reasoning(RUNTIME_NOTE, facts), fix=_torch_fix(facts))
@@ -27,8 +49,12 @@ def build(facts: Facts, profile: Profile) -> CheckResult:
 
 
 def _torch_fix(facts: Facts) -> str:
-    """The advisor's answer for this machine (provision/advice.py)."""
-    return advice.advise_facts(facts).fix()
+    """The advisor's answer for this machine (provision/advice.py), in the terms of the tool
+    that installed the torch found here (conda, uv, the distribution, pip)."""
+    if on_jetson(facts):
+        return platform_fixes.jetson_torch(facts)
+    answer = advice.advise_facts(facts)
+    return platform_fixes.by_installer(facts, answer.fix(), answer.build)
 
 
 def _with_reasoning(text: str, facts: Facts) -> str:
@@ -40,8 +66,24 @@ def _likely_reason(facts: Facts) -> tuple[str, str]:
     """(most likely reason CUDA is unusable, its fix), reading the other facts."""
     t, d, family = facts.torch, facts.driver, facts.os
     ceiling = advice.driver_ceiling(facts)
+    elsewhere = platform_fixes.driver_elsewhere(facts.platform)
+    hidden = _hidden_by_visible_devices(facts)
+    if hidden:
+        return hidden
     if not t.cuda:
         return "this torch is a CPU-only build", _torch_fix(facts)
+    if container_without_gpu(facts):
+        return ("this container was started without GPU access",
+                platform_fixes.container_gpu_access(facts))
+    if driver_mismatch(facts):
+        return ("the NVIDIA driver's kernel module and libraries differ (see nvidia.driver)",
+                "see nvidia.driver above")
+    if lost_gpus(facts):
+        return ("a GPU fell off the bus (see nvidia.driver)", "see nvidia.driver above")
+    if facts.platform.wsl == "WSL2":
+        said = (t.init_warning or "").splitlines()
+        return (f"CUDA does not start inside WSL2{': ' + said[0] if said else ''}",
+                platform_fixes.wsl_cuda_failed(facts))
     if not has_nvidia_gpu(facts):
         return "there is no NVIDIA GPU", "run on a machine with an NVIDIA GPU"
     if d.nouveau_loaded:
@@ -54,12 +96,33 @@ def _likely_reason(facts: Facts) -> tuple[str, str]:
     floor = tables.CUDA_MINOR_COMPAT_DRIVER.get((tables.version_tuple(t.cuda) or (0,))[0])
     lowest = floor or need
     if lowest and tables.version_tuple(d.version) < tables.version_tuple(lowest):
+        upgrade = platform_fixes.driver_upgrade(elsewhere, family, min_version=lowest,
+                                                max_branch=ceiling)
         return (f"driver {d.version} is too old for torch's CUDA {t.cuda} runtime",
-                f"{fixes.nvidia_driver(family, min_version=lowest, max_branch=ceiling)}; "
+                f"{upgrade}; "
                 f"or keep the driver and install the torch build it runs: {_torch_fix(facts)}")
     if t.init_warning:
         return t.init_warning.splitlines()[0], "read torch's message above"
     return ("unknown", "python3 -c 'import torch; torch.zeros(1).cuda()' shows the CUDA error")
+
+
+def _hidden_by_visible_devices(facts: Facts) -> tuple[str, str] | None:
+    """CUDA_VISIBLE_DEVICES that leaves CUDA no GPU: empty, -1, or only ids that do not exist
+    (CUDA stops reading the list at the first invalid entry)."""
+    value = facts.platform.environment.get("CUDA_VISIBLE_DEVICES")
+    if value is None or not facts.torch.cuda:
+        return None
+    count = len(facts.driver.gpus) or len(facts.pci_gpus)
+    first = value.split(",")[0].strip()
+    if first.startswith("GPU-") or first.startswith("MIG-"):
+        return None  # UUIDs: not checked against the driver's list here
+    exists = first.isdigit() and (not count or int(first) < count)
+    if exists:
+        return None
+    effect = "hides every GPU from CUDA" if not first or first == "-1" else \
+        f"names GPU {first}, which does not exist ({count} GPU(s) here): CUDA sees none"
+    return (f"CUDA_VISIBLE_DEVICES='{value}' {effect}",
+            platform_fixes.visible_devices(value, count))
 
 
 @check("torch.cuda")
@@ -67,10 +130,26 @@ def cuda_available(facts: Facts, profile: Profile) -> CheckResult:
     t = facts.torch
     if not t.installed:
         return CheckResult("torch.cuda", "skip", "torch is not installed")
+    if t.cuda_available and t.hip:
+        names = ", ".join(d.name or "?" for d in t.devices) or "?"
+        return CheckResult("torch.cuda", "pass", f"torch.cuda.is_available(): True through HIP "
+                           f"(ROCm {t.hip}), {names}")
+    if t.hip:
+        return CheckResult("torch.cuda", "fail", "torch.cuda.is_available(): False for a ROCm "
+                           "build: HIP sees no AMD GPU", detail=t.init_warning or "",
+                           fix="check that the amdgpu driver is loaded and the user is in the "
+                               "render and video groups: ls /sys/class/kfd && sudo usermod -aG "
+                               "render,video $USER (log in again), then rocminfo")
     if t.cuda_available:
         names = ", ".join(f"{d.name} ({d.capability})" for d in t.devices) or "?"
-        return CheckResult("torch.cuda", "pass", f"torch.cuda.is_available(): True, {names}")
-    if not has_nvidia_gpu(facts) and not profile.gpu_required:
+        visible = facts.platform.environment.get("CUDA_VISIBLE_DEVICES")
+        count = len(facts.driver.gpus) or len(facts.pci_gpus)
+        shown = (f"; CUDA_VISIBLE_DEVICES='{visible}' shows {len(t.devices)} of {count} GPU(s)"
+                 if visible is not None and count else "")
+        return CheckResult("torch.cuda", "pass", f"torch.cuda.is_available(): True, {names}"
+                           + shown)
+    if not has_nvidia_gpu(facts) and not profile.gpu_required \
+            and not _hidden_by_visible_devices(facts):
         return CheckResult("torch.cuda", "skip", "torch.cuda.is_available(): False (no NVIDIA "
                            "GPU; torch runs on the CPU)")
     reason, fix = _likely_reason(facts)
@@ -114,6 +193,11 @@ def arch_supported(capability: str, arch_list: list[str]) -> str | None:
 def arch(facts: Facts, profile: Profile) -> CheckResult:
     t = facts.torch
     cap = gpu_capability(facts) or profile.compute_capability
+    if on_jetson(facts):
+        cap = tables.jetson_capability(facts.platform.jetson_model) or cap
+    if rocm(facts) and not t.cuda:
+        return CheckResult("torch.arch", "skip", "ROCm build: AMD GPU targets (gfx) are not "
+                           "checked here")
     if not has_nvidia_gpu(facts) or not t.installed or not t.cuda:
         return CheckResult("torch.arch", "skip", "No CUDA torch build and GPU to match")
     if not cap:

@@ -53,11 +53,24 @@ def probe_health(root: Path, driver: DriverFacts) -> XidFacts:
 
 
 # --------------------------------------------------------------------------- Xid
+# Newer drivers say a GPU fell off the bus in lines of their own, with no Xid ("NVRM: The NVIDIA
+# GPU 0000:b3:00.0 / NVRM: (PCI ID: 10de:26b5) installed in this system has / NVRM: fallen off
+# the bus and is not responding to commands.", NVIDIA/NVSentinel issue 155): read as Xid 79.
+_FELL_OFF = re.compile(r"NVRM: The NVIDIA GPU ([0-9A-Fa-f:.]+)(?:(?!NVRM: The NVIDIA GPU).){0,400}?"
+                       r"fallen off\s+(?:\S+\s+)?the bus", re.S)
+
+
 def parse_xid(text: str) -> list[XidEvent]:
     """Xid events in kernel log text, oldest first, at most MAX_EVENTS (the newest)."""
-    events = [XidEvent(pci=m.group(1).lower(), code=int(m.group(2)), message=m.group(3).strip())
-              for m in _XID.finditer(text)]
-    return events[-MAX_EVENTS:]
+    found = [(m.start(), XidEvent(pci=m.group(1).lower(), code=int(m.group(2)),
+                                  message=m.group(3).strip())) for m in _XID.finditer(text)]
+    seen = {same for _, e in found if e.code == 79 for same in [e.pci]}
+    for m in _FELL_OFF.finditer(text):
+        pci = m.group(1).lower().rstrip(".")
+        if not any(same_pci(pci, other) for other in seen):
+            found.append((m.start(), XidEvent(pci=pci, code=79,
+                                              message="GPU has fallen off the bus")))
+    return [event for _, event in sorted(found, key=lambda item: item[0])][-MAX_EVENTS:]
 
 
 def probe_xid(root: Path) -> XidFacts:

@@ -101,7 +101,7 @@ def probe_driver(root: Path, live: bool, pci_gpus: list[PciGpu] | None = None) -
         except nvml.NvmlUnavailable as exc:
             facts.reasons.append(str(exc))
     if facts.source is None:
-        _from_nvidia_smi(facts)
+        _from_nvidia_smi(facts, root)
     if facts.source is None:
         _from_proc(root, facts)
     if facts.version:
@@ -156,11 +156,31 @@ def _int(value: str | None) -> int | None:
     return int(number) if number is not None else None
 
 
-def _from_nvidia_smi(facts: DriverFacts) -> None:
+# nvidia-smi's words for a GPU the driver lost ("Unable to determine the device handle for GPU
+# 0000:0B:00.0: Unknown Error", open-gpu-kernel-modules issue 387) and for user-space libraries
+# newer than the loaded module ("Failed to initialize NVML: Driver/library version mismatch",
+# since R535 followed by "NVML library version: 570.124").
+_LOST = re.compile(r"Unable to (?:determine|detect) the device handle for GPU\s*([0-9A-Fa-f:.]+)")
+_NVML_LIBRARY = re.compile(r"NVML library version:\s*(\d+(?:\.\d+)+)")
+# Where the driver's user-space libraries live (Debian/Ubuntu multiarch, RHEL-likes, Arch).
+LIBRARY_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64",
+                "/usr/lib")
+
+
+def _from_nvidia_smi(facts: DriverFacts, root: Path | None = None) -> None:
     out = run_command(["nvidia-smi", f"--query-gpu={','.join(_SMI_FIELDS)}",
                        "--format=csv,noheader,nounits"])
+    said = f"{out.stdout}\n{out.stderr}"
+    facts.lost_gpus = list(dict.fromkeys(m.group(1).rstrip(":.").lower()
+                                         for m in _LOST.finditer(said)))
     if not out.ok:
         facts.reasons.append(out.reason)
+        first = [line.strip() for line in said.splitlines() if line.strip()]
+        facts.smi_error = first[0] if first and out.returncode is not None else None
+        library = _NVML_LIBRARY.search(said)
+        if "version mismatch" in said.lower():
+            facts.library_version = library.group(1) if library else \
+                (library_version(root) if root is not None else None)
         return
     version, gpus = parse_smi_csv(out.stdout)
     if not version:
@@ -174,6 +194,17 @@ def _from_nvidia_smi(facts: DriverFacts) -> None:
         cap = cap_lines[gpu.index] if gpu.index < len(cap_lines) else None
         gpu.compute_capability = cap if cap and re.fullmatch(r"\d+\.\d+", cap) \
             else tables.compute_capability_for(gpu.name)
+
+
+def library_version(root: Path) -> str | None:
+    """The version in the name of the installed libnvidia-ml.so.<version> (newest if several)."""
+    found = []
+    for folder in LIBRARY_DIRS:
+        for name in list_dir(root, folder):
+            match = re.fullmatch(r"libnvidia-ml\.so\.(\d+\.\d+(?:\.\d+)?)", name)
+            if match:
+                found.append(match.group(1))
+    return max(found, key=lambda v: tables.version_tuple(v) or (0,)) if found else None
 
 
 def parse_proc_version(text: str) -> str | None:

@@ -7,13 +7,10 @@ import re
 import sys
 from pathlib import Path
 
+from provision import tables
 from provision.facts import CpuFacts, OsFacts, PackagesFacts, PerlFacts, PythonFacts
 from provision.probe import read_text, run_command
 from provision.profile import PACKAGE_NAME
-
-# The distribution family decides the package manager in every fix.
-_FAMILIES = {"fedora": "fedora", "rhel": "rhel", "centos": "rhel", "rocky": "rhel",
-             "almalinux": "rhel", "ol": "rhel", "debian": "debian", "ubuntu": "debian"}
 
 
 def parse_os_release(text: str) -> dict[str, str]:
@@ -27,11 +24,8 @@ def parse_os_release(text: str) -> dict[str, str]:
 
 
 def distro_family(os_id: str | None, id_like: list[str]) -> str:
-    """fedora, rhel, debian or unknown, from ID first and ID_LIKE after."""
-    for candidate in [os_id or "", *id_like]:
-        if candidate in _FAMILIES:
-            return _FAMILIES[candidate]
-    return "unknown"
+    """The family that picks the package manager (tables.DISTRO_FAMILIES), or unknown."""
+    return tables.distro_family(os_id, id_like)
 
 
 def probe_os(root: Path, live: bool = True) -> OsFacts:
@@ -47,6 +41,9 @@ def probe_os(root: Path, live: bool = True) -> OsFacts:
     facts.version_id = values.get("VERSION_ID")
     facts.pretty_name = values.get("PRETTY_NAME")
     facts.family = distro_family(facts.id, facts.id_like)
+    facts.codename = values.get("VERSION_CODENAME") or None
+    facts.ubuntu_base = tables.ubuntu_base(facts.id, facts.id_like, facts.version_id,
+                                           values.get("UBUNTU_CODENAME"))
     return facts
 
 
@@ -109,11 +106,13 @@ def probe_packages(family: str, names: tuple[str, ...]) -> PackagesFacts:
     bad = [name for name in names if not PACKAGE_NAME.fullmatch(name)]
     if bad:
         return PackagesFacts(reason=f"not a package name: {bad[0]!r}")
-    if family in ("fedora", "rhel"):
+    if family in ("fedora", "rhel", "suse"):
         tool, argv = "rpm", ["rpm", "-q", "--qf", "%{NAME} %{VERSION}\n", "--", *names]
     elif family == "debian":
         tool, argv = "dpkg-query", ["dpkg-query", "-W", "-f", "${Package} ${Version}\n", "--",
                                     *names]
+    elif family == "arch":
+        tool, argv = "pacman", ["pacman", "-Q", "--", *names]
     else:
         return PackagesFacts(reason=f"no package query for distribution family {family}")
     out = run_command(argv)

@@ -9,11 +9,12 @@ was built for CUDA 12.1 without sm_61" without installing such a build.
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 
 from provision.facts import TorchDevice, TorchFacts, from_plain
-from provision.probe import read_text
+from provision.probe import list_dir, read_text
 
 RECORDED = "/rnnbench-torch.json"
 
@@ -29,14 +30,17 @@ def probe_torch(root: Path, live: bool = True) -> TorchFacts:
             why = "nested too deeply" if isinstance(exc, RecursionError) else exc
             return TorchFacts(source="recorded", reason=f"unreadable {RECORDED}: {why}")
         facts.source = "recorded"
+        find_installer(root, facts)
         return facts
     if not live:
         return TorchFacts(installed=False, source="recorded",
                           reason=f"torch not recorded for this machine (no {RECORDED})")
     try:
-        return _from_import()
+        facts = _from_import()
     except Exception as exc:  # a broken torch install must be reported, not crash the doctor
         return TorchFacts(installed=False, reason=f"import torch failed: {exc}")
+    find_installer(root, facts)
+    return facts
 
 
 def _from_import() -> TorchFacts:
@@ -45,7 +49,9 @@ def _from_import() -> TorchFacts:
     except ImportError as exc:
         return TorchFacts(installed=False, reason=f"torch is not installed: {exc}")
     facts = TorchFacts(installed=True, version=torch.__version__, cuda=torch.version.cuda,
-                       num_threads=torch.get_num_threads())
+                       num_threads=torch.get_num_threads(),
+                       hip=getattr(torch.version, "hip", None) or None,
+                       location=str(Path(torch.__file__).resolve().parent.parent))
     try:
         facts.cudnn = torch.backends.cudnn.version()
     except Exception:  # a CPU build or missing libcudnn: cuDNN stays unknown
@@ -63,3 +69,43 @@ def _from_import() -> TorchFacts:
             facts.devices.append(TorchDevice(name=torch.cuda.get_device_name(index),
                                              capability=f"{major}.{minor}"))
     return facts
+
+
+# Conda packages that show how a conda torch was built (pytorch's channel pairs `pytorch` with
+# `cudatoolkit` up to 1.12 and with `pytorch-cuda` from 1.13; conda-forge with `cuda-version`).
+CONDA_TORCH_PACKAGES = ("pytorch", "pytorch-cuda", "cudatoolkit", "cuda-version", "pytorch-gpu",
+                        "pytorch-cpu", "cpuonly")
+
+
+def find_installer(root: Path, facts: TorchFacts) -> None:
+    """How torch was installed, read from the files beside it: a conda package record in the
+    environment's conda-meta/, the INSTALLER file pip and uv write into torch's .dist-info
+    (conda writes "conda", Fedora's rpm "rpm"), or a system folder (the distribution's)."""
+    if not facts.installed or not facts.location:
+        return
+    location = facts.location.rstrip("/")
+    prefix = re.sub(r"/lib(?:64)?/python[\d.]+/(?:site|dist)-packages$", "", location)
+    records = {}
+    if prefix != location:
+        for name in list_dir(root, f"{prefix}/conda-meta"):
+            match = re.fullmatch(r"(.+)-([^-]+)-([^-]+)\.json", name)
+            if match and match.group(1) in CONDA_TORCH_PACKAGES:
+                records[match.group(1)] = match.group(2)
+    facts.conda_packages = records
+    infos = [n for n in list_dir(root, location) if re.fullmatch(r"torch-[^/]+\.dist-info", n)]
+    written = (read_text(root, f"{location}/{infos[0]}/INSTALLER", limit=256) or "").strip() \
+        if infos else ""
+    if "pytorch" in records or written == "conda":
+        facts.installer = "conda"
+        version = records.get("pytorch")
+        facts.installer_detail = (f"conda package pytorch {version} in {prefix}" if version
+                                  else f"INSTALLER says conda ({location})")
+    elif written in ("pip", "uv"):
+        facts.installer, facts.installer_detail = written, f"INSTALLER says {written} ({location})"
+    elif written in ("rpm", "dpkg", "debian", "pacman") or location.startswith(
+            ("/usr/lib/python3/dist-packages", "/usr/lib64/python3", "/usr/lib/python3.")):
+        facts.installer = "distro"
+        facts.installer_detail = f"a system folder ({location})" + (
+            f", INSTALLER says {written}" if written else "")
+    elif written:
+        facts.installer_detail = f"INSTALLER says {written} ({location})"

@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
@@ -34,6 +35,55 @@ def _devices(text: str) -> list[str]:
                             "to find out why)", 2)
         return ["cuda"]
     raise UserError(f"--device: {text!r} not understood (choose cpu, cuda or all)", 2)
+
+
+@dataclass(frozen=True)
+class LengthsOption:
+    """The user's own lengths for the batching cases (--corpus/--lengths, --split, --count,
+    --n, --with-synthetic)."""
+
+    corpus: Path | None = None
+    lengths: Path | None = None
+    split: str = "lines"
+    count: str = "chars"
+    n: int | None = None
+    with_synthetic: bool = False
+
+
+def _length_source(option: LengthsOption):  # -> LengthSource | None
+    from rnnkit.data.lengths import SPLITS, UNITS, LengthSource
+
+    if option.corpus is not None and option.lengths is not None:
+        raise UserError("give --corpus or --lengths, not both", 2)
+    if option.split not in SPLITS:
+        raise UserError(f"--split {option.split!r}: choose {' or '.join(SPLITS)}", 2)
+    if option.count not in UNITS:
+        raise UserError(f"--count {option.count!r}: choose {' or '.join(UNITS)}", 2)
+    if option.lengths is not None:
+        return LengthSource("lengths", str(option.lengths))
+    if option.corpus is None:
+        return None
+    if Path(option.corpus).is_dir():
+        return LengthSource("names", str(option.corpus))
+    return LengthSource("text", str(option.corpus), option.split, option.count)
+
+
+def _data_choice(option: LengthsOption):  # -> (DataChoice, DataLengths | None)
+    from bench.session import data_lengths
+    from bench.suites import DataChoice
+    from rnnkit.data.errors import CorpusError
+
+    source = _length_source(option)
+    if source is None:
+        if option.with_synthetic:
+            raise UserError("--with-synthetic goes with --corpus or --lengths", 2)
+        return DataChoice(n=option.n), None
+    try:
+        record = data_lengths(source)  # read now: a bad file stops the run before any work
+    except CorpusError as exc:
+        flag = "--lengths" if source.kind == "lengths" else "--corpus"
+        raise UserError(f"{flag}: {exc}", 2) from None
+    return DataChoice(source.spec, option.with_synthetic, option.n), record
 
 
 def _render_report(doc: RunResults, run_dir: Path, out: Path) -> Path | None:
@@ -134,6 +184,7 @@ def _print_summary(doc: RunResults, results_path: Path, html: Path | None, wall:
                                "status": doc.status, "cases": len(doc.cases),
                                "failed": failed, "wall_s": wall}))
         return
+    _print_recommendation(doc)  # the answer first, then the findings and tables behind it
     for line in _summary_lines(doc):
         typer.echo(line)
     typer.echo(f"\n{len(doc.cases):,} cases ({len(failed):,} failed) in {wall:,.0f} s, "
@@ -155,20 +206,37 @@ def _summary_lines(doc: RunResults) -> list[str]:
     return run_summary(doc)
 
 
+def _print_recommendation(doc: RunResults) -> None:
+    """The run's answer for the lengths measured (bench/recommend.py), where it has one."""
+    import textwrap
+
+    from bench.recommend import recommendation_lines
+
+    for line in recommendation_lines(doc):
+        line = printable(line, keep_newlines=False)
+        if len(line) <= 80 or line.startswith("    "):  # a snippet's code keeps its lines
+            typer.echo(line)
+            continue
+        indent = " " * (len(line) - len(line.lstrip()) + 2)
+        for part in textwrap.wrap(line, 80, subsequent_indent=indent, break_on_hyphens=False):
+            typer.echo(part)
+
+
 def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
                 config: Path | None, data: Path | None, out: Path,
                 export: tuple[str | None, Path | None], json_out: bool, seed: int,
                 threads: int | None = None, processes: int | None = None,
-                pythons: list[str] | None = None) -> int:
+                pythons: list[str] | None = None, lengths: LengthsOption | None = None) -> int:
     """Run a suite; exit 0 when every case ran, 1 when some failed, 130 when interrupted."""
     export_format, export_path = export if export else (None, None)
     _check_inputs(suite, config, data, export_format)
     _check_workers(processes, pythons or [])
     _check_outputs(out, export_path, threads)
+    choice, length_record = _data_choice(lengths or LengthsOption())
     try:
         the_plan = plan(suite, _devices(device), parse_list(cells, CELLS, "--cells"),
                         parse_list(dtype, ALL_DTYPES, "--dtype"), config,
-                        with_train=data is not None)
+                        with_train=data is not None, data=choice)
     except SuiteError as exc:
         raise UserError(str(exc), 2) from None
     if not the_plan.cases:
@@ -182,7 +250,7 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
     print(f"rnnbench: {len(the_plan.cases)} cases, suite {the_plan.name}; gathering machine "
           "facts ...", file=sys.stderr)
     session = start_session(the_plan, settings, out, ["rnnbench", *sys.argv[1:]], pythons,
-                            threads)
+                            threads, length_record)
     started = time.perf_counter()
     workers = (settings.processes or 1) * max(len(pythons or []), 1)
     display = Display(the_plan.cases, workers, settings.budget_s)

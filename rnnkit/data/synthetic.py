@@ -42,7 +42,7 @@ class LengthDistribution:
         return np.clip(raw, self.low, self.high).astype(np.int64)
 
 
-# `names` is fitted to the real names corpus (/work/shared/data/names, 18 files, 20,074 lines):
+# `names` is fitted to the real names corpus (../shared/data/names, 18 files, 20,074 lines):
 # every line passed through unicode_to_ascii, empty results dropped, leaving 20,074 names.
 # Their lengths: mean 7.15, sd 2.10, median 7, min 2, max 19. Maximum-likelihood log-normal
 # fit = mean and sd of log(length): mu = 1.923, sigma = 0.303. The rounded, clipped fit gives
@@ -74,14 +74,19 @@ def sample_lengths(dist: str | LengthDistribution, n: int, seed: int) -> list[in
 
 def synthetic_sequences(dist: str | LengthDistribution, n: int, vocab_size: int,
                         seed: int) -> list[torch.Tensor]:
-    """`n` 1-D LongTensors with lengths from `dist` and ids uniform in [2, vocab_size).
+    """`n` 1-D LongTensors with lengths from `dist` and ids uniform in [2, vocab_size)."""
+    lengths = _resolve(dist).sample(n, seed)
+    return sequences_for_lengths(lengths.tolist(), vocab_size, seed)
+
+
+def sequences_for_lengths(lengths: list[int], vocab_size: int, seed: int) -> list[torch.Tensor]:
+    """1-D LongTensors of the given lengths, ids uniform in [2, vocab_size) drawn with `seed`.
 
     Ids 0 and 1 are left out because the vocabulary reserves them for padding and unknown.
     """
     if vocab_size < 3:
         raise ValueError("vocab_size must be at least 3 (ids 0 and 1 are reserved)")
-    lengths = _resolve(dist).sample(n, seed)
     # A separate stream for the ids keeps the lengths identical to sample_lengths(dist, n, seed).
     rng = np.random.default_rng([seed, 1])
-    ids = torch.from_numpy(rng.integers(2, vocab_size, size=int(lengths.sum()), dtype=np.int64))
-    return list(torch.split(ids, lengths.tolist()))
+    ids = torch.from_numpy(rng.integers(2, vocab_size, size=int(sum(lengths)), dtype=np.int64))
+    return list(torch.split(ids, list(lengths)))

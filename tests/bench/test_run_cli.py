@@ -232,3 +232,50 @@ def test_a_run_embeds_the_doctors_benchmark_readiness_section(tiny_run) -> None:
     assert set(readiness.values()) <= {"pass", "warn", "skip"}
     page = (Path(json.loads(proc.stdout)["report"])).read_text(encoding="utf-8")
     assert 'id="readiness-table"' in page
+
+
+USER_DATA_CONFIG = """
+[settings]
+budget_s = 0.05
+threads = 1
+
+[[batching]]
+dist = "names"
+cell = "gru"
+mode = "inference"
+strategy = ["padded", "bucketed", "budget", "ideal", "calls", "bucketed-limit", "budget-limit"]
+batch = 8
+max_tokens = 128
+hidden = 8
+n = 64
+"""
+
+
+def test_a_run_on_the_users_lengths_ends_with_a_recommendation(tmp_path: Path) -> None:
+    config = tmp_path / "mine.toml"
+    config.write_text(USER_DATA_CONFIG)
+    lengths = tmp_path / "lengths.txt"
+    lengths.write_text("\n".join(str(3 + (i * 7) % 40) for i in range(200)) + "\n")
+    proc = _run(["--config", config, "--device", "cpu", "--out", tmp_path / "out",
+                 "--lengths", lengths])
+    assert proc.returncode == 0, proc.stderr
+    assert "Recommended batching" in proc.stdout and "BucketBatchSampler" in proc.stdout
+    doc = json.loads(next((tmp_path / "out").glob("*/results.json")).read_text())
+    assert doc["data_lengths"]["sequences"] == 200
+    assert {c["params"]["dist"] for c in doc["cases"]} == {"data"}
+    (advice,) = doc["recommendation"]
+    assert advice["strategy"] in ("padded", "bucketed", "budget")
+    assert all(c["settings"]["flush_denormal"] is False for c in doc["cases"])
+    page = next((tmp_path / "out").glob("*/index.html")).read_text()
+    assert "batching-recommendation" in page and "batching-data" in page
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "empty file"), (b"\x00\x01binary", "binary"), (b"3\nabc\n", "line 2")])
+def test_bad_lengths_files_are_one_line(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "lengths.txt"
+    path.write_bytes(content)
+    proc = _run(["--lengths", path, "--out", tmp_path / "out"], timeout=60)
+    assert proc.returncode == 2
+    assert message in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+    assert not (tmp_path / "out").exists()

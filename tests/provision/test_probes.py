@@ -64,7 +64,10 @@ def test_os_release_parsing_skips_garbage():
     assert values["ID"] == "fedora" and values["VERSION_ID"] == "40"
     assert system.distro_family("rocky", []) == "rhel"
     assert system.distro_family("linuxmint", ["ubuntu", "debian"]) == "debian"
-    assert system.distro_family("arch", []) == "unknown"
+    assert system.distro_family("arch", []) == "arch"
+    assert system.distro_family("manjaro", ["arch"]) == "arch"
+    assert system.distro_family("opensuse-leap", ["suse", "opensuse"]) == "suse"
+    assert system.distro_family("nixos", []) == "unknown"
 
 
 def test_probe_os_without_os_release(tmp_path):

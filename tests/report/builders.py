@@ -159,7 +159,8 @@ def speedup(fast: dict, slow: dict) -> Ratio | None:
 # A fleet of twelve nodes with many checks, as a person sees it after `rnnbench fleet merge`:
 # one check fails on two nodes with a fix of two commands in mixed case (its case and lines
 # must survive), the rest pass; eight GPUs a node, one node with four.
-FLEET_FIX = "sudo dnf install -y akmod-nvidia\nsudo grubby --update-kernel=ALL --args=rd.driver.blacklist=nouveau"
+FLEET_FIX = ("sudo dnf install -y akmod-nvidia\n"
+             "sudo grubby --update-kernel=ALL --args=rd.driver.blacklist=nouveau")
 FLEET_CHECKS = 40
 
 

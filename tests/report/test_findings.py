@@ -37,7 +37,7 @@ def test_batching_finding_names_the_best_strategy_and_its_speedup() -> None:
     # sentences: padded 0.8 s vs bucketed 0.2 s in the builder -> 4×
     assert sentence_length.startswith("bucketed batching is 4.0")
     assert "faster than padded" in sentence_length and "95% CI" in sentence_length
-    assert "95% of the ideal" in sentence_length
+    assert "95% of the equal-length reference batches of 64" in sentence_length
 
 
 def test_findings_follow_the_data() -> None:

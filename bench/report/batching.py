@@ -72,6 +72,9 @@ def strategy(case: CaseResult) -> str | None:
 COLUMNS = [*SPEED_COLUMNS, "speed-up vs padded", "fraction of ideal", "fraction of its limit",
            "padding efficiency", "padding efficiency, 5 seeds", "peak memory", "same results"]
 BRIEF_COLUMNS = [*SPEED_COLUMNS, "speed-up vs padded", "fraction of ideal"]
+# What a reader chooses among when the fastest is marked: the strategy with its batch size or
+# token budget (a token budget has no batch size, a padded batch no budget).
+CHOICE = ["strategy", "batch", "max_tokens"]
 
 
 def fmt_fraction(value: object) -> str:
@@ -127,10 +130,11 @@ def batching_table(results: RunResults) -> Table | None:
             num_cell(m.peak_memory_bytes, fmt_bytes),
             _verified_cell(case),
         ] + timing_cells(case))
+    table.row_ids, table.param_count = [c.id for c in cases], len(params)
     table.brief = labels(params) + BRIEF_COLUMNS
     # "ideal" is a reference, not a strategy one can pick: the mark goes to the fastest other.
     mark_fastest(table, cases, [[c for c in g if strategy(c) != "ideal"]
-                                for g in group_by(cases, ["strategy"]).values()],
+                                for g in group_by(cases, CHOICE).values()],
                  "★ fastest strategy of its setting (ideal, a reference, left out)")
     return table
 
@@ -142,7 +146,7 @@ def batching_charts(results: RunResults) -> list[Chart]:
     the fastest (ideal, a reference, aside) is marked."""
     cases = workload_cases(results, WORKLOAD)
     best = {id(fastest([c for c in group if strategy(c) != "ideal"]))
-            for group in group_by(cases, ["strategy"]).values()}
+            for group in group_by(cases, CHOICE).values()}
     rows, names = [], []
     for case in cases:
         measured, tokens = speed(case), number(case.metrics.tokens_per_s)

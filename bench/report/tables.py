@@ -50,6 +50,10 @@ class Table:
     brief: list[str] | None = None
     best: set[int] = field(default_factory=set)
     best_note: str = ""
+    # A workload's table of cases: the id of each row's case and how many leading columns are
+    # its parameters (the terminal names a case by its short label instead of those columns).
+    row_ids: list[str] = field(default_factory=list)
+    param_count: int = 0
 
     def is_detail(self, column: int) -> bool:
         """Whether column `column` is one of the details behind the toggle."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 import io
 import textwrap
 
+from bench.labels import short_labels
 from bench.report.findings import compute_findings
 from bench.report.pieces import report_pieces
-from bench.report.tables import Table
+from bench.report.tables import Cell, Table
 from bench.results import RunResults
 from provision.text import printable
 
@@ -37,12 +38,17 @@ def numbered(sentences: list[str], width: int = WIDTH) -> list[str]:
     return lines
 
 
-def table_lines(table: Table, width: int = WIDTH) -> list[str]:
-    """A report table's brief columns as plain text no wider than `width`; best rows marked."""
+def table_lines(table: Table, width: int = WIDTH,
+                names: dict[str, str] | None = None) -> list[str]:
+    """A report table's brief columns as plain text no wider than `width`; best rows marked.
+    With `names` (case id -> short label), a table of cases names each case in one column
+    instead of one column per parameter (a terminal has no room for seven of them)."""
     from rich import box
     from rich.console import Console
     from rich.table import Table as RichTable
 
+    if names and table.row_ids and table.param_count:
+        table = _named(table, names)
     brief = [i for i in range(len(table.columns)) if not table.is_detail(i)]
     # A column with one value in every row says it once, above the table, like the page's
     # constants: the terminal has no width to spare.
@@ -73,16 +79,33 @@ def table_lines(table: Table, width: int = WIDTH) -> list[str]:
     return lines
 
 
+def _named(table: Table, names: dict[str, str]) -> Table:
+    """`table` with its parameter columns replaced by one "case" column of short labels (the
+    workload's name, which every row shares, left out)."""
+    params = table.param_count
+    rows = []
+    for case_id, row in zip(table.row_ids, table.rows, strict=True):
+        label = names.get(case_id, case_id).split(" ", 1)
+        rows.append([Cell(label[-1] if len(label) > 1 else label[0])] + row[params:])
+    named = Table(table.id, ["case"] + table.columns[params:],
+                  [False] + table.numeric[params:], rows, table.constants,
+                  None if table.brief is None else ["case"] + table.brief,
+                  table.best, table.best_note, table.row_ids, 1)
+    return named
+
+
 def run_summary(results: RunResults, width: int = WIDTH) -> list[str]:
     """The summary `rnnbench run` prints at the end: findings (the answer first), then the
-    brief columns of each workload's tables."""
-    lines = ["Findings (the same as the report's):"]
+    brief columns of each workload's tables of cases (other tables, such as the batching
+    recommendation, have their own lines: bench/recommend.py)."""
+    names = short_labels(results.cases)
+    lines = ["", "Findings (the same as the report's):"]
     lines += numbered([f.sentence for f in compute_findings(results)], width)
     for _, pieces in report_pieces():
-        tables = [t for make in pieces.tables if (t := make(results))]
+        tables = [t for make in pieces.tables if (t := make(results)) and t.row_ids]
         if not tables:
             continue
         lines += ["", _shown(pieces.section)]
         for table in tables:
-            lines += table_lines(table, width)
+            lines += table_lines(table, width, names)
     return lines

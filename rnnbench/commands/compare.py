@@ -113,6 +113,7 @@ def _print_table(cmp: Comparison, base: Path | str, new: Path | str,
         say(view.heading(group), "bold")
         console.print(view.group_table(group, cmp, notes))
     if notes.texts:
+        say()
         say("Notes:")
         for line in notes.lines():
             say(line)

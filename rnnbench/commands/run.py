@@ -161,9 +161,9 @@ def _warn_if_busy(load: float | None) -> None:
     if load is not None and load >= LOAD_LIMIT:
         # Other work competing for the cores skews timings (badly so for multi-threaded torch,
         # whose threads wait on each other), so say so where the user sees it.
-        print(f"rnnbench: warning: the machine is busy (load average {load:.1f} on "
-              f"{os.cpu_count()} CPUs); timings will be noisy and slower than on a quiet "
-              "machine", file=sys.stderr)
+        # One line of 80 columns at most; the report repeats it at the top of the page.
+        print(f"rnnbench: warning: busy machine (load {load:.1f}, {os.cpu_count()} CPUs): "
+              "timings will be noisy and slow", file=sys.stderr)
 
 
 def _export(doc: RunResults, export_format: str, path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -353,6 +354,12 @@ def _prepare_entry(case: Case, seed: int, budget_s: float, target: float,
         if case.device.startswith("cuda"):
             memory["peak_memory_bytes"] -= before
             memory["peak_memory_kind"] += " above what earlier cases hold"
+        elif before and memory["peak_memory_kind"] == "process peak RSS":
+            # The process's peak holds every case built before this one; what this case adds
+            # is what a user sizing a batch wants (memory freed earlier can be reused, so this
+            # can fall short of what the case needs in a fresh process).
+            memory["peak_memory_bytes"] = max(0, memory["peak_memory_bytes"] - before)
+            memory["peak_memory_kind"] += " above the process's RSS before this case"
         memory["peak_memory_kind"] += " (build and warm-up)"
         return _Entry(record, Slot(timer, measurement), prepared, memory)
     except KeyboardInterrupt:
@@ -364,7 +371,14 @@ def _prepare_entry(case: Case, seed: int, budget_s: float, target: float,
 
 
 def _allocated(device: str) -> int:
-    return torch.cuda.memory_allocated(device) if device.startswith("cuda") else 0
+    """What the process holds now: CUDA's allocated bytes, or on the CPU the resident set."""
+    if device.startswith("cuda"):
+        return torch.cuda.memory_allocated(device)
+    try:
+        resident_pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return resident_pages * os.sysconf("SC_PAGE_SIZE")
 
 
 def _refresh(entries: list[_Entry]) -> list[CaseResult]:

@@ -108,8 +108,10 @@ PRESETS: dict[str, dict] = {
         "train": [{"model": "lstm", "strategy": "bucketed", "max_epochs": 3}],
     },
     "batching": {
-        # One process: each worker would build (and verify) every case again.
-        "settings": {"budget_s": 1.0, "threads": 1, "processes": 1},
+        # One process: each worker would build (and verify) every case again. A budget of 3 s
+        # gives the short epochs (names: a tenth of a second) several samples per round; the
+        # long ones take one per round whatever the budget.
+        "settings": {"budget_s": 3.0, "threads": 1, "processes": 1},
         # The same sizes for both distributions, so that the user's lengths (which replace
         # both) run one set of cases.
         "batching": (_batching_entries("names", 2048, 1024)

@@ -21,6 +21,7 @@ from typing import Any
 
 from provision import platform_fixes, tables
 from provision.facts import Facts, OsFacts
+from provision.fix import Fix, Fixes, fixes_to_json, run, say, when
 from provision.torch_releases import TORCH_BUILDS, TorchBuild, install_command, kernels_for
 
 # Distribution release -> its glibc (os-release id, VERSION_ID major or major.minor). Source:
@@ -93,10 +94,10 @@ class TorchAdvice:
     command: str | None
     minor_compat: bool = False  # the chosen build runs only through minor-version compat
     steps: list[str] = field(default_factory=list)  # the reasoning, newest build first
-    upgrades: list[str] = field(default_factory=list)  # commands, in order, when nothing fits
+    upgrades: Fixes = ()  # the fixes, in order, when nothing fits
     better: TorchBuild | None = None  # a newer build an upgrade would open
     better_after: str = ""  # what that upgrade is, in words
-    better_commands: list[str] = field(default_factory=list)
+    better_fixes: Fixes = ()  # the upgrade, then the newer build's install
 
     @property
     def summary(self) -> str:
@@ -106,15 +107,16 @@ class TorchAdvice:
         how = " (through CUDA minor-version compatibility)" if self.minor_compat else ""
         return f"torch {label(self.build)}{how}: {self.command}"
 
-    def fix(self) -> str:
-        """The fix text a check prints: the command, or the upgrade commands in order."""
+    def fix(self) -> Fixes:
+        """The fixes a check shows: the install command, then (an alternative) the upgrade to a
+        newer build; or, when nothing fits, the upgrades in order."""
         if self.build is None:
-            return " ; then ".join(self.upgrades) if self.upgrades else self.summary
-        text = self.command or ""
-        if self.better is not None and self.better_commands:
-            text += (f"; or, for torch {label(self.better)}, {self.better_after} first: "
-                     + " ; then ".join(self.better_commands))
-        return text
+            return self.upgrades or (say(self.summary),)
+        main = run(self.command or "")
+        if self.better is not None and self.better_fixes:
+            return (main, *when(f"or, for torch {label(self.better)}, upgrade "
+                                f"{self.better_after} first", self.better_fixes))
+        return (main,)
 
     def to_dict(self) -> dict[str, Any]:
         def build_dict(b: TorchBuild | None) -> dict[str, Any] | None:
@@ -124,9 +126,9 @@ class TorchAdvice:
                     "machine": b.machine, "source": b.source}
         return {"build": build_dict(self.build), "command": self.command,
                 "minor_compat": self.minor_compat, "summary": self.summary,
-                "steps": list(self.steps), "upgrades": list(self.upgrades),
+                "steps": list(self.steps), "upgrades": fixes_to_json(self.upgrades),
                 "better": build_dict(self.better), "better_after": self.better_after,
-                "better_commands": list(self.better_commands)}
+                "better_fixes": fixes_to_json(self.better_fixes)}
 
 
 def label(build: TorchBuild) -> str:
@@ -269,9 +271,9 @@ def advise(machine: Machine, python_cmd: str = "python3") -> TorchAdvice:
             how += "; multi-GPU libraries (NCCL) may need the full driver"
         steps.append(f"chosen: torch {label(chosen)}, {how}")
         if machine.has_gpu and machine.driver is None and chosen.cuda:
-            advice.upgrades.append(platform_fixes.driver_upgrade(
+            advice.upgrades = platform_fixes.driver_upgrade(
                 machine.driver_elsewhere, machine.os, min_version=_driver_to_ask(chosen, machine),
-                max_branch=machine.driver_ceiling))
+                max_branch=machine.driver_ceiling)
     _add_upgrade_path(advice, machine)
     return advice
 
@@ -284,7 +286,7 @@ def _driver_to_ask(build: TorchBuild, machine: Machine) -> str | None:
     return floor if ceiling and native and floor and _v(native)[0] > ceiling else native
 
 
-def _python_upgrade(build: TorchBuild) -> tuple[str, list[str]]:
+def _python_upgrade(build: TorchBuild) -> tuple[str, Fix]:
     python = build.pythons[-1] if build.torch.startswith("1.") else build.pythons[0]
     # uv and its managed Pythons: no root, no conda, no newer system Python, any Linux with glibc
     # 2.17 or newer; the pip line then runs inside the venv. Sources: uv's installer is
@@ -303,10 +305,11 @@ def _python_upgrade(build: TorchBuild) -> tuple[str, list[str]]:
     # that public tests quote; uv's download-metadata.json itself not read).
     venv = f"~/torch-py{python.replace('.', '')}"
     return (f"Python {python}",
-            ['curl -LsSf https://astral.sh/uv/install.sh | env UV_INSTALL_DIR="$HOME/.local/bin" '
-             f"sh && ~/.local/bin/uv venv --seed --python {python} {venv} && "
-             f". {venv}/bin/activate",
-             install_command(build, "python")])
+            run(('curl -LsSf https://astral.sh/uv/install.sh | env UV_INSTALL_DIR="$HOME/.local/'
+                 'bin" sh', f"uv, which brings Python {python} without root"),
+                f"~/.local/bin/uv venv --seed --python {python} {venv}",
+                (f". {venv}/bin/activate", "torch then installs into this environment"),
+                install_command(build, "python")))
 
 
 def _add_upgrade_path(advice: TorchAdvice, machine: Machine) -> None:
@@ -329,24 +332,25 @@ def _add_upgrade_path(advice: TorchAdvice, machine: Machine) -> None:
     # The single upgrade that opens the newest build; Python first on a tie (no reboot, no root).
     rank = {"python": 0, "driver": 1, "both": 2}
     build, what = max(options, key=lambda o: (_v(o[0].torch), -rank[o[1]]))
-    commands: list[str] = []
+    driver: Fixes = ()
     words = []
     if what in ("driver", "both"):
         native = _driver_to_ask(build, machine)
-        commands.append(platform_fixes.driver_upgrade(machine.driver_elsewhere, machine.os,
-                                                      min_version=native,
-                                            max_branch=machine.driver_ceiling))
+        driver = platform_fixes.driver_upgrade(machine.driver_elsewhere, machine.os,
+                                               min_version=native,
+                                               max_branch=machine.driver_ceiling)
         words.append(f"the driver (to {native} or newer)")
     if what in ("python", "both"):
-        py_words, py_commands = _python_upgrade(build)
-        commands += py_commands
+        py_words, torch_fix = _python_upgrade(build)
         words.append(py_words)
     else:
-        commands.append(install_command(build, "python3"))
-    advice.better, advice.better_after, advice.better_commands = build, " and ".join(words), \
-        commands
+        torch_fix = run(install_command(build, "python3"))
+    # After a driver that ends in a reboot, the torch install is a fix of its own.
+    rebooted = bool(driver and driver[-1].steps and driver[-1].steps[-1].reboot)
+    upgrade = (*driver, *(when("after the reboot", (torch_fix,)) if rebooted else (torch_fix,)))
+    advice.better, advice.better_after, advice.better_fixes = build, " and ".join(words), upgrade
     if advice.build is None:
-        advice.upgrades = commands
+        advice.upgrades = upgrade
         advice.steps.append(f"after upgrading {advice.better_after}: torch {label(build)}")
     else:
         advice.steps.append(f"upgrading {advice.better_after} would open torch {label(build)}")

@@ -182,6 +182,7 @@ class DriverFacts:
     # names as "NVML library version"): differs from the loaded module's after an upgrade that
     # was not followed by a reboot ("Driver/library version mismatch").
     library_version: str | None = None
+    module_file_version: str | None = None  # `modinfo -F version nvidia`: the module on disk
     lost_gpus: list[str] = field(default_factory=list)  # "Unable to determine the device handle"
 
 

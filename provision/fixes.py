@@ -1,5 +1,8 @@
 """Exact fix commands per distribution, by family (fedora, rhel, debian) AND release.
 
+Every function returns typed fixes (provision/fix.py): steps of one shell command each, a
+reboot only as the last step of a fix, a release upgrade as fixes before the driver's.
+
 Functions take the machine's `OsFacts` (or, as before, a family name alone, which gives the
 family's current tools): CentOS/RHEL 7 have yum, not dnf; driver packages differ per Ubuntu and
 Debian release. Unknown distributions get advice in words.
@@ -14,6 +17,7 @@ from typing import TypeVar
 
 from provision import tables
 from provision.facts import OsFacts
+from provision.fix import Fix, Fixes, Step, lead, reboot, run, say, when
 
 OsLike = OsFacts | str
 T = TypeVar("T")
@@ -251,42 +255,44 @@ def package_manager(os_: OsLike) -> str | None:
     return None
 
 
-def install_packages(os_: OsLike, names: list[str]) -> str:
+def install_packages(os_: OsLike, names: list[str]) -> Fix:
     """The install command for distro package names given as they are (a profile's list)."""
     tool = package_manager(os_)
     if tool is None:
-        return f"install {', '.join(names)} with your distribution's package manager"
+        return say(f"install {', '.join(names)} with your distribution's package manager")
     if tool == "pacman":
-        return f"sudo pacman -S --needed --noconfirm {' '.join(names)}"
+        return run(f"sudo pacman -S --needed --noconfirm {' '.join(names)}")
     if tool == "zypper":
-        return f"sudo zypper install -y {' '.join(names)}"
-    return f"sudo {tool} install {' '.join(names)}"
+        return run(f"sudo zypper install -y {' '.join(names)}")
+    return run(f"sudo {tool} install {' '.join(names)}")
 
 
-def install(os_: OsLike, *logical: str) -> str:
+def install(os_: OsLike, *logical: str) -> Fix:
     """The install command for logical package names on this distribution."""
     family = _parts(os_)[0]
     unnamed = [p for p in logical if p in PACKAGE_NAMES and family not in PACKAGE_NAMES[p]]
     if package_manager(os_) is None or unnamed:
-        return f"install {', '.join(logical)} with your distribution's package manager"
+        return say(f"install {', '.join(logical)} with your distribution's package manager")
     return install_packages(os_, [PACKAGE_NAMES.get(p, {}).get(family, p) for p in logical])
 
 
 def nvidia_driver(os_: OsLike, runfile: bool = False, min_version: str | None = None,
-                  max_branch: int | None = None) -> str:
-    """How to install (or upgrade to) NVIDIA's proprietary driver on this release. `max_branch`
+                  max_branch: int | None = None) -> Fixes:
+    """How to install (or upgrade to) NVIDIA's proprietary driver on this release: fixes in
+    order, a release upgrade first where one is needed (each ends in its reboot). `max_branch`
     is the newest branch the machine's GPUs run (tables.driver_branch_ceiling): every route then
     installs that branch, not the newest, and a need above it gets words (no driver runs both)."""
     family, distro, version = _parts(os_)
-    need = f" (need {min_version} or newer)" if min_version else ""
+    need = f"need {min_version} or newer" if min_version else ""
     wanted = _major(min_version)
     if max_branch and wanted and wanted > max_branch:
-        return (f"no NVIDIA driver runs both: driver branch {max_branch} is the last for "
-                f"{_generation(max_branch)} GPUs, and {min_version} or newer is needed")
+        return (say(f"no NVIDIA driver runs both: driver branch {max_branch} is the last for "
+                    f"{_generation(max_branch)} GPUs, and {min_version} or newer is needed"),)
     if runfile:
-        return ("stop the display manager, then run NVIDIA's CUDA runfile, which installs its "
-                f"driver: sudo systemctl isolate multi-user.target && sudo sh cuda_*.run"
-                f"{_runfile_limit(max_branch)}{need}")
+        return (run(("sudo systemctl isolate multi-user.target", "stops the display manager"),
+                    ("sudo sh cuda_*.run", _join("NVIDIA's CUDA runfile, in this folder; it "
+                                                 "installs its driver",
+                                                 _runfile_limit(max_branch), need))),)
     if family == "fedora":
         return _fedora_driver(_major(version) if distro == "fedora" else None, min_version, need,
                               max_branch)
@@ -296,23 +302,27 @@ def nvidia_driver(os_: OsLike, runfile: bool = False, min_version: str | None = 
         base = os_.ubuntu_base if isinstance(os_, OsFacts) else None
         if distro == "pop" and not min_version and not max_branch:
             # Pop!_OS packages the driver itself (support.system76.com: system76-driver-nvidia).
-            return f"sudo apt-get update && sudo apt-get install -y system76-driver-nvidia && " \
-                   f"sudo reboot{need}"
+            return (run("sudo apt-get update", "sudo apt-get install -y system76-driver-nvidia",
+                        reboot()),)
         if distro == "ubuntu" or base or (isinstance(os_, str) and not version):
             return _ubuntu_driver(base or version, min_version, need, max_branch)
         if distro not in (None, "debian") and _parts(os_)[2] not in DEBIAN_DRIVER_BRANCH:
-            return (f"install NVIDIA's proprietary driver with your distribution's own tool "
-                    f"(this {distro} release is neither a Debian nor an Ubuntu release the "
-                    f"doctor knows){need}")
+            return (say(_join(f"install NVIDIA's proprietary driver with your distribution's "
+                              f"own tool (this {distro} release is neither a Debian nor an "
+                              "Ubuntu release the doctor knows)", need)),)
         return _debian_driver(version, min_version, need, max_branch)
     if family == "suse":
         return _suse_driver(distro, version, need, max_branch)
     if family == "arch":
         return _arch_driver(need, max_branch)
-    return f"install NVIDIA's proprietary driver from nvidia.com/drivers{need}"
+    return (say(_join("install NVIDIA's proprietary driver from nvidia.com/drivers", need)),)
 
 
-def _suse_driver(distro: str | None, version: str, need: str, cap: int | None) -> str:
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def _suse_driver(distro: str | None, version: str, need: str, cap: int | None) -> Fixes:
     """NVIDIA's openSUSE repository (en.opensuse.org SDB:NVIDIA drivers: zypper addrepo
     --refresh https://download.nvidia.com/opensuse/leap/<release> or .../tumbleweed, then
     `zypper install-new-recommends`, which picks the driver series the GPU needs; G05 is the
@@ -320,36 +330,37 @@ def _suse_driver(distro: str | None, version: str, need: str, cap: int | None) -
     where = "tumbleweed" if "tumbleweed" in (distro or "") else f"leap/{version}" \
         if re.fullmatch(r"\d+\.\d+", version or "") else None
     if where is None:
-        return ("add NVIDIA's openSUSE repository for this release and install its driver"
-                f"{need}")
-    add = f"sudo zypper addrepo --refresh https://download.nvidia.com/opensuse/{where} NVIDIA"
+        return (say(_join("add NVIDIA's openSUSE repository for this release and install its "
+                          "driver", need)),)
+    add = (f"sudo zypper addrepo --refresh https://download.nvidia.com/opensuse/{where} NVIDIA",
+           "NVIDIA's openSUSE repository")
     if cap == 470:
-        return f"{add} && sudo zypper install -y x11-video-nvidiaG05 && sudo reboot{need}"
+        return (run(add, ("sudo zypper install -y x11-video-nvidiaG05", need), reboot()),)
     if cap:
         return _last_branch_words(cap, need)
-    return f"{add} && sudo zypper install-new-recommends --repo NVIDIA && sudo reboot{need}"
+    return (run(add, ("sudo zypper install-new-recommends --repo NVIDIA", need), reboot()),)
 
 
-def _arch_driver(need: str, cap: int | None) -> str:
+def _arch_driver(need: str, cap: int | None) -> Fixes:
     """Arch's nvidia-open (Turing and newer, open kernel modules) with nvidia-utils; GPUs whose
     last branch Arch moved past take the AUR's nvidia-580xx-dkms / nvidia-470xx-dkms."""
     if cap:
-        return (f"install nvidia-{cap}xx-dkms and nvidia-{cap}xx-utils from the AUR (Arch's own "
-                f"packages moved past branch {cap}, the last for {_generation(cap)} GPUs), e.g. "
-                f"with an AUR helper: yay -S --needed nvidia-{cap}xx-dkms nvidia-{cap}xx-utils"
-                f"; then sudo reboot{need}")
-    return f"sudo pacman -Syu --needed nvidia-open nvidia-utils && sudo reboot{need}"
+        return (run((f"yay -S --needed nvidia-{cap}xx-dkms nvidia-{cap}xx-utils", need), reboot(),
+                    words=f"install nvidia-{cap}xx-dkms and nvidia-{cap}xx-utils from the AUR "
+                          f"(Arch's own packages moved past branch {cap}, the last for "
+                          f"{_generation(cap)} GPUs), e.g. with the AUR helper yay"),)
+    return (run(("sudo pacman -Syu --needed nvidia-open nvidia-utils", need), reboot()),)
 
 
 def _generation(branch: int) -> str:
     return next(name for _, last, name in tables.LAST_DRIVER_BRANCH if last == branch)
 
 
-def _last_branch_words(branch: int, need: str) -> str:
+def _last_branch_words(branch: int, need: str) -> Fixes:
     """Where no package of a GPU generation's last branch is known for this release."""
-    return (f"install NVIDIA driver branch {branch}, the last for {_generation(branch)} GPUs, "
-            f"from nvidia.com/drivers (no package holding that branch is known here for this "
-            f"release){need}")
+    return (say(_join(f"install NVIDIA driver branch {branch}, the last for "
+                      f"{_generation(branch)} GPUs, from nvidia.com/drivers (no package holding "
+                      "that branch is known here for this release)", need)),)
 
 
 def _runfile_limit(cap: int | None) -> str:
@@ -359,8 +370,8 @@ def _runfile_limit(cap: int | None) -> str:
         return ""
     newest = max((c for c, d in tables.CUDA_MIN_DRIVER.items() if (_major(d) or 0) <= cap),
                  key=tables.version_tuple)
-    return (f" (a runfile of CUDA {newest} or older: newer ones bring a driver past branch "
-            f"{cap}, the last for {_generation(cap)} GPUs)")
+    return (f"a runfile of CUDA {newest} or older: newer ones bring a driver past branch "
+            f"{cap}, the last for {_generation(cap)} GPUs")
 
 
 def _capped(branch: int | None, cap: int | None) -> int | None:
@@ -373,9 +384,14 @@ def _first_after(chain: list[T], current: T, carries: Callable[[T], bool]) -> T 
     return next((r for r in chain[chain.index(current) + 1:] if carries(r)), None)
 
 
-def _upgrade_first(why: str, what: str, commands: str) -> str:
-    """The words that put a release upgrade before the usual command."""
-    return f"{why}: upgrade {what} first: {commands}; then "
+def _upgrade_first(why: str, what: str, upgrade: Fixes) -> Fixes:
+    """A release upgrade put before the usual fixes: its first fix says why, in words."""
+    return lead(f"{why}: upgrade {what} first", upgrade)
+
+
+def _after(fixes: Fixes, where: str) -> Fixes:
+    """`fixes` run after the reboot that ends the fixes before them (on `where`)."""
+    return when(f"after the reboot into {where}", fixes)
 
 
 def _releases_between(chain: list[str], current: str, target: str,
@@ -410,7 +426,7 @@ def _carries(branch: int | None, repo: str, wanted: int) -> bool:
 
 
 def _fedora_driver(release: int | None, min_version: str | None, need: str,
-                   cap: int | None) -> str:
+                   cap: int | None) -> Fixes:
     """RPM Fusion's driver; for GPUs whose last branch is `cap`, its legacy series, or
     akmod-nvidia where the release's repositories stopped before the branch after `cap`."""
     if cap and cap not in RPMFUSION_LEGACY:
@@ -418,14 +434,16 @@ def _fedora_driver(release: int | None, min_version: str | None, need: str,
     first, target = _fedora_upgrade_first(release, min_version, cap)
     packages, note = "akmod-nvidia xorg-x11-drv-nvidia-cuda", ""
     if cap and _froze_below(target, cap):
-        note = (f" (Fedora {target} reached end of life before driver branch "
-                f"{_next_branch(cap)}, the first without {_generation(cap)} GPUs, was packaged: "
-                "its akmod-nvidia stays on an older branch)")
+        note = (f"Fedora {target} reached end of life before driver branch {_next_branch(cap)}, "
+                f"the first without {_generation(cap)} GPUs, was packaged: its akmod-nvidia "
+                "stays on an older branch")
     elif cap:
         packages = " ".join(RPMFUSION_LEGACY[cap][:2])
-    return (f"{first}sudo dnf install -y https://mirrors.rpmfusion.org/nonfree/fedora/"
-            "rpmfusion-nonfree-release-$(rpm -E %fedora).noarch.rpm && "
-            f"sudo dnf install -y {packages} && sudo reboot{need}{note}")
+    driver = (run(("sudo dnf install -y https://mirrors.rpmfusion.org/nonfree/fedora/"
+                   "rpmfusion-nonfree-release-$(rpm -E %fedora).noarch.rpm",
+                   "RPM Fusion's nonfree repository"),
+                  (f"sudo dnf install -y {packages}", need), reboot(), words=note),)
+    return (*first, *_after(driver, f"Fedora {target}")) if first else driver
 
 
 def _next_branch(cap: int) -> int:
@@ -447,10 +465,10 @@ def _rpmfusion_holds(release: int, cap: int | None) -> bool:
 
 
 def _fedora_upgrade_first(release: int | None, min_version: str | None,
-                          cap: int | None = None) -> tuple[str, int | None]:
+                          cap: int | None = None) -> tuple[Fixes, int | None]:
     """The release upgrade an end-of-life Fedora needs before RPM Fusion can deliver the driver
     branch `min_version` belongs to (and, with a `cap`, a package that holds the GPUs' last
-    branch), and the release it ends on; "" when its repositories were still updated when that
+    branch), and the release it ends on; () when its repositories were still updated when that
     branch was packaged. Ubuntu, Debian and RHEL 7 get newer branches from NVIDIA's CUDA
     repository until NVIDIA retires it (CUDA_REPO_LAST; their routes below)."""
     wanted = _major(min_version)
@@ -465,7 +483,7 @@ def _fedora_upgrade_first(release: int | None, min_version: str | None,
         return carries(n) and _rpmfusion_holds(n, cap)
 
     if release is None or eol is None or fits(release):
-        return "", release
+        return (), release
     # The first release still updated when the branch was packaged (or one with no EOL yet).
     target = _first_after([*sorted(FEDORA_EOL), max(FEDORA_EOL) + 1], release, fits) or release
     # dnf system-upgrade goes at most two releases at a time (N to N+2: FESCo ticket 1534,
@@ -473,12 +491,9 @@ def _fedora_upgrade_first(release: int | None, min_version: str | None,
     steps = [*range(release + 2, target, 2), target] if target > release + 2 else [target]
     # Past a release whose akmod-nvidia froze at the GPUs' last branch, akmod-nvidia moves on.
     newer = "" if cap and _froze_below(target, cap) else " or newer"
-    again = (f" (after that reboot, repeat the last two commands with --releasever="
-             f"{', '.join(map(str, steps[1:]))} until Fedora {target}{newer})"
-             if len(steps) > 1 else "")
     if not carries(release):
-        when = f" ({packaged.isoformat()})" if known == wanted else ""
-        why = (f"before NVIDIA driver branch {wanted} was packaged for Fedora{when}, so its "
+        when_ = f" ({packaged.isoformat()})" if known == wanted else ""
+        why = (f"before NVIDIA driver branch {wanted} was packaged for Fedora{when_}, so its "
                "repositories never carried it")
     else:  # cap is set: the release ended between the next branch and the legacy series
         nxt = _next_branch(cap)
@@ -486,20 +501,27 @@ def _fedora_upgrade_first(release: int | None, min_version: str | None,
                f"packaged for Fedora ({NVIDIA_BRANCH_PACKAGED[nxt].isoformat()}) and before "
                f"RPM Fusion's {cap}xx legacy packages ({RPMFUSION_LEGACY[cap][2].isoformat()}), "
                f"so its repositories hold no driver of branch {cap} or older")
-    return _upgrade_first(
-        f"Fedora {release} reached end of life on {eol.isoformat()}, {why}",
-        "Fedora", "sudo dnf install -y dnf-plugin-system-upgrade && "
-        f"sudo dnf system-upgrade download --releasever={steps[0]} && "
-        f"sudo dnf system-upgrade reboot{again}"), target
+    path = " -> ".join(map(str, [release, *steps]))
+    hops = [run("sudo dnf install -y dnf-plugin-system-upgrade",
+                f"sudo dnf system-upgrade download --releasever={steps[0]}",
+                ("sudo dnf system-upgrade reboot", f"restarts into the upgrade to Fedora "
+                                                   f"{steps[0]}"))]
+    for before, n in zip(steps, steps[1:], strict=False):
+        hops += _after((run(f"sudo dnf system-upgrade download --releasever={n}",
+                            ("sudo dnf system-upgrade reboot",
+                             f"restarts into the upgrade to Fedora {n}")),), f"Fedora {before}")
+    return _upgrade_first(f"Fedora {release} reached end of life on {eol.isoformat()}, {why}",
+                          f"Fedora to {target}{newer} ({path})", tuple(hops)), target
 
 
 def _rhel_driver(major: int | None, need: str, distro: str | None = None,
-                 wanted: int | None = None, cap: int | None = None) -> str:
+                 wanted: int | None = None, cap: int | None = None) -> Fixes:
     repo = (f"{CUDA_REPOS}/rhel$(rpm -E %rhel)/$(uname -m)/cuda-rhel$(rpm -E %rhel).repo")
     if major is not None and major <= 7:
         why = _retired_repo("rhel7", wanted)
         if why:
-            return _el7_upgrade_first(why, distro) + _rhel_driver(8, need, cap=cap)
+            return (*_el7_upgrade_first(why, distro),
+                    *_after(_rhel_driver(8, need, cap=cap), "the EL8 release"))
         # EL7: yum, no module streams; the rhel7 repository ships the nvidia-driver-latest-dkms
         # flavour (NVIDIA/yum-packaging-nvidia-driver README, "RHEL7 flavor: latest-dkms";
         # CUDA Installation Guide for Linux <= 12.x, RHEL 7 section). It stops at 550
@@ -512,9 +534,9 @@ def _rhel_driver(major: int | None, need: str, distro: str | None = None,
             if cap != 470:
                 return _last_branch_words(cap, need)
             package = "nvidia-driver-branch-470"
-        return (f"sudo yum install -y yum-utils epel-release dkms && sudo yum-config-manager "
-                f"--add-repo {repo} && sudo yum install -y {package} && "
-                f"sudo reboot{need}")
+        return (run("sudo yum install -y yum-utils epel-release dkms",
+                    f"sudo yum-config-manager --add-repo {repo}",
+                    (f"sudo yum install -y {package}", need), reboot()),)
     if major is not None and major >= 10:
         # EL10 has no DNF module streams: NVIDIA's Driver Installation Guide ("Kernel Modules",
         # table "Open GPU kernel module installation", r590+) gives `dnf install nvidia-open`
@@ -522,11 +544,13 @@ def _rhel_driver(major: int | None, need: str, distro: str | None = None,
         # with a last branch take the proprietary modules held there (EL10_LOCKED_BRANCHES).
         if cap and cap not in EL10_LOCKED_BRANCHES:
             return _last_branch_words(cap, need)
-        install = ("sudo dnf install -y nvidia-open" if not cap else
-                   "sudo dnf install -y python3-dnf-plugin-versionlock && sudo dnf versionlock "
-                   f"add '*nvidia*{cap}*' && sudo dnf install -y nvidia-driver nvidia-driver-cuda "
-                   "kmod-nvidia-latest-dkms")
-        return f"sudo dnf config-manager --add-repo {repo} && {install} && sudo reboot{need}"
+        install: list[str | tuple[str, str]] = (
+            [("sudo dnf install -y nvidia-open", need)] if not cap else
+            ["sudo dnf install -y python3-dnf-plugin-versionlock",
+             (f"sudo dnf versionlock add '*nvidia*{cap}*'", f"holds driver branch {cap}"),
+             ("sudo dnf install -y nvidia-driver nvidia-driver-cuda kmod-nvidia-latest-dkms",
+              need)])
+        return (run(f"sudo dnf config-manager --add-repo {repo}", *install, reboot()),)
     # EL8/9: the latest-dkms module stream (proprietary modules; CUDA Installation Guide for
     # Linux 12.x, RHEL 8/9 "dnf module install nvidia-driver:latest-dkms"). The newer Driver
     # Installation Guide steers Turing and newer GPUs to the open modules
@@ -534,23 +558,26 @@ def _rhel_driver(major: int | None, need: str, distro: str | None = None,
     # covers Maxwell/Pascal/Volta only up to 580, so GPUs with a last branch take its stream.
     if cap and cap not in EL_DKMS_STREAMS.get(major or 9, ()):
         return _last_branch_words(cap, need)
-    return (f"sudo dnf config-manager --add-repo {repo} && "
-            f"sudo dnf module install -y nvidia-driver:{f'{cap}-dkms' if cap else 'latest-dkms'}"
-            f" && sudo reboot{need}")
+    stream = f"{cap}-dkms" if cap else "latest-dkms"
+    return (run(f"sudo dnf config-manager --add-repo {repo}",
+                (f"sudo dnf module install -y nvidia-driver:{stream}", need), reboot()),)
 
 
-def _el7_upgrade_first(why: str, distro: str | None) -> str:
+LEAPP_REPORT = "if it stops, fix what /var/log/leapp/leapp-report.txt lists and run it again"
+
+
+def _el7_upgrade_first(why: str, distro: str | None) -> Fixes:
     """The move from EL7 to EL8, after which the EL8 command applies."""
     if distro == "rhel":
         # Red Hat's in-place upgrade: "Upgrading from RHEL 7 to RHEL 8" (Leapp; leapp-upgrade
         # from rhel-7-server-extras-rpms on a fully updated 7.9, then leapp preupgrade, whose
         # report lists what blocks the upgrade, and leapp upgrade).
-        return _upgrade_first(
-            why, "RHEL 7 to RHEL 8 in place with Leapp",
-            "sudo subscription-manager repos --enable rhel-7-server-extras-rpms && "
-            "sudo yum update -y && sudo reboot; then sudo yum install -y leapp-upgrade && "
-            "sudo leapp preupgrade && sudo leapp upgrade && sudo reboot (fix what "
-            "/var/log/leapp/leapp-report.txt lists if leapp preupgrade stops)")
+        return _upgrade_first(why, "RHEL 7 to RHEL 8 in place with Leapp", (
+            run("sudo subscription-manager repos --enable rhel-7-server-extras-rpms",
+                "sudo yum update -y", reboot()),
+            run("sudo yum install -y leapp-upgrade", ("sudo leapp preupgrade", LEAPP_REPORT),
+                "sudo leapp upgrade", reboot("restarts into the upgrade to RHEL 8"),
+                condition="after the reboot")))
     # CentOS 7 has no supported in-place upgrade of its own. AlmaLinux's ELevate (Leapp) does
     # CentOS 7 to AlmaLinux 8; its quickstart (AlmaLinux/wiki docs/elevate/
     # ELevate-quickstart-guide.md) first points yum at AlmaLinux's CentOS 7 mirror, since the
@@ -558,40 +585,43 @@ def _el7_upgrade_first(why: str, distro: str | None) -> str:
     # leapp preupgrade (its report lists blockers) and leapp upgrade.
     if distro not in (None, "centos"):
         # Other EL7 rebuilds (Oracle, Scientific ...) have their own upgrade tools: words only.
-        return _upgrade_first(why, "this EL7 release to an EL8 release",
-                              "reinstall Rocky Linux, AlmaLinux or RHEL 8 or 9, or use your "
-                              "distribution's in-place upgrade (Leapp) to its EL8 release")
+        return _upgrade_first(why, "this EL7 release to an EL8 release", (
+            say("reinstall Rocky Linux, AlmaLinux or RHEL 8 or 9, or use your distribution's "
+                "in-place upgrade (Leapp) to its EL8 release"),))
     return _upgrade_first(
         why, "CentOS 7 to an EL8 release (CentOS has no supported in-place upgrade: reinstall "
         "Rocky Linux, AlmaLinux or RHEL 8 or 9, or upgrade in place to AlmaLinux 8 with ELevate)",
-        "sudo curl -o /etc/yum.repos.d/CentOS-Base.repo "
-        "https://el7.repo.almalinux.org/centos/CentOS-Base.repo && sudo yum update -y && "
-        "sudo reboot; then sudo yum install -y "
-        "http://repo.almalinux.org/elevate/elevate-release-latest-el7.noarch.rpm && "
-        "sudo yum install -y leapp-upgrade leapp-data-almalinux && sudo leapp preupgrade && "
-        "sudo leapp upgrade && sudo reboot (fix what /var/log/leapp/leapp-report.txt lists if "
-        "leapp preupgrade stops)")
+        (run(("sudo curl -o /etc/yum.repos.d/CentOS-Base.repo "
+              "https://el7.repo.almalinux.org/centos/CentOS-Base.repo",
+              "AlmaLinux's mirror of CentOS 7, whose own repositories are offline"),
+             "sudo yum update -y", reboot()),
+         run("sudo yum install -y "
+             "http://repo.almalinux.org/elevate/elevate-release-latest-el7.noarch.rpm",
+             "sudo yum install -y leapp-upgrade leapp-data-almalinux",
+             ("sudo leapp preupgrade", LEAPP_REPORT), "sudo leapp upgrade",
+             reboot("restarts into the upgrade to AlmaLinux 8"), condition="after the reboot")))
 
 
-def _cuda_repo_apt(repo: str, need: str, cap: int | None = None) -> str:
+def _cuda_repo_apt(repo: str, need: str, cap: int | None = None) -> Fixes:
     keyring = CUDA_KEYRING.get(repo, CUDA_KEYRING_DEFAULT)
-    drivers = "cuda-drivers"
+    pin: list[tuple[str, str]] = []
     last = _repo_last(repo)
     if cap and (last is None or last > cap):
         # A repository that goes past the GPUs' last branch: its pinning package first.
         if cap not in APT_PINNING_BRANCHES:
             return _last_branch_words(cap, need)
-        drivers = f"nvidia-driver-pinning-{cap} && sudo apt-get install -y cuda-drivers"
-    return (f"wget {CUDA_REPOS}/{repo}/x86_64/{keyring} && sudo dpkg -i {keyring} && "
-            "sudo apt-get update && sudo apt-get install -y "
-            f"{drivers} && sudo reboot{need}")
+        pin = [(f"sudo apt-get install -y nvidia-driver-pinning-{cap}",
+                f"holds driver branch {cap}")]
+    return (run((f"wget {CUDA_REPOS}/{repo}/x86_64/{keyring}", f"NVIDIA's {repo} repository"),
+                f"sudo dpkg -i {keyring}", "sudo apt-get update", *pin,
+                ("sudo apt-get install -y cuda-drivers", need), reboot()),)
 
 
 def _apt_repo_route(release: str, min_version: str | None, need: str, chain: list[str],
                     branches: dict[str, int], repos: dict[str, str],
-                    upgrade: Callable[[str, str, str], str],
-                    driver: Callable[[str, str | None, str, int | None], str],
-                    cap: int | None = None) -> str:
+                    upgrade: Callable[[str, str, str], Fixes],
+                    driver: Callable[[str, str | None, str, int | None], Fixes],
+                    cap: int | None = None, name: str = "") -> Fixes:
     """NVIDIA's CUDA repository for `release`; or, where NVIDIA retired that repository below
     the branch needed, the release upgrade first and then the command of the release it ends on
     (the first later one whose archive or repository carries the branch)."""
@@ -600,12 +630,13 @@ def _apt_repo_route(release: str, min_version: str | None, need: str, chain: lis
     target = _first_after(chain, release, lambda r: _carries(
         branches.get(r), repos[r], wanted or 0)) if why else None
     if target:
-        return upgrade(why, release, target) + driver(target, min_version, need, cap)
+        return (*upgrade(why, release, target),
+                *_after(driver(target, min_version, need, cap), f"{name} {target}"))
     return _cuda_repo_apt(repos[release], need, cap)
 
 
 def _ubuntu_driver(version: str, min_version: str | None, need: str,
-                   cap: int | None = None) -> str:
+                   cap: int | None = None) -> Fixes:
     # GPUs with a last branch take it where the archive goes further: nvidia-driver-580 on
     # 22.04 and 24.04 (UBUNTU_DRIVER_BRANCH); nvidia-driver-470 is in 18.04 to 24.04 (its kernel
     # modules: packages.ubuntu.com focal-updates, jammy and noble linux-modules-nvidia-470-generic).
@@ -615,43 +646,45 @@ def _ubuntu_driver(version: str, min_version: str | None, need: str,
     if version in CUDA_REPO_UBUNTU and (branch is None or (wanted and wanted > branch)):
         # The release's own archive has no branch new enough (or no nvidia-driver-XXX at all).
         return _apt_repo_route(version, min_version, need, UBUNTU_LTS, UBUNTU_DRIVER_BRANCH,
-                               CUDA_REPO_UBUNTU, _ubuntu_upgrade_first, _ubuntu_driver, cap)
+                               CUDA_REPO_UBUNTU, _ubuntu_upgrade_first, _ubuntu_driver, cap,
+                               "Ubuntu")
     if branch is not None and held and (_major(version) or 0) >= 22:
         # `ubuntu-drivers install nvidia:580` (the form in Ubuntu Server's "Install NVIDIA
         # drivers" how-to). The driver argument came in ubuntu-drivers-common 1:0.8.4 (20.10,
         # debian/changelog "passing in driver and vendor for the install case"), and reached
         # bionic-updates and focal-updates as 1:0.8.6.3~0.18.04.2 / ~0.20.04.2; 18.04 and 20.04
         # get the equivalent apt-get line below, which needs no updated ubuntu-drivers-common.
-        return (f"sudo apt-get update && sudo ubuntu-drivers install nvidia:{branch} && "
-                f"sudo reboot{need}")
+        return (run("sudo apt-get update", (f"sudo ubuntu-drivers install nvidia:{branch}", need),
+                    reboot()),)
     if branch is not None and held:
-        return (f"sudo apt-get update && sudo apt-get install -y nvidia-driver-{branch} && "
-                f"sudo reboot{need}")
+        return (run("sudo apt-get update", (f"sudo apt-get install -y nvidia-driver-{branch}",
+                                            need), reboot()),)
     if branch is not None:
         # `install` replaced `autoinstall` in ubuntu-drivers-common 1:0.6 (19.04); 18.04 has it
         # once bionic-updates is applied (1:0.8.6.3~0.18.04.2), not in the release's 1:0.5.2:
         # apt-get install brings an installed ubuntu-drivers-common up to that version first.
-        return (f"sudo apt-get update && sudo apt-get install -y ubuntu-drivers-common && "
-                f"sudo ubuntu-drivers install && sudo reboot{need}")
-    return ("sudo ubuntu-drivers install (Ubuntu) or sudo apt-get install -y nvidia-driver "
-            f"(Debian, non-free component enabled), then sudo reboot{need}")
+        return (run("sudo apt-get update", "sudo apt-get install -y ubuntu-drivers-common",
+                    ("sudo ubuntu-drivers install", need), reboot()),)
+    return (run(("sudo ubuntu-drivers install", need), reboot(), condition="on Ubuntu"),
+            run(("sudo apt-get install -y nvidia-driver", need), reboot(),
+                condition="on Debian, with the non-free component enabled"))
 
 
-def _ubuntu_upgrade_first(why: str, version: str, target: str) -> str:
+def _ubuntu_upgrade_first(why: str, version: str, target: str) -> Fixes:
     """do-release-upgrade, once per LTS release from `version` to `target`, each on a fully
     updated and rebooted system (the upgrader asks for pending updates and reboots first)."""
     path, said = _releases_between(UBUNTU_LTS, version, target, "LTS release")
-    runs = len(path) - 1
-    again = {1: "", 2: " (after its reboot, run these once more)"}.get(
-        runs, f" (after each reboot, run these {runs - 1} more times)")
-    return _upgrade_first(
-        why, f"Ubuntu to {target} {said}",
-        "sudo apt-get update && sudo apt-get -y dist-upgrade && sudo reboot; then "
-        f"sudo do-release-upgrade{again}")
+    hops: list[Fix] = []
+    for old, new in zip(path, path[1:], strict=False):
+        hop = (run("sudo apt-get update", "sudo apt-get -y dist-upgrade", reboot()),
+               run(Step("sudo do-release-upgrade", f"upgrades to {new}, then restarts",
+                        reboot=True), condition="after the reboot"))
+        hops += _after(hop, f"Ubuntu {old}") if hops else hop
+    return _upgrade_first(why, f"Ubuntu to {target} {said}", tuple(hops))
 
 
 def _debian_driver(version: str, min_version: str | None, need: str,
-                   cap: int | None = None) -> str:
+                   cap: int | None = None) -> Fixes:
     major = str(_major(version) or "")
     branch = DEBIAN_DRIVER_BRANCH.get(major)
     package = "nvidia-driver"
@@ -662,7 +695,8 @@ def _debian_driver(version: str, min_version: str | None, need: str,
     wanted = _major(min_version)
     if major in CUDA_REPO_DEBIAN and (branch is None or (wanted and wanted > branch)):
         return _apt_repo_route(major, min_version, need, DEBIAN_RELEASES, DEBIAN_DRIVER_BRANCH,
-                               CUDA_REPO_DEBIAN, _debian_upgrade_first, _debian_driver, cap)
+                               CUDA_REPO_DEBIAN, _debian_upgrade_first, _debian_driver, cap,
+                               "Debian")
     if branch is not None and wanted and wanted > branch and major not in CUDA_REPO_DEBIAN:
         # No NVIDIA repository for this release (Debian 9): the first release that has the branch.
         target = _first_after(DEBIAN_RELEASES, major, lambda r: _carries(
@@ -670,50 +704,55 @@ def _debian_driver(version: str, min_version: str | None, need: str,
         if target:
             why = (f"Debian {major}'s nvidia-driver is the {branch} series and NVIDIA has no CUDA "
                    f"repository for it, below the {wanted} needed")
-            return _debian_upgrade_first(why, major, target) + _debian_driver(
-                target, min_version, need, cap)
+            return (*_debian_upgrade_first(why, major, target),
+                    *_after(_debian_driver(target, min_version, need, cap), f"Debian {target}"))
     components = DEBIAN_NONFREE.get(major, "contrib non-free non-free-firmware")
-    return (f"enable the {components} components in /etc/apt/sources.list, then sudo apt-get "
-            f"update && sudo apt-get install -y linux-headers-$(uname -r) {package} && "
-            f"sudo reboot{need}")
+    return (run("sudo apt-get update", (f"sudo apt-get install -y linux-headers-$(uname -r) "
+                                        f"{package}", need), reboot(),
+                words=f"first enable the {components} components in /etc/apt/sources.list"),)
 
 
-def _debian_upgrade_first(why: str, major: str, target: str) -> str:
+def _debian_upgrade_first(why: str, major: str, target: str) -> Fixes:
     """Debian upgrades one release at a time: point APT at the next codename (the security suite
     of 10 is <codename>/updates, from 11 on <codename>-security), then the minimal upgrade and
     the full one (release notes, "Upgrades from Debian <N-1>")."""
     path, said = _releases_between(DEBIAN_RELEASES, major, target)
-    steps = []
+    hops: list[Fix] = []
     for old, new in zip(path, path[1:], strict=False):
         a, b = DEBIAN_CODENAME[old], DEBIAN_CODENAME[new]
         # buster still used <codename>/updates; from bullseye on it is <codename>-security.
         security = "" if int(new) <= 10 else f"s#{a}/updates#{b}-security#; "
-        steps.append(f"sudo sed -i '{security}s/{a}/{b}/g' "
-                     "/etc/apt/sources.list && sudo apt-get update && sudo apt-get -y upgrade && "
-                     "sudo apt-get -y full-upgrade && sudo reboot")
-    return _upgrade_first(why, f"Debian to {target} {said}",
-                          "; then ".join(steps))
+        hop = (run((f"sudo sed -i '{security}s/{a}/{b}/g' /etc/apt/sources.list",
+                    f"points APT at Debian {new} ({b})"),
+                   "sudo apt-get update", "sudo apt-get -y upgrade",
+                   "sudo apt-get -y full-upgrade", reboot()),)
+        hops += _after(hop, f"Debian {old}") if hops else hop
+    return _upgrade_first(why, f"Debian to {target} {said}", tuple(hops))
 
 
-def blacklist_nouveau(os_: OsLike) -> str:
+def blacklist_nouveau(os_: OsLike) -> Fix:
     family = _parts(os_)[0]
     if family in ("fedora", "rhel"):
-        return ("sudo grubby --update-kernel=ALL --args='rd.driver.blacklist=nouveau "
-                "modprobe.blacklist=nouveau' && sudo dracut --force && sudo reboot")
+        return run(("sudo grubby --update-kernel=ALL --args='rd.driver.blacklist=nouveau "
+                    "modprobe.blacklist=nouveau'", "keeps nouveau from loading at boot"),
+                   "sudo dracut --force", reboot())
     if family == "debian":
-        return ("printf 'blacklist nouveau\\noptions nouveau modeset=0\\n' | sudo tee "
-                "/etc/modprobe.d/blacklist-nouveau.conf && sudo update-initramfs -u && sudo reboot")
-    return "blacklist the nouveau module in /etc/modprobe.d, rebuild the initramfs and reboot"
+        return run(("printf 'blacklist nouveau\\noptions nouveau modeset=0\\n' | sudo tee "
+                    "/etc/modprobe.d/blacklist-nouveau.conf", "keeps nouveau from loading"),
+                   "sudo update-initramfs -u", reboot())
+    return say("blacklist the nouveau module in /etc/modprobe.d, rebuild the initramfs and "
+               "reboot")
 
 
-def enroll_module_key(os_: OsLike) -> str:
+def enroll_module_key(os_: OsLike) -> Fixes:
+    """Enrol the key the module was signed with (the kernel then loads it), or Secure Boot off."""
     family = _parts(os_)[0]
+    off = say("turn Secure Boot off in the firmware setup", condition="or instead")
     if family == "fedora":
-        return ("sudo kmodgenca -a && sudo mokutil --import /etc/pki/akmods/certs/public_key.der "
-                "&& sudo reboot (enroll the key in the blue MOK screen), or turn Secure Boot off "
-                "in the firmware setup")
+        return (run("sudo kmodgenca -a", "sudo mokutil --import "
+                    "/etc/pki/akmods/certs/public_key.der",
+                    reboot("enroll the key in the blue MOK screen")), off)
     if family == "debian":
-        return ("sudo mokutil --import /var/lib/dkms/mok.pub && sudo reboot (enroll the key in "
-                "the MOK screen), or turn Secure Boot off in the firmware setup")
-    return ("sign the nvidia module with a key enrolled through mokutil --import, or turn Secure "
-            "Boot off in the firmware setup")
+        return (run("sudo mokutil --import /var/lib/dkms/mok.pub",
+                    reboot("enroll the key in the MOK screen")), off)
+    return (say("sign the nvidia module with a key enrolled through mokutil --import"), off)

@@ -9,17 +9,27 @@ container the host's, on a Jetson L4T's, and a mismatch or a lost GPU is no miss
 from __future__ import annotations
 
 import re
+import shlex
+from collections.abc import Callable
 
 from provision import fixes, tables
 from provision.facts import Facts, OsFacts, PlatformFacts, TorchFacts
+from provision.fix import Fix, Fixes, Step, run, say, when
 from provision.torch_releases import TorchBuild
 
 # NVIDIA's CUDA on WSL user guide: the Windows driver is the only one to install ("Do not
 # install any Linux display driver in WSL"); `wsl --update` brings the WSL kernel that GPU
 # paravirtualisation needs, `wsl --shutdown` restarts WSL so a new driver is seen.
-WSL_UPDATE = ("in Windows, install the current NVIDIA driver for Windows from "
-              "nvidia.com/drivers (it carries the WSL2 support; install no Linux driver inside "
-              "WSL2), then in PowerShell: wsl --update; wsl --shutdown")
+IN_POWERSHELL = "then, in Windows PowerShell"
+
+
+def wsl_update() -> Fixes:
+    return (say("in Windows, install the current NVIDIA driver for Windows from "
+                "nvidia.com/drivers (it carries the WSL2 support; install no Linux driver "
+                "inside WSL2)"),
+            run(("wsl --update", "the WSL kernel GPU support needs"),
+                ("wsl --shutdown", "restarts WSL, which then sees the new driver"),
+                condition=IN_POWERSHELL))
 
 
 def driver_elsewhere(p: PlatformFacts) -> str | None:
@@ -35,42 +45,53 @@ def driver_elsewhere(p: PlatformFacts) -> str | None:
 
 
 def driver_upgrade(where: str | None, os_: OsFacts, runfile: bool = False,
-                   min_version: str | None = None, max_branch: int | None = None) -> str:
+                   min_version: str | None = None, max_branch: int | None = None) -> Fixes:
     """fixes.nvidia_driver, except where the driver is not this system's (driver_elsewhere)."""
     need = f" {min_version} or newer" if min_version else ""
     if where == "WSL2":
-        return (f"in Windows, install NVIDIA driver{need} for Windows from nvidia.com/drivers "
-                "(install no Linux driver inside WSL2), then in PowerShell: wsl --shutdown")
+        return (say(f"in Windows, install NVIDIA driver{need} for Windows from nvidia.com/drivers "
+                    "(install no Linux driver inside WSL2)"),
+                run(("wsl --shutdown", "restarts WSL, which then sees the new driver"),
+                    condition=IN_POWERSHELL))
     if where == "container":
-        return ("on the host, not in this container: upgrade the NVIDIA driver to"
-                f"{need or ' a newer one'} (the container uses the host's driver), then start "
-                "the container again")
+        return (say("on the host, not in this container: upgrade the NVIDIA driver to"
+                    f"{need or ' a newer one'} (the container uses the host's driver), then "
+                    "start the container again"),)
     if where == "Jetson":
-        return (f"upgrade JetPack (L4T brings the Jetson's driver{' and CUDA' if need else ''}): "
-                "sudo apt-get update && sudo apt-get dist-upgrade within the installed JetPack "
-                "release, or flash a newer JetPack with NVIDIA's SDK Manager")
+        return (run("sudo apt-get update", "sudo apt-get dist-upgrade",
+                    words=f"upgrade JetPack (L4T brings the Jetson's driver"
+                          f"{' and CUDA' if need else ''}) within the installed JetPack "
+                          "release"),
+                say("flash a newer JetPack with NVIDIA's SDK Manager",
+                    condition="or, for a newer JetPack release"))
     return fixes.nvidia_driver(os_, runfile, min_version, max_branch)
 
 
-def wsl1(facts: Facts) -> str:
-    distro = facts.platform.environment.get("WSL_DISTRO_NAME") or "<distribution>"
-    return f"in PowerShell: wsl --set-version {distro} 2 (CUDA runs only under WSL2)"
+def wsl1(facts: Facts) -> Fixes:
+    distro = facts.platform.environment.get("WSL_DISTRO_NAME")
+    if distro:  # a name from the environment: quoted, so it pastes as one argument
+        return (run((f"wsl --set-version {shlex.quote(distro)} 2", "CUDA runs only under WSL2"),
+                    condition="in Windows PowerShell"),)
+    return (run(("wsl --list --verbose", "names this distribution"),
+                condition="in Windows PowerShell"),
+            say("wsl --set-version with that name and 2 (CUDA runs only under WSL2)",
+                condition="then"))
 
 
-def wsl_cuda_failed(facts: Facts) -> str:
+def wsl_cuda_failed(facts: Facts) -> Fixes:
     """CUDA does not start inside WSL2 although the Windows driver answers."""
-    fix = WSL_UPDATE
+    fix = wsl_update()
     count = len(facts.driver.gpus)
     if count > 1:
         # microsoft/WSL issue 10269: with four RTX 3090s exposed, cudaGetDeviceCount fails with
         # "out of memory"; any three of them work.
-        fix += (f"; if it persists with {count} GPUs exposed (a WSL2 limitation seen with "
-                "several GPUs), expose fewer: export CUDA_VISIBLE_DEVICES="
-                + ",".join(str(i) for i in range(count - 1)))
+        fix += (run((f"export CUDA_VISIBLE_DEVICES={','.join(str(i) for i in range(count - 1))}",
+                     "exposes fewer GPUs: a WSL2 limitation seen with several"),
+                    condition=f"if it persists with {count} GPUs exposed"),)
     return fix
 
 
-def container_gpu_access(facts: Facts) -> str:
+def container_gpu_access(facts: Facts) -> Fixes:
     """How a container gets the host's GPUs (NVIDIA Container Toolkit install guide: install the
     toolkit on the host, `nvidia-ctk runtime configure --runtime=docker`, restart docker, then
     `docker run --gpus all`; podman uses CDI: `nvidia-ctk cdi generate` and
@@ -80,60 +101,87 @@ def container_gpu_access(facts: Facts) -> str:
             "Container Toolkit (docs.nvidia.com/datacenter/cloud-native/container-toolkit/"
             "latest/install-guide.html)")
     if runtime == "podman":
-        return (f"{host}, then sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml; "
-                "start the container again with: podman run --device nvidia.com/gpu=all ...")
+        return (say(host), run("sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml",
+                               condition="then, on the host"),
+                say("start the container again with podman run --device nvidia.com/gpu=all",
+                    condition="then"))
     if runtime == "kubernetes":
-        return (f"{host} on the node (or the NVIDIA GPU Operator); request the GPU in the "
-                "pod: resources: limits: nvidia.com/gpu: 1")
-    return (f"{host}, then sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl "
-            "restart docker; start the container again with: docker run --gpus all ...")
+        return (say(f"{host} on the node (or the NVIDIA GPU Operator); request the GPU in the "
+                    "pod: resources: limits: nvidia.com/gpu: 1"),)
+    return (say(host), run("sudo nvidia-ctk runtime configure --runtime=docker",
+                           "sudo systemctl restart docker", condition="then, on the host"),
+            say("start the container again with docker run --gpus all", condition="then"))
 
 
-def driver_mismatch(module: str | None, library: str | None) -> str:
-    """Packages upgraded while the old module stayed loaded: loading the new module ends it."""
-    return ("sudo reboot (loads the kernel module that matches the upgraded libraries); or, with "
-            "no display server or CUDA program on the GPU: sudo rmmod nvidia_uvm nvidia_drm "
-            "nvidia_modeset nvidia && sudo modprobe nvidia")
+def driver_mismatch(module: str | None, library: str | None,
+                    on_disk: str | None = None) -> Fixes:
+    """Packages upgraded while the old module stayed loaded: loading the new module ends it.
+    Where the module on disk is a third version (a kernel module and user-space libraries from
+    two installs, tinygrad/open-gpu-kernel-modules issue 47), no reboot helps: one driver
+    version must be installed for both."""
+    if on_disk and library and not _same_version(on_disk, library):
+        return (Fix((Step(f"sudo sh NVIDIA-Linux-$(uname -m)-{on_disk}.run --no-kernel-modules",
+                          f"the user-space part of {on_disk}, the kernel module on disk"),
+                     Step("sudo reboot", "loads that module", reboot=True)),
+                    words=f"the kernel module on disk is {on_disk}, the libraries {library}: "
+                          f"install one driver version for both; download the {on_disk} "
+                          "driver's .run from nvidia.com/drivers into this folder, then"),
+                say("reinstall the whole driver from one package (the distribution's or one "
+                    ".run), then reboot", condition="or"))
+    return (run(Step("sudo reboot", "loads the kernel module that matches the upgraded "
+                                    "libraries", reboot=True)),
+            run("sudo rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia", "sudo modprobe nvidia",
+                condition="or, with no display server or CUDA program on the GPU"))
 
 
-def gpu_lost(slots: list[str]) -> str:
+def _same_version(a: str, b: str) -> bool:
+    """nvidia-smi shortens the library's version ("570.124" for 570.124.04): a prefix matches."""
+    short, long = sorted((a, b), key=len)
+    return long == short or long.startswith(short + ".")
+
+
+def gpu_lost(slots: list[str]) -> Fixes:
     """A GPU fallen off the bus (Xid 79): power, heat, the slot or the firmware, not the driver.
     NVIDIA's answer in open-gpu-kernel-modules issue 507: overheating, lack of power or an
     outdated system BIOS; monitor temperatures, reseat the power connectors and the card, check
     the power supply, update the BIOS; issue 387 was "Fixed by reseating GPU"."""
     which = ", ".join(slots) if slots else "the GPU"
-    return (f"power the machine off (sudo poweroff), reseat {which} in its slot and its power "
-            "connectors, check the power supply and the cooling, update the system BIOS, then "
-            "power on; if it falls off again, watch it under load: nvidia-smi --query-gpu="
-            "temperature.gpu,power.draw,clocks.sm --format=csv -l 5")
+    return (run(Step("sudo poweroff", "the machine goes down: nothing after it", reboot=True),
+                words=f"power the machine off, reseat {which} in its slot and its power "
+                      "connectors, check the power supply and the cooling, update the system "
+                      "BIOS, then power on"),
+            run(("nvidia-smi --query-gpu=temperature.gpu,power.draw,clocks.sm --format=csv -l 5",
+                 "watch it under load"), condition="if it falls off again"))
 
 
-def visible_devices(value: str, count: int) -> str:
+def visible_devices(value: str, count: int) -> Fixes:
     ids = ",".join(str(i) for i in range(count)) if count else "0"
-    return (f"unset CUDA_VISIBLE_DEVICES (it is set to '{value}'), or name GPUs that exist: "
-            f"export CUDA_VISIBLE_DEVICES={ids}; remove the line that sets it (~/.bashrc, the "
-            "job script) to keep it")
+    return (run(("unset CUDA_VISIBLE_DEVICES", f"it is set to '{value}'")),
+            run(f"export CUDA_VISIBLE_DEVICES={ids}", condition="or name GPUs that exist"),
+            say("remove the line that sets it (~/.bashrc, the job script) to keep it",
+                condition="then"))
 
 
-def jetson_torch(facts: Facts) -> str:
+def jetson_torch(facts: Facts) -> Fixes:
     """NVIDIA's JetPack build of torch in place of a CPU-only one (tables.JETSON_TORCH_WHEEL)."""
     l4t = facts.platform.jetson_l4t
     jetpack = tables.jetpack_major(l4t)
     wheel = tables.JETSON_TORCH_WHEEL.get(jetpack or 0)
     if wheel is None:
-        return (f"install NVIDIA's PyTorch build for this JetPack (L4T {l4t or 'unknown'}): "
-                "docs.nvidia.com/deeplearning/frameworks/install-pytorch-jetson-platform; the "
-                "CPU-only torch from PyPI cannot use the Jetson's GPU")
+        return (say(f"install NVIDIA's PyTorch build for this JetPack (L4T {l4t or 'unknown'}): "
+                    "docs.nvidia.com/deeplearning/frameworks/install-pytorch-jetson-platform; "
+                    "the CPU-only torch from PyPI cannot use the Jetson's GPU"),)
     folder, name = wheel
     url = f"https://developer.download.nvidia.com/compute/redist/jp/{folder}/pytorch/{name}"
     blas = "libopenblas-dev" if jetpack and jetpack >= 6 else "libopenblas-base libopenmpi-dev"
     pip = _pip(facts.torch)
-    command = (f"sudo apt-get install -y {blas} && {pip} uninstall -y torch && "
-               f"{pip} install --no-cache {url}")
+    install = run(f"sudo apt-get install -y {blas}", f"{pip} uninstall -y torch",
+                  (f"{pip} install --no-cache {url}", "NVIDIA's JetPack build"))
     if jetpack == 4 and tables.version_tuple(l4t.lstrip("Rr") if l4t else None) < (32, 7):
-        return (f"upgrade JetPack to 4.6.1 or newer (L4T R32.7; this is {l4t}): NVIDIA's wheel "
-                f"for JetPack 4 is built on it; then {command}")
-    return command
+        return (say(f"upgrade JetPack to 4.6.1 or newer (L4T R32.7; this is {l4t}): NVIDIA's "
+                    "wheel for JetPack 4 is built on it"),
+                Fix(install.steps, "then"))
+    return (install,)
 
 
 def _pip(torch: TorchFacts) -> str:
@@ -166,25 +214,37 @@ DISTRO_TORCH = {"fedora": "sudo dnf remove -y python3-torch",
                 "arch": "sudo pacman -R --noconfirm python-pytorch"}
 
 
-def by_installer(facts: Facts, fix: str, build: TorchBuild | None) -> str:
+def _rewrite(fixes_: Fixes, change: Callable[[str], str]) -> Fixes:
+    """`fixes_` with every step's command passed through `change`."""
+    return tuple(Fix(tuple(Step(change(s.command), s.reason, s.reboot) for s in f.steps),
+                     f.condition, f.words) for f in fixes_)
+
+
+PIP_INSTALL = re.compile(r"^python3? -m pip install ")
+
+
+def by_installer(facts: Facts, fix: Fixes, build: TorchBuild | None) -> Fixes:
     """The advisor's pip fix, rewritten for the tool that installed the torch found here: conda
     (its own command, or conda's torch removed before pip), uv (`uv pip`), the distribution
     (its package removed, pip's torch in a venv)."""
     installer = facts.torch.installer
     if installer == "uv":
-        return re.sub(r"\bpython3? -m pip install\b", "uv pip install", fix)
+        return _rewrite(fix, lambda c: PIP_INSTALL.sub("uv pip install ", c))
     if installer == "conda":
         command = conda_command(build) if build is not None else None
-        pip_line = re.search(r"python3? -m pip install \S+(?: --\S+ \S+| -f \S+| --no-index)*",
-                             fix)
-        if command and pip_line:
-            return fix.replace(pip_line.group(0), command, 1)
-        return ("conda remove -y pytorch torchvision torchaudio pytorch-cuda cudatoolkit (this "
-                "torch came from conda; PyTorch's conda channel has no newer build), then in "
-                f"this environment: {fix}")
+        first = fix[0].first_command if fix else None
+        if command and first and PIP_INSTALL.match(first):
+            # Only the first fix installs the chosen build; the others (a driver upgrade for a
+            # newer build) keep pip, which conda's channel cannot serve.
+            return (*_rewrite(fix[:1], lambda c: command if c == first else c), *fix[1:])
+        return (run(("conda remove -y pytorch torchvision torchaudio pytorch-cuda cudatoolkit",
+                     "this torch came from conda; PyTorch's conda channel has no newer build")),
+                *when("then, in this environment", fix))
     if installer == "distro":
         remove = DISTRO_TORCH.get(facts.os.family)
-        first = f"{remove} && " if remove else "remove the distribution's torch package, then "
-        return (f"{first}python3 -m venv ~/torch-venv && . ~/torch-venv/bin/activate && "
-                + re.sub(r"\bpython3 -m pip\b", "python -m pip", fix))
+        venv = run(*([remove] if remove else []), "python3 -m venv ~/torch-venv",
+                   (". ~/torch-venv/bin/activate", "pip's torch then installs into it"),
+                   words="" if remove else "remove the distribution's torch package, then")
+        return (venv, *when("then", _rewrite(fix, lambda c: re.sub(r"\bpython3 -m pip\b",
+                                                                  "python -m pip", c))))
     return fix

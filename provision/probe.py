@@ -7,6 +7,7 @@ first on PATH, so every probe that goes through these two functions can be repla
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import selectors
 import shutil
@@ -28,10 +29,13 @@ FILE_LIMIT = 4 * 2**20
 
 
 def probe_timeout() -> float:
+    """RNNBENCH_PROBE_TIMEOUT when it is a positive, finite number of seconds, else the default
+    (inf or nan would make no deadline at all; 0 or less would fail every probe)."""
     try:
-        return float(os.environ.get("RNNBENCH_PROBE_TIMEOUT", DEFAULT_TIMEOUT_S))
+        value = float(os.environ.get("RNNBENCH_PROBE_TIMEOUT", DEFAULT_TIMEOUT_S))
     except ValueError:
         return DEFAULT_TIMEOUT_S
+    return value if math.isfinite(value) and value > 0 else DEFAULT_TIMEOUT_S
 
 
 @dataclass
@@ -45,9 +49,49 @@ class CommandOutput:
     reason: str = ""
 
 
-def below(root: Path, path: str) -> Path:
-    """The machine path `path` (absolute, like "/etc/os-release") as seen under `root`."""
-    return Path(root) / path.lstrip("/")
+# Links followed while resolving one path below a root before it counts as a loop (Linux's own
+# limit for one lookup).
+_MAX_LINKS = 40
+# What a path that cannot be resolved below a root becomes: below a file that is not a folder,
+# every open, listing or readlink fails (ENOTDIR), as the probes' callers expect of a lost path.
+_NOWHERE = Path(os.devnull) / "unresolvable"
+
+
+def below(root: Path, path: str, follow_last: bool = True) -> Path:
+    """The machine path `path` (absolute, like "/etc/os-release") as seen under `root`.
+
+    Below any root but "/", links are resolved as if `root` were "/" (as chroot would): an
+    absolute link target starts again at `root` and ".." stops there, so a replayed machine's
+    `etc/os-release -> /usr/lib/os-release` reads the recording's file and never the host's.
+    A loop gives a path that cannot be opened. `follow_last`: resolve a link in the last
+    component too (False for readlink)."""
+    root = Path(root)
+    if os.path.realpath(root) == "/":
+        return root / path.lstrip("/")
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    done: list[str] = []  # components resolved so far, below root
+    links = 0
+    while parts:
+        part = parts.pop(0)
+        if part == "..":
+            if done:
+                done.pop()
+            continue
+        candidate = root.joinpath(*done, part)
+        if (parts or follow_last) and os.path.islink(candidate):
+            links += 1
+            try:
+                if links > _MAX_LINKS:
+                    raise OSError("a link loop")
+                target = os.readlink(candidate)
+            except OSError:
+                return _NOWHERE
+            if target.startswith("/"):
+                done = []
+            parts = [p for p in target.split("/") if p not in ("", ".")] + parts
+            continue
+        done.append(part)
+    return root.joinpath(*done)
 
 
 def read_bytes(root: Path, path: str, limit: int = FILE_LIMIT) -> bytes | None:

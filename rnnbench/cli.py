@@ -6,6 +6,7 @@ start fast (importing torch alone costs about a second).
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 from pathlib import Path
@@ -212,6 +213,13 @@ def _interrupt_on_signals() -> None:
             signal.signal(signum, interrupt)
 
 
+def _unusable_name(exc: OSError) -> bool:
+    """An error that is the given name's fault, whichever option or file it came from: longer
+    than the file system allows (255 bytes a component: about 85 CJK characters), or a loop of
+    links. Every command meets such a name first in a different place; all say it in one line."""
+    return exc.errno in (errno.ENAMETOOLONG, errno.ELOOP) and exc.filename is not None
+
+
 def main() -> None:
     """Console-script entry point."""
     _interrupt_on_signals()
@@ -230,10 +238,15 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("rnnbench: interrupted", err=True)
         code = 130
-    except OSError:  # a write to stdout failed mid-command; anything else is a bug
-        if streams.stdout_failure() is None:
+    except OSError as exc:  # a write to stdout failed mid-command, or a name no file can have
+        if streams.stdout_failure() is not None:
+            code = 1
+        elif _unusable_name(exc):
+            where = printable(exc.filename, keep_newlines=False)
+            typer.echo(f"rnnbench: error: {where}: {exc.strerror}", err=True)
+            code = 2
+        else:  # anything else is a bug
             raise
-        code = 1
     failure = streams.stdout_failure()
     if failure is not None:
         streams.report_stdout_failure(failure)

@@ -13,8 +13,11 @@ from typing import Any
 from bench.results import SCHEMA as RESULTS_SCHEMA
 from bench.results import ResultsError, RunResults
 from bench.results import validate as validate_results
+from provision.doctor import SCHEMA as DOCTOR_SCHEMA
+from provision.fix import Fixes, fixes_from_json
 
-DOCTOR_SCHEMA = "rnnbench.doctor/1"
+# Doctor documents a fleet still reads: 1 carried a check's fix as one string (read as words).
+DOCTOR_SCHEMAS = ("rnnbench.doctor/1", DOCTOR_SCHEMA)
 STATUSES = ("pass", "warn", "fail", "skip")
 OK, UNREACHABLE, UNREADABLE = "ok", "unreachable", "unreadable"
 
@@ -29,7 +32,8 @@ class Check:
     status: str
     summary: str = ""
     detail: str = ""
-    fix: str = ""
+    fixes: Fixes = ()
+    because: str = ""  # the check whose fix mends this one
 
 
 @dataclass
@@ -70,7 +74,8 @@ def unreadable(name: str, reason: str, source: str | None = None) -> NodeRecord:
 def document_kind(doc: Any) -> str | None:
     """'doctor' or 'results' by the document's schema; None for anything else."""
     schema = doc.get("schema") if isinstance(doc, dict) else None
-    return {DOCTOR_SCHEMA: "doctor", RESULTS_SCHEMA: "results"}.get(schema)
+    kinds = {RESULTS_SCHEMA: "results", **dict.fromkeys(DOCTOR_SCHEMAS, "doctor")}
+    return kinds.get(schema) if isinstance(schema, str) else None
 
 
 def node_from_document(name: str, doc: Any, source: str | None = None) -> NodeRecord:
@@ -110,7 +115,8 @@ def read_checks(value: Any, where: str) -> list[Check]:
             raise NodeError(f"{where}: check {item['id']} has unknown status "
                             f"{str(item.get('status'))[:40]!r}")
         checks.append(Check(item["id"], item["status"], _str(item.get("summary")),
-                            _str(item.get("detail")), _str(item.get("fix"))))
+                            _str(item.get("detail")), fixes_from_json(item),
+                            _str(item.get("because"))))
     return checks
 
 

@@ -7,6 +7,7 @@ combines two cases' intervals into the interval of their ratio, conservatively
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -63,16 +64,24 @@ def rate_interval(case: CaseResult, rate: float) -> tuple[float, float] | None:
     """The CI of a per-second rate, carried over from the CI of the case's median time."""
     if case.stats is None or case.stats.median_s is None or case.stats.ci95_s is None:
         return None
-    return stats.rate_interval(rate, case.stats.median_s, case.stats.ci95_s)
+    # A file can hold a median of 0 or 1e308: such an interval has a zero or infinite end,
+    # which no ratio can be carried through.
+    interval = stats.rate_interval(rate, case.stats.median_s, case.stats.ci95_s) \
+        if _positive(case.stats.median_s, *case.stats.ci95_s) else None
+    return interval if interval is not None and _positive(*interval) else None
+
+
+def _positive(*values: float) -> bool:
+    return all(math.isfinite(v) and v > 0 for v in values)
 
 
 def speed(case: CaseResult) -> tuple[float, tuple[float, float] | None] | None:
     """How fast a case ran, higher is better: tokens/s when known, else 1 / median time."""
     tokens = case.metrics.tokens_per_s
-    if tokens is not None and tokens > 0:
+    if tokens is not None and _positive(tokens):
         return float(tokens), rate_interval(case, tokens)
     median = case.stats.median_s if case.stats is not None else None
-    if median is None or median <= 0:
+    if median is None or not _positive(median, 1.0 / median):
         return None
     return 1.0 / median, rate_interval(case, 1.0 / median)
 
@@ -83,6 +92,8 @@ def speedup(fast: CaseResult, slow: CaseResult) -> Ratio | None:
     if a is None or b is None:
         return None
     value = a[0] / b[0]
+    if not _positive(value):  # 1e308 over 1e-308
+        return None
     if a[1] is None or b[1] is None:
         return Ratio(value)
     return Ratio(value, *stats.ratio_interval(a[1], b[1]))

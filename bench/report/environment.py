@@ -13,6 +13,7 @@ from typing import Any
 from bench.report.fields import DASH, text
 from bench.report.tables import Cell, Table, text_cell
 from bench.results import SCHEMA, RunResults
+from provision.fix import as_script, fixes_from_json
 
 STATUS_ORDER = {"fail": 0, "warn": 1, "pass": 2, "skip": 3}
 
@@ -26,8 +27,14 @@ def checks_table(checks: Any, table_id: str = "checks-table") -> Table:
         status = str(check.get("status", "?"))
         table.rows.append([Cell(status, STATUS_ORDER.get(status, 4), f"status-{status}"),
                            text_cell(check.get("id")), text_cell(check.get("summary")),
-                           text_cell(check.get("detail")), text_cell(check.get("fix"), "code")])
+                           text_cell(check.get("detail")), text_cell(_fix(check), "code")])
     return table
+
+
+def _fix(check: Mapping[str, Any]) -> str:
+    """A check's fixes as shell lines (doctor schema 2, or schema 1's one string as a comment)."""
+    because = check.get("because")
+    return as_script(fixes_from_json(dict(check)), because if isinstance(because, str) else "")
 
 
 def flatten(doc: Any, prefix: str = "") -> list[tuple[str, str]]:

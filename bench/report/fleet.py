@@ -19,6 +19,7 @@ from bench.report.fields import fmt_seconds
 from bench.report.pages import render_run_report
 from bench.report.render import render_page
 from bench.report.tables import Cell, Table, text_cell
+from provision.fix import as_script
 
 SYMBOLS = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "–"}
 
@@ -80,7 +81,7 @@ def matrix(view: FleetView, page: Path, order: list[MatrixColumn]) -> list[Matri
                 cells.append(MatrixCell("none", ""))
             else:
                 cells.append(MatrixCell(check.status, SYMBOLS[check.status], check.summary,
-                                        check.detail, check.fix))
+                                        check.detail, as_script(check.fixes, check.because)))
         rows.append(MatrixRow(node.name, node.problem, cells, relative_link(node.report, page)))
     return rows
 

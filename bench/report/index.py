@@ -130,7 +130,8 @@ def _first_latest(entries: list[_Entry]) -> dict[str, Any] | None:
 
 
 def update_index(reports_dir: Path) -> Path:
-    """Rewrite reports_dir/index.html from the runs found in its subfolders."""
+    """Rewrite reports_dir/index.html from the runs found in its subfolders; a page of that
+    name that rnnbench did not write (the user's own) is refused, never replaced."""
     reports_dir = Path(reports_dir)
     entries = _entries(reports_dir)
     context = {
@@ -141,4 +142,5 @@ def update_index(reports_dir: Path) -> Path:
         "folder": text(str(reports_dir)),
     }
     return write_atomic(reports_dir / "index.html",
-                        render_page("index.html.j2", context, uses_charts=False))
+                        render_page("index.html.j2", context, uses_charts=False),
+                        only_over_own=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.compare import Comparison, compare_results
-from bench.files import write_atomic
+from bench.files import is_stream, write_atomic
 from bench.labels import short_labels
 from bench.report.charts import Chart, comparison_chart
 from bench.report.environment import (
@@ -74,9 +74,10 @@ def svg_path_for(out_html: Path, chart: Chart) -> Path:
 def _place_charts(charts: list[Chart], out_html: Path, first_index: int) -> list[ChartView]:
     """Give each chart an element id; headline charts also get a static SVG next to the page."""
     views = []
+    beside = not is_stream(out_html)  # a page sent to a device or pipe has no folder
     for i, chart in enumerate(charts, start=first_index):
         svg = href = None
-        if chart.headline:
+        if chart.headline and beside:
             svg_path = svg_path_for(out_html, chart)
             write_svg(chart.spec, svg_path)
             svg, href = svg_path.name, relative_href(svg_path.name)

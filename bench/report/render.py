@@ -15,6 +15,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import math
 import os
 import re
 from functools import lru_cache
@@ -31,9 +32,21 @@ _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                    "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
+def _finite(value: Any) -> Any:
+    """`value` with every infinite or NaN float as null: JSON has no such numbers, and a results
+    file's 1e308 becomes inf in the first product (a chart then leaves that point out)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def script_json(value: Any) -> Markup:
     """JSON that is safe to place inside <script type="application/json">."""
-    raw = json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
+    raw = json.dumps(_finite(value), ensure_ascii=False, allow_nan=False, default=str)
     return Markup(re.sub("[<>&\u2028\u2029]", lambda m: _SCRIPT_ESCAPES[m.group()], raw))
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import Any
 
 from provision import tables
 from provision.facts import Facts
+from provision.fix import Fixes, commands, fixes_to_json
 from provision.profile import Profile
 
 
@@ -16,10 +18,17 @@ class CheckResult:
     status: str  # pass | warn | fail | skip
     summary: str
     detail: str = ""
-    fix: str = ""
+    fixes: Fixes = ()  # provision/fix.py: the first is the way out, the others say when
+    because: str = ""  # the check whose fix mends this one too (it repeats none of it)
 
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+    def commands(self) -> list[str]:
+        """Every command of every fix, in order."""
+        return commands(self.fixes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "status": self.status, "summary": self.summary,
+                "detail": self.detail, "fixes": fixes_to_json(self.fixes),
+                "because": self.because}
 
 
 CheckFn = Callable[[Facts, Profile], CheckResult]
@@ -88,8 +97,9 @@ def lost_gpus(facts: Facts) -> list[str]:
 def driver_mismatch(facts: Facts) -> bool:
     d = facts.driver
     said = "version mismatch" in (d.smi_error or "").lower()
-    differ = bool(d.library_version and d.version and d.library_version != d.version
-                  and d.source == "proc")
+    short, long = sorted((d.library_version or "", d.version or ""), key=len)
+    differ = bool(short and d.source == "proc" and long != short
+                  and not long.startswith(short + "."))
     return said or differ
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from provision.checks.base import CheckResult, check
 from provision.facts import Facts
+from provision.fix import run, say
 from provision.profile import Profile
 
 LOW_MEMORY_GIB = 2.0
@@ -19,11 +20,12 @@ def resources(facts: Facts, profile: Profile) -> CheckResult:
     detail = f"CPU: {c.model or 'unknown'}. {c.reason}".strip()
     if c.memory_available_gib is not None and c.memory_available_gib < LOW_MEMORY_GIB:
         return CheckResult("cpu.resources", "warn", summary + ": little free memory",
-                           detail=detail, fix="close memory-hungry programs before benchmarking")
+                           detail=detail,
+                           fixes=(say("close memory-hungry programs before benchmarking"),))
     if threads and c.physical_cores and threads > c.physical_cores:
         return CheckResult("cpu.resources", "warn", summary + ": more torch threads than "
                            "physical cores", detail=detail,
-                           fix=f"export OMP_NUM_THREADS={c.physical_cores}")
+                           fixes=(run(f"export OMP_NUM_THREADS={c.physical_cores}"),))
     return CheckResult("cpu.resources", "pass", summary, detail=detail)
 
 
@@ -37,6 +39,6 @@ def governor(facts: Facts, profile: Profile) -> CheckResult:
         tool = "linux-cpupower" if facts.os.family == "debian" else "kernel-tools"
         return CheckResult("cpu.governor", "warn", "CPU governor is powersave: CPU benchmark "
                            "figures will be low and noisy",
-                           fix=f"sudo cpupower frequency-set -g performance (cpupower is in the "
-                               f"{tool} package)")
+                           fixes=(run(("sudo cpupower frequency-set -g performance",
+                                       f"cpupower is in the {tool} package")),))
     return CheckResult("cpu.governor", "pass", f"CPU governor is {gov}")

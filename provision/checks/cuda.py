@@ -5,6 +5,7 @@ from __future__ import annotations
 from provision import advice, fixes, platform_fixes, tables
 from provision.checks.base import CheckResult, check, has_nvidia_gpu
 from provision.facts import CudaToolkit, Facts
+from provision.fix import Fix, Fixes, run, say, when
 from provision.profile import Profile
 from provision.tables import major_minor, version_tuple
 
@@ -15,10 +16,15 @@ RUNTIME_NOTE = (
     "needs a driver at least as new as it.")
 
 
-def _env_fix(toolkit_path: str) -> str:
-    return (f"export PATH={toolkit_path}/bin:$PATH "
-            f"LD_LIBRARY_PATH={toolkit_path}/lib64:$LD_LIBRARY_PATH "
-            "(add the line to ~/.bashrc to keep it)")
+# The C and C++ compilers by family: Debian's build-essential, Arch's base-devel group (gcc
+# with make and the rest); Fedora, RHEL-likes and openSUSE name gcc and gcc-c++.
+COMPILER_PACKAGES = {"debian": ["build-essential"], "arch": ["base-devel"]}
+
+
+def _env_fix(toolkit_path: str, condition: str = "") -> Fixes:
+    return (run((f"export PATH={toolkit_path}/bin:$PATH "
+                 f"LD_LIBRARY_PATH={toolkit_path}/lib64:$LD_LIBRARY_PATH",
+                 "add the line to ~/.bashrc to keep it"), condition=condition),)
 
 
 def _find(toolkits: list[CudaToolkit], version: str | None) -> CudaToolkit | None:
@@ -43,58 +49,59 @@ def toolkit(facts: Facts, profile: Profile) -> CheckResult:
     c = facts.cuda
     installed = ", ".join(f"{t.version or '?'} ({t.path})" for t in c.toolkits) or "none"
     selected = c.nvcc_version
-    detail = f"Installed: {installed}. nvcc on PATH: {c.nvcc_path or 'none'}. {RUNTIME_NOTE}"
+    detail = f"Installed: {installed}. nvcc on PATH: {c.nvcc_path or 'none'}.\n{RUNTIME_NOTE}"
     wanted = profile.cuda_toolkit
     if wanted:
         match = _find(c.toolkits, wanted)
         if match is None:
             return CheckResult("cuda.toolkit", "fail",
                                f"CUDA {wanted} toolkit not installed (found: {installed})",
-                               detail=detail, fix=_install_toolkit_fix(wanted, profile))
+                               detail=detail, fixes=(_install_toolkit_fix(wanted, profile),))
         if selected and major_minor(selected) != major_minor(wanted):
             return CheckResult("cuda.toolkit", "fail",
                                f"PATH selects CUDA {selected} ({c.nvcc_path}); profile expects "
-                               f"{wanted}", detail=detail, fix=_env_fix(match.path))
+                               f"{wanted}", detail=detail, fixes=_env_fix(match.path))
         if not selected:
             return CheckResult("cuda.toolkit", "warn",
                                f"CUDA {wanted} installed at {match.path} but nvcc is not on PATH",
-                               detail=detail, fix=_env_fix(match.path))
+                               detail=detail, fixes=_env_fix(match.path))
         stale = [p for p in c.ld_library_path_entries if match.path not in p
                  and "/usr/local/cuda/" not in p + "/"]
         if stale:
             return CheckResult("cuda.toolkit", "warn",
                                f"CUDA {selected} on PATH, but LD_LIBRARY_PATH names "
-                               f"{', '.join(stale)}", detail=detail, fix=_env_fix(match.path))
+                               f"{', '.join(stale)}", detail=detail, fixes=_env_fix(match.path))
         return CheckResult("cuda.toolkit", "pass", f"CUDA {selected} selected by PATH "
                            f"({c.nvcc_path})", detail=detail)
     if not c.toolkits and not selected:
         if not has_nvidia_gpu(facts):
             return CheckResult("cuda.toolkit", "skip", "No CUDA toolkit, no NVIDIA GPU",
-                               detail=RUNTIME_NOTE)
+                               detail=RUNTIME_NOTE, because="nvidia.gpu")
         return CheckResult("cuda.toolkit", "pass", "No system CUDA toolkit: fine for pip's "
                            "torch, needed only to compile CUDA code", detail=detail)
     if not selected:
         newest = max(c.toolkits, key=lambda t: version_tuple(t.version) or (0,))
         return CheckResult("cuda.toolkit", "warn",
                            f"CUDA toolkit installed ({installed}) but nvcc is not on PATH",
-                           detail=detail, fix=_env_fix(newest.path))
+                           detail=detail, fixes=_env_fix(newest.path))
     newest = max(c.toolkits, key=lambda t: version_tuple(t.version) or (0,), default=None)
     if newest and version_tuple(newest.version) > version_tuple(selected) and \
             major_minor(newest.version) != major_minor(selected):
         return CheckResult("cuda.toolkit", "warn",
                            f"PATH selects CUDA {selected} ({c.nvcc_path}) although "
                            f"{newest.version} is installed", detail=detail,
-                           fix=_env_fix(newest.path) + ", if the newer one is meant")
+                           fixes=_env_fix(newest.path, "if the newer one is meant"))
     return CheckResult("cuda.toolkit", "pass", f"CUDA {selected} selected by PATH "
                        f"({c.nvcc_path}); installed: {installed}", detail=detail)
 
 
-def _install_toolkit_fix(version: str, profile: Profile) -> str:
+def _install_toolkit_fix(version: str, profile: Profile) -> Fix:
     if profile.cuda_installer == "runfile":
-        return (f"download the CUDA {version} runfile from developer.nvidia.com/cuda-toolkit-"
-                f"archive, then: sudo sh cuda_{version}.*_linux.run --silent --toolkit "
-                f"--toolkitpath=/usr/local/cuda-{version}")
-    return f"install CUDA {version} from developer.nvidia.com/cuda-toolkit-archive"
+        return run(f"sudo sh cuda_{version}.*_linux.run --silent --toolkit "
+                   f"--toolkitpath=/usr/local/cuda-{version}",
+                   words=f"download the CUDA {version} runfile from developer.nvidia.com/"
+                         "cuda-toolkit-archive into this folder, then")
+    return say(f"install CUDA {version} from developer.nvidia.com/cuda-toolkit-archive")
 
 
 @check("cuda.driver_compat")
@@ -103,6 +110,7 @@ def driver_compat(facts: Facts, profile: Profile) -> CheckResult:
     have = version_tuple(driver)
     if not driver or have is None:
         return CheckResult("cuda.driver_compat", "skip", "No NVIDIA driver version to compare",
+                           because="nvidia.driver" if has_nvidia_gpu(facts) else "nvidia.gpu",
                            detail=RUNTIME_NOTE)
     problems: list[tuple[str, str]] = []  # (status, sentence)
     needed: list[str] = []
@@ -145,7 +153,7 @@ def driver_compat(facts: Facts, profile: Profile) -> CheckResult:
                 needed.append(need)
     checked = ", ".join(filter(None, [f"torch CUDA {torch_cuda}" if torch_cuda else None] +
                                [f"toolkit {t.version}" for t in facts.cuda.toolkits]))
-    detail = (f"Minimum drivers from NVIDIA's CUDA release notes (table 3). {RUNTIME_NOTE}")
+    detail = (f"Minimum drivers from NVIDIA's CUDA release notes (table 3).\n{RUNTIME_NOTE}")
     if not problems:
         what = checked or "nothing CUDA installed yet"
         return CheckResult("cuda.driver_compat", "pass", f"Driver {driver} is new enough for "
@@ -155,12 +163,15 @@ def driver_compat(facts: Facts, profile: Profile) -> CheckResult:
     fix = platform_fixes.driver_upgrade(platform_fixes.driver_elsewhere(facts.platform), facts.os,
                                         profile.cuda_installer == "runfile", newest,
                                         advice.driver_ceiling(facts))
-    if torch_cuda and any("torch's CUDA" in p for s, p in problems if s == "fail"):
-        # Both ways out: a newer driver, or the torch build the installed driver runs.
-        fix += f"; or keep the driver and install the torch build it runs: " \
-               f"{advice.advise_facts(facts).fix()}"
+    torch_advice = advice.advise_facts(facts)
+    if torch_cuda and torch_advice.build and any("torch's CUDA" in p for s, p in problems
+                                                 if s == "fail"):
+        # Both ways out: a newer driver, or the torch build the installed driver runs (only
+        # its install: the advisor's newer builds would change the driver again).
+        fix += when("or, to keep the driver, install the torch build it runs",
+                    torch_advice.fix()[:1])
     return CheckResult("cuda.driver_compat", status, "; ".join(p for _, p in problems),
-                       detail=detail, fix=fix)
+                       detail=detail, fixes=fix)
 
 
 @check("cuda.host_compiler")
@@ -175,9 +186,8 @@ def host_compiler(facts: Facts, profile: Profile) -> CheckResult:
     if not gcc:
         return CheckResult("cuda.host_compiler", "warn", f"gcc not found (CUDA {cuda}'s nvcc "
                            "and the driver's kernel module build need it)",
-                           fix=fixes.install_packages(facts.os, ["gcc", "gcc-c++"]
-                                                      if facts.os.family != "debian"
-                                                      else ["build-essential"]))
+                           fixes=(fixes.install_packages(facts.os, COMPILER_PACKAGES.get(
+                               facts.os.family, ["gcc", "gcc-c++"])),))
     limit = tables.max_gcc_for_cuda(cuda)
     if limit is None:
         return CheckResult("cuda.host_compiler", "skip", f"CUDA {cuda} is not in the host "
@@ -191,24 +201,43 @@ def host_compiler(facts: Facts, profile: Profile) -> CheckResult:
         f"gcc {gcc} is newer than CUDA {major_minor(cuda)} accepts (up to gcc {limit})",
         detail=("nvcc refuses a newer host compiler ('unsupported GNU version'), and the "
                 "runfile installer's compiler check fails. This matters only for compiling CUDA "
-                f"code: pip's torch needs no compiler. {RUNTIME_NOTE}"),
-        fix=_older_gcc_fix(facts.os.family, limit))
+                f"code: pip's torch needs no compiler.\n{RUNTIME_NOTE}"),
+        fixes=_older_gcc_fix(facts.os.family, limit, _toolkit_bin(facts, cuda)))
 
 
-def _older_gcc_fix(family: str, limit: int) -> str:
+def _toolkit_bin(facts: Facts, version: str) -> str:
+    """The bin folder of the toolkit that compiles: nvcc's own, else the installed one of
+    `version`, else /usr/local/cuda/bin."""
+    if facts.cuda.nvcc_path and facts.cuda.nvcc_path.startswith("/"):
+        return facts.cuda.nvcc_path.rsplit("/", 1)[0]
+    match = _find(facts.cuda.toolkits, version)
+    return f"{match.path}/bin" if match else "/usr/local/cuda/bin"
+
+
+def _older_gcc_fix(family: str, limit: int, bin_dir: str) -> Fixes:
     # Fedora ships one gcc per release, so the usual way out there is a second, older gcc
-    # from conda-forge; Debian/Ubuntu package several versions side by side.
-    override = "run the runfile with --override to skip its compiler check, then "
+    # from conda-forge; Debian/Ubuntu package several versions side by side. nvcc runs the
+    # first gcc on PATH unless -ccbin says otherwise, and the toolkit's bin folder leads PATH
+    # (cuda.toolkit's fix): a link there makes the older gcc the one nvcc uses, with no change
+    # to anyone's nvcc command line.
+    linked = "nvcc runs the first gcc on PATH; the toolkit's bin folder leads PATH"
+    runfile = when("if you install CUDA with NVIDIA's runfile",
+                   (run(("sudo sh cuda_*.run --override", "--override skips its compiler "
+                                                          "check")),))
     if family == "debian":
-        return (f"sudo apt-get install gcc-{limit} g++-{limit}; {override}"
-                f"compile with nvcc -ccbin g++-{limit}")
+        return (run(f"sudo apt-get install -y gcc-{limit} g++-{limit}",
+                    (f"sudo ln -sf /usr/bin/gcc-{limit} {bin_dir}/gcc", linked),
+                    f"sudo ln -sf /usr/bin/g++-{limit} {bin_dir}/g++"), *runfile)
     # Miniforge first, so the fix runs where no conda is installed (no root needed); its
     # address and batch flags: conda-forge/miniforge README and PR 156 ($(uname)-$(uname -m)).
-    return (f"{override}compile with an older host compiler from conda-forge; where conda is "
-            "missing, install Miniforge first: curl -fsSLo ~/Miniforge3.sh https://github.com/"
-            "conda-forge/miniforge/releases/latest/download/Miniforge3-$(uname)-$(uname -m).sh "
-            "&& bash ~/Miniforge3.sh -b -p ~/miniforge3 && . ~/miniforge3/bin/activate; then "
-            f"conda create -y -n gcc{limit} -c conda-forge gxx_linux-64={limit} && "
-            f"conda activate gcc{limit} && nvcc -ccbin "
-            "$CONDA_PREFIX/bin/x86_64-conda-linux-gnu-g++ ... (or link that g++ as "
-            "/usr/local/cuda/bin/gcc)")
+    conda = "$CONDA_PREFIX/bin/x86_64-conda-linux-gnu"
+    return (run(("curl -fsSLo ~/Miniforge3.sh https://github.com/conda-forge/miniforge/releases/"
+                 "latest/download/Miniforge3-$(uname)-$(uname -m).sh", "Miniforge: conda "
+                                                                       "without root"),
+                "bash ~/Miniforge3.sh -b -p ~/miniforge3", ". ~/miniforge3/bin/activate",
+                condition="where conda is missing"),
+            run(f"conda create -y -n gcc{limit} -c conda-forge gxx_linux-64={limit}",
+                f"conda activate gcc{limit}",
+                (f'sudo ln -sf "{conda}-gcc" {bin_dir}/gcc', linked),
+                f'sudo ln -sf "{conda}-g++" {bin_dir}/g++',
+                condition=f"then, for gcc {limit} from conda-forge"), *runfile)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from provision.checks.base import CheckResult, check, has_nvidia_gpu
 from provision.facts import Facts, GpuWorkResult
+from provision.fix import run, say
 from provision.profile import Profile
 
 # Above this a GPU is close to thermal throttling and benchmark figures drift.
@@ -32,7 +33,8 @@ def compute(facts: Facts, profile: Profile) -> CheckResult:
     work = facts.gpu_work
     if not work.ran:
         reason = work.reason or "not run"
-        return CheckResult("gpu.compute", "skip", f"GPU computations skipped: {reason}")
+        return CheckResult("gpu.compute", "skip", f"GPU computations skipped: {reason}",
+                           because="" if has_nvidia_gpu(facts) else "nvidia.gpu")
     if not work.results:
         return CheckResult("gpu.compute", "skip", "GPU computations skipped: no CUDA device")
     broken = [r for r in work.results if r.error or not r.matmul_ok or not r.lstm_ok]
@@ -42,9 +44,10 @@ def compute(facts: Facts, profile: Profile) -> CheckResult:
         what = first.error or ("matmul disagrees with the CPU" if not first.matmul_ok
                                else "cuDNN LSTM disagrees with the CPU")
         return CheckResult("gpu.compute", "fail", f"GPU {first.index} ({first.name}): {what}",
-                           detail=detail, fix="run the computation alone to see the CUDA error: "
-                           "python3 -c 'import torch; print(torch.ones(2, device=\"cuda\") * 2)'; "
-                           "a wrong result points to the card or its clocks")
+                           detail=detail, fixes=(run((
+                               "python3 -c 'import torch; print(torch.ones(2, device=\"cuda\") "
+                               "* 2)'", "alone, it shows the CUDA error; a wrong result points "
+                               "to the card or its clocks")),))
     best = work.results[0]
     through = f" through HIP (ROCm {facts.torch.hip})" if facts.torch.hip else ""
     return CheckResult("gpu.compute", "pass",
@@ -58,7 +61,8 @@ def compute(facts: Facts, profile: Profile) -> CheckResult:
 def health(facts: Facts, profile: Profile) -> CheckResult:
     gpus = facts.driver.gpus
     if not has_nvidia_gpu(facts) or not gpus:
-        return CheckResult("gpu.health", "skip", "No GPU answering NVML or nvidia-smi")
+        return CheckResult("gpu.health", "skip", "No GPU answering NVML or nvidia-smi",
+                           because="" if has_nvidia_gpu(facts) else "nvidia.gpu")
     warnings, notes = [], []
     for gpu in gpus:
         h = gpu.health
@@ -83,8 +87,8 @@ def health(facts: Facts, profile: Profile) -> CheckResult:
               "power; only a narrower link than the slot allows is a fault.")
     if warnings:
         return CheckResult("gpu.health", "warn", "; ".join(warnings), detail=detail,
-                           fix="improve cooling or raise the power limit (nvidia-smi -pl), reseat "
-                               "the card for a narrow PCIe link, and rerun benchmarks when the "
-                               "GPU is cool and idle")
+                           fixes=(say("improve cooling or raise the power limit (nvidia-smi "
+                                      "-pl), reseat the card for a narrow PCIe link, and rerun "
+                                      "benchmarks when the GPU is cool and idle"),))
     return CheckResult("gpu.health", "pass", f"{len(gpus)} GPU(s): no throttling, heat or link "
                        "problems reported", detail=detail)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from provision.checks.base import CheckResult, check, has_nvidia_gpu
 from provision.facts import Facts, GpuHealth, GpuInfo, XidEvent
+from provision.fix import Fix, Step, run
 from provision.profile import Profile
 
 # Xid codes and what they mean (NVIDIA, "Xid Errors", docs.nvidia.com/deploy/xid-errors).
@@ -24,7 +25,18 @@ XID_WATCH = {61: "internal micro-controller warning",
              63: "ECC page retirement or row remapping recorded",
              92: "high single-bit ECC error rate", 94: "contained ECC error"}
 
-RESET = "sudo nvidia-smi -r -i {i} (no process may use the GPU), or reboot"
+Finding = tuple[str, str, Fix | None]  # (status, summary, its fix)
+
+
+def reset(index: int | str) -> Step:
+    """The GPU reset that applies what waits for one."""
+    return Step(f"sudo nvidia-smi -r -i {index}", "no process may use the GPU; a reboot does "
+                                                   "the same")
+
+
+def _counts(index: int | str | None = None) -> str:
+    where = f" -i {index}" if index is not None else ""
+    return f"nvidia-smi -q -d ECC,PAGE_RETIREMENT,ROW_REMAPPER{where}"
 
 
 def _gpus(facts: Facts) -> list[tuple[GpuInfo, GpuHealth]]:
@@ -33,7 +45,8 @@ def _gpus(facts: Facts) -> list[tuple[GpuInfo, GpuHealth]]:
 
 def _skip_without_gpus(check_id: str, facts: Facts) -> CheckResult | None:
     if not has_nvidia_gpu(facts) or not _gpus(facts):
-        return CheckResult(check_id, "skip", "No GPU answering NVML or nvidia-smi")
+        return CheckResult(check_id, "skip", "No GPU answering NVML or nvidia-smi",
+                           because="" if has_nvidia_gpu(facts) else "nvidia.gpu")
     return None
 
 
@@ -44,7 +57,7 @@ def _not_reported(check_id: str, what: str, facts: Facts) -> CheckResult:
                               "retirement or row remapping; that is no fault.")
 
 
-def _worst(check_id: str, found: list[tuple[str, str, str]], passed: str,
+def _worst(check_id: str, found: list[Finding], passed: str,
            detail: str) -> CheckResult:
     """The result for a list of (status, summary, fix) findings: the worst status leads."""
     if not found:
@@ -52,13 +65,13 @@ def _worst(check_id: str, found: list[tuple[str, str, str]], passed: str,
     rank = {"fail": 0, "warn": 1}
     found.sort(key=lambda item: rank.get(item[0], 2))
     status = found[0][0]
-    fixes = list(dict.fromkeys(fix for _, _, fix in found if fix))
+    fixes = tuple(dict.fromkeys(fix for _, _, fix in found if fix))
     return CheckResult(check_id, status, "; ".join(summary for _, summary, _ in found),
-                       detail=detail, fix="; ".join(fixes))
+                       detail=detail, fixes=fixes)
 
 
-def _each(facts: Facts, look: Callable[[GpuInfo, GpuHealth], list[tuple[str, str, str]]]
-          ) -> list[tuple[str, str, str]]:
+def _each(facts: Facts, look: Callable[[GpuInfo, GpuHealth], list[Finding]]
+          ) -> list[Finding]:
     return [item for gpu, health in _gpus(facts) for item in look(gpu, health)]
 
 
@@ -70,20 +83,20 @@ def ecc(facts: Facts, profile: Profile) -> CheckResult:
     if not reporting:
         return _not_reported("gpu.ecc", "ECC", facts)
 
-    def look(gpu: GpuInfo, h: GpuHealth) -> list[tuple[str, str, str]]:
+    def look(gpu: GpuInfo, h: GpuHealth) -> list[Finding]:
         i, found = gpu.index, []
         if h.ecc_volatile_uncorrected:
             found.append(("fail", f"GPU {i}: {h.ecc_volatile_uncorrected} uncorrected ECC "
                           "errors since the driver loaded (a program on it got wrong data or "
-                          "was stopped)", RESET.format(i=i)))
+                          "was stopped)", run(reset(i))))
         elif h.ecc_aggregate_uncorrected:
             found.append(("warn", f"GPU {i}: {h.ecc_aggregate_uncorrected} uncorrected ECC "
-                          "errors over its life", f"watch whether they grow: nvidia-smi -q -d "
-                          f"ECC,PAGE_RETIREMENT,ROW_REMAPPER -i {i}; growing counts mean "
-                          "the card needs service"))
+                          "errors over its life",
+                          run((_counts(i), "run it again later: growing counts mean the card "
+                                           "needs service"))))
         if h.ecc_pending:
             found.append(("warn", f"GPU {i}: ECC mode changes at the next reset",
-                          RESET.format(i=i)))
+                          run(reset(i))))
         return found
 
     detail = "\n".join(
@@ -104,16 +117,16 @@ def memory_repair(facts: Facts, profile: Profile) -> CheckResult:
     if not reporting:
         return _not_reported("gpu.memory_repair", "Page retirement and row remapping", facts)
 
-    def look(gpu: GpuInfo, h: GpuHealth) -> list[tuple[str, str, str]]:
+    def look(gpu: GpuInfo, h: GpuHealth) -> list[Finding]:
         i, found = gpu.index, []
         if h.remap_failed:
             found.append(("fail", f"GPU {i}: row remapping failed (no spare rows left)",
-                          f"drain GPU {i} and have the card serviced; details: nvidia-smi -q "
-                          f"-d ROW_REMAPPER -i {i}"))
+                          run((f"nvidia-smi -q -d ROW_REMAPPER -i {i}", "the details"),
+                              words=f"drain GPU {i} and have the card serviced")))
         if h.remap_pending or h.retired_pages_pending:
             what = "row remapping" if h.remap_pending else "page retirement"
             found.append(("warn", f"GPU {i}: {what} waits for a GPU reset (the bad memory "
-                          "is still in use until then)", RESET.format(i=i)))
+                          "is still in use until then)", run(reset(i))))
         return found
 
     detail = "\n".join(
@@ -144,10 +157,10 @@ def _xid_gpu(facts: Facts, event: XidEvent) -> str:
 def xid(facts: Facts, profile: Profile) -> CheckResult:
     x = facts.xid
     if not has_nvidia_gpu(facts):
-        return CheckResult("gpu.xid", "skip", "No NVIDIA GPU")
+        return CheckResult("gpu.xid", "skip", "No NVIDIA GPU", because="nvidia.gpu")
     if x.source is None:
         return CheckResult("gpu.xid", "skip", "Kernel log not readable: Xid errors unknown",
-                           detail=x.reason, fix="")
+                           detail=x.reason)
     since = "this boot" if x.source == "dmesg" else f"{x.source}, earlier boots included"
     if not x.events:
         return CheckResult("gpu.xid", "pass", f"No NVIDIA Xid errors ({since})")
@@ -159,18 +172,21 @@ def xid(facts: Facts, profile: Profile) -> CheckResult:
     named = ", ".join(f"{c} ({XID_RESET.get(c) or XID_WATCH.get(c) or XID_PROGRAM.get(c) or '?'})"
                       for c in (serious or watch or codes))
     where = sorted({_xid_gpu(facts, e) for e in x.events if e.code in (serious or watch)})
-    reset = "; ".join(RESET.format(i=w.split()[-1]) for w in where if w.startswith("GPU ")) \
-        or "sudo reboot"
+    resets = [reset(w.split()[-1]) for w in where if w.startswith("GPU ")]
+    mend = run(*resets) if resets else run("sudo reboot")
     if serious:
         # A log file reaches back to earlier boots, which a reset or reboot may have mended.
         status = "fail" if x.source == "dmesg" else "warn"
         return CheckResult("gpu.xid", status, f"Xid {named} on {', '.join(where)} ({since})",
-                           detail=detail, fix=f"{reset}; if it comes back, collect "
-                           "sudo nvidia-bug-report.sh for the vendor and have the card serviced")
+                           detail=detail, fixes=(mend, run(
+                               ("sudo nvidia-bug-report.sh", "for the vendor; then have the card "
+                                                             "serviced"),
+                               condition="if it comes back")))
     if watch:
         return CheckResult("gpu.xid", "warn", f"Xid {named} on {', '.join(where)} ({since})",
-                           detail=detail, fix=f"look at the counts: nvidia-smi -q -d "
-                           f"ECC,PAGE_RETIREMENT,ROW_REMAPPER; {reset} if they grow")
+                           detail=detail, fixes=(
+                               run((_counts(), "look at the counts")),
+                               Fix(mend.steps, "if they grow")))
     return CheckResult("gpu.xid", "pass", f"Only program-raised Xid {named} ({since}): a "
                        "program's own fault, not the card's", detail=detail)
 
@@ -180,9 +196,9 @@ def modes(facts: Facts, profile: Profile) -> CheckResult:
     if (skipped := _skip_without_gpus("gpu.modes", facts)) is not None:
         return skipped
 
-    def look(gpu: GpuInfo, h: GpuHealth) -> list[tuple[str, str, str]]:
+    def look(gpu: GpuInfo, h: GpuHealth) -> list[Finding]:
         i, found = gpu.index, []
-        default = f"sudo nvidia-smi -i {i} -c DEFAULT"
+        default = run(f"sudo nvidia-smi -i {i} -c DEFAULT")
         if h.compute_mode == "prohibited":
             found.append(("fail", f"GPU {i}: compute mode Prohibited (no program can use "
                           "CUDA on it)", default))
@@ -191,11 +207,11 @@ def modes(facts: Facts, profile: Profile) -> CheckResult:
                           "gets 'all CUDA-capable devices are busy or unavailable')", default))
         if h.mig_mode:
             found.append(("warn", f"GPU {i}: MIG on (CUDA sees slices, not the whole GPU)",
-                          f"sudo nvidia-smi -i {i} -mig 0, then {RESET.format(i=i)}"))
+                          run(f"sudo nvidia-smi -i {i} -mig 0", reset(i))))
         if h.mig_mode_pending is not None and h.mig_mode is not None \
                 and h.mig_mode_pending != h.mig_mode:
             found.append(("warn", f"GPU {i}: a MIG mode change waits for a reset",
-                          RESET.format(i=i)))
+                          run(reset(i))))
         return found
 
     detail = "\n".join(
@@ -220,23 +236,26 @@ def pcie(facts: Facts, profile: Profile) -> CheckResult:
     if (skipped := _skip_without_gpus("gpu.pcie", facts)) is not None:
         return skipped
 
-    def look(gpu: GpuInfo, h: GpuHealth) -> list[tuple[str, str, str]]:
+    def look(gpu: GpuInfo, h: GpuHealth) -> list[Finding]:
         i, found = gpu.index, []
-        under_load = (f"check under load: nvidia-smi -i {i} --query-gpu=pcie.link.gen.current,"
-                      "pcie.link.width.current --format=csv -lms 500 while a job runs")
+        under_load = (f"nvidia-smi -i {i} --query-gpu=pcie.link.gen.current,"
+                      "pcie.link.width.current --format=csv -lms 500",
+                      "while a job runs: the link under load")
         if h.pcie_width and h.pcie_width_max and h.pcie_width < h.pcie_width_max:
             found.append(("warn", f"GPU {i}: PCIe link x{h.pcie_width} of x{h.pcie_width_max} "
                           "(host-GPU copies get that fraction of their bandwidth)",
-                          f"reseat the card or move it to a full-width slot; {under_load}"))
+                          run(under_load, words="reseat the card or move it to a full-width "
+                                                "slot, then check")))
         if h.pcie_gen and h.pcie_gen_max and h.pcie_gen < h.pcie_gen_max:
             if _idle(h):
                 found.append(("warn", f"GPU {i}: PCIe gen {h.pcie_gen} of {h.pcie_gen_max} "
                               "while idle (idle GPUs lower the link to save power; if it stays "
-                              "low under load, copies run slower)", under_load))
+                              "low under load, copies run slower)", run(under_load)))
             else:
                 found.append(("warn", f"GPU {i}: PCIe gen {h.pcie_gen} of {h.pcie_gen_max} "
-                              "while busy (copies run slower)", f"check the slot's PCIe speed "
-                              f"setting in the firmware and any riser cable; {under_load}"))
+                              "while busy (copies run slower)",
+                              run(under_load, words="check the slot's PCIe speed setting in the "
+                                                    "firmware and any riser cable, then")))
         return found
 
     detail = "\n".join(
@@ -266,5 +285,6 @@ def processes(facts: Facts, profile: Profile) -> CheckResult:
                        f"memory: {listed}",
                        detail="They share the GPU's time and memory with a benchmark: that "
                               "moves benchmark numbers and can run it out of memory.",
-                       fix=f"see them with nvidia-smi --query-compute-apps=pid,process_name,"
-                           f"used_memory --format=csv; stop those that are yours: kill {pids}")
+                       fixes=(run(("nvidia-smi --query-compute-apps=pid,process_name,"
+                                   "used_memory --format=csv", "lists them"),
+                                  (f"kill {pids}", "stops those that are yours")),))

@@ -18,6 +18,7 @@ from provision.checks.base import (
     rocm,
 )
 from provision.facts import Facts
+from provision.fix import chain, run, say, when
 from provision.profile import Profile
 
 
@@ -29,6 +30,9 @@ def gpu(facts: Facts, profile: Profile) -> CheckResult:
         return CheckResult("nvidia.gpu", "pass",
                            f"{p.jetson_model or 'Jetson'} integrated GPU (compute capability "
                            f"{cap or 'unknown'}), not on PCI")
+    if container_without_gpu(facts) and not has_nvidia_gpu(facts):
+        return CheckResult("nvidia.gpu", "skip", "No NVIDIA GPU visible: this container has no "
+                           "GPU access (see os.platform)")
     if rocm(facts) and not has_nvidia_gpu(facts):
         return CheckResult("nvidia.gpu", "skip", "No NVIDIA GPU: AMD GPUs with ROCm (see "
                            "os.platform); NVIDIA checks skipped")
@@ -42,10 +46,12 @@ def gpu(facts: Facts, profile: Profile) -> CheckResult:
                 "nvidia.gpu", "fail",
                 f"No NVIDIA GPU found; profile expects {profile.gpu_name or 'one'}",
                 detail="Looked for vendor 0x10de display/3D devices in /sys/bus/pci and lspci.",
-                fix="On a hybrid-graphics laptop, enable the discrete GPU in the firmware setup; "
-                    "then check with: lspci -nn | grep -i nvidia")
+                fixes=(say("on a hybrid-graphics laptop, enable the discrete GPU in the firmware "
+                           "setup"),
+                       run(("lspci -nn | grep -i nvidia", "shows the GPU once the bus sees it"),
+                           condition="then check")))
         return CheckResult("nvidia.gpu", "skip",
-                           "No NVIDIA GPU on this machine: CPU only, GPU checks skipped")
+                           "No NVIDIA GPU on this machine (CPU only)")
     where = facts.pci_gpus[0].slot if facts.pci_gpus else (facts.driver.gpus[0].pci_bus_id or "")
     caps, unknown = gpu_capabilities(facts)
     cap = gpu_capability(facts) or (caps[0] if caps else None)
@@ -77,18 +83,22 @@ def driver(facts: Facts, profile: Profile) -> CheckResult:
     if not has_nvidia_gpu(facts):
         if rocm(facts):
             return CheckResult("nvidia.driver", "skip", "No NVIDIA GPU: AMD GPUs use ROCm's "
-                               "amdgpu driver")
-        return CheckResult("nvidia.driver", "skip", "No NVIDIA GPU: no driver needed")
+                               "amdgpu driver", because="nvidia.gpu")
+        return CheckResult("nvidia.driver", "skip", "No NVIDIA GPU: no driver needed",
+                           because="nvidia.gpu")
     reasons = "; ".join(d.reasons)
     if driver_mismatch(facts):
         library = d.library_version or "a newer version"
         return CheckResult("nvidia.driver", "fail",
                            f"Driver/library version mismatch: kernel module {d.version or '?'} "
                            f"is loaded, the user-space libraries are {library}",
-                           detail="The driver packages were upgraded while the old kernel module "
-                                  "stayed loaded; nvidia-smi and CUDA refuse to start until the "
-                                  f"new module is loaded. nvidia-smi: {d.smi_error or '?'}",
-                           fix=platform_fixes.driver_mismatch(d.version, d.library_version))
+                           detail="The driver's user-space libraries and its loaded kernel "
+                                  "module differ (packages upgraded while the old module stayed "
+                                  "loaded, or two installs); nvidia-smi and CUDA refuse to start "
+                                  f"until they match. nvidia-smi: {d.smi_error or '?'}; module on "
+                                  f"disk: {d.module_file_version or 'not read'}",
+                           fixes=platform_fixes.driver_mismatch(d.version, d.library_version,
+                                                                d.module_file_version))
     if (lost := lost_gpus(facts)):
         return CheckResult("nvidia.driver", "fail",
                            f"GPU {', '.join(lost)} fell off the bus: the driver lost it "
@@ -96,7 +106,7 @@ def driver(facts: Facts, profile: Profile) -> CheckResult:
                            detail="nvidia-smi: 'Unable to determine the device handle' or Xid "
                                   "79 in the kernel log. This is power, heat, the slot or the "
                                   "firmware, not the driver: reinstalling it does not help. "
-                                  + reasons, fix=platform_fixes.gpu_lost(lost))
+                                  + reasons, fixes=platform_fixes.gpu_lost(lost))
     if (why := host_driver(facts)):
         return _host_driver(facts, why)
     install = fixes.nvidia_driver(family, runfile, max_branch=driver_ceiling(facts))
@@ -108,19 +118,20 @@ def driver(facts: Facts, profile: Profile) -> CheckResult:
                            "nouveau is loaded instead of NVIDIA's driver",
                            detail="CUDA needs NVIDIA's proprietary driver; the open nouveau "
                                   f"driver holds the GPU. {reasons}",
-                           fix=f"{fixes.blacklist_nouveau(family)}; then {install}")
+                           because="nvidia.nouveau")
     if _module_blocked(facts):
         return CheckResult("nvidia.driver", "fail",
                            "NVIDIA module installed but not loaded: Secure Boot refuses the "
                            "unsigned module",
-                           detail=reasons, fix=fixes.enroll_module_key(family))
+                           detail=reasons, because="nvidia.secure_boot")
     if d.module_installed is False or not d.nvidia_module_loaded:
         what = "not installed" if d.module_installed is False else "not loaded"
         return CheckResult("nvidia.driver", "fail", f"NVIDIA driver {what}", detail=reasons,
-                           fix=install)
+                           fixes=install)
     return CheckResult("nvidia.driver", "fail", "NVIDIA module loaded but the driver does not "
                        "answer", detail=reasons,
-                       fix="sudo reboot; if it persists, reinstall: " + install)
+                       fixes=chain(run("sudo reboot"), when("if it persists after the reboot, "
+                                                            "reinstall", install)))
 
 
 def _host_driver(facts: Facts, why: str) -> CheckResult:
@@ -140,21 +151,26 @@ def _host_driver(facts: Facts, why: str) -> CheckResult:
     if p.wsl == "WSL2":
         return CheckResult("nvidia.driver", "fail", "WSL2: the Windows NVIDIA driver does not "
                            "answer (nvidia-smi failed)", detail=f"{why}. " + "; ".join(d.reasons),
-                           fix=platform_fixes.WSL_UPDATE)
+                           fixes=platform_fixes.wsl_update())
     return CheckResult("nvidia.driver", "fail", f"No NVIDIA driver answers: {why}",
-                       detail="; ".join(d.reasons), fix=platform_fixes.container_gpu_access(facts))
+                       detail="; ".join(d.reasons),
+                       fixes=platform_fixes.container_gpu_access(facts))
 
 
 @check("nvidia.nouveau")
 def nouveau(facts: Facts, profile: Profile) -> CheckResult:
     if not has_nvidia_gpu(facts):
-        return CheckResult("nvidia.nouveau", "skip", "No NVIDIA GPU")
+        return CheckResult("nvidia.nouveau", "skip", "No NVIDIA GPU", because="nvidia.gpu")
     if (why := host_driver(facts)):
         return CheckResult("nvidia.nouveau", "skip", f"Not applicable: {why}")
     if facts.driver.nouveau_loaded:
         return CheckResult("nvidia.nouveau", "fail", "nouveau kernel module is loaded",
                            detail="nouveau and NVIDIA's driver cannot both drive the GPU.",
-                           fix=fixes.blacklist_nouveau(facts.os))
+                           fixes=chain(fixes.blacklist_nouveau(facts.os), () if
+                                       facts.driver.version else when(
+                               "after the reboot, install NVIDIA's driver",
+                               fixes.nvidia_driver(facts.os, profile.cuda_installer == "runfile",
+                                                   max_branch=driver_ceiling(facts)))))
     return CheckResult("nvidia.nouveau", "pass", "nouveau is not loaded")
 
 
@@ -162,7 +178,7 @@ def nouveau(facts: Facts, profile: Profile) -> CheckResult:
 def secure_boot(facts: Facts, profile: Profile) -> CheckResult:
     d = facts.driver
     if not has_nvidia_gpu(facts):
-        return CheckResult("nvidia.secure_boot", "skip", "No NVIDIA GPU")
+        return CheckResult("nvidia.secure_boot", "skip", "No NVIDIA GPU", because="nvidia.gpu")
     if (why := host_driver(facts)):
         return CheckResult("nvidia.secure_boot", "skip", f"Not applicable: {why}")
     if d.version:
@@ -177,9 +193,9 @@ def secure_boot(facts: Facts, profile: Profile) -> CheckResult:
                            "Secure Boot is enabled and the nvidia module is unsigned",
                            detail="The kernel refuses to load unsigned modules under Secure Boot, "
                                   "which is why the driver is missing.",
-                           fix=fixes.enroll_module_key(facts.os))
+                           fixes=fixes.enroll_module_key(facts.os))
     signer = f" (signed by {d.module_signer})" if d.module_signer else ""
     return CheckResult("nvidia.secure_boot", "warn",
                        f"Secure Boot is enabled; the nvidia module{signer} did not load",
                        detail="If the signing key is not enrolled, the kernel refuses the module.",
-                       fix=fixes.enroll_module_key(facts.os))
+                       fixes=fixes.enroll_module_key(facts.os))

@@ -39,7 +39,7 @@ def platform(facts: Facts, profile: Profile) -> CheckResult:
         return CheckResult("os.platform", "fail", "WSL1: CUDA needs WSL2",
                            detail="WSL1 has no GPU support; WSL2 runs the Windows NVIDIA "
                                   "driver's CUDA through /usr/lib/wsl/lib.",
-                           fix=platform_fixes.wsl1(facts))
+                           fixes=platform_fixes.wsl1(facts))
     if container_without_gpu(facts):
         seen = "an NVIDIA GPU on the host's PCI bus" if facts.pci_gpus else \
             f"the host's driver {facts.driver.version}" if facts.driver.version else \
@@ -51,7 +51,7 @@ def platform(facts: Facts, profile: Profile) -> CheckResult:
             detail=f"Container: {p.container_evidence}. A container sees the host's GPUs only "
                    "when started with them (NVIDIA Container Toolkit); the host's driver is the "
                    "one that matters, so no driver is installed inside the container.",
-            fix=platform_fixes.container_gpu_access(facts))
+            fixes=platform_fixes.container_gpu_access(facts))
     parts, detail = [], []
     if p.wsl == "WSL2":
         driver = facts.driver.version

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from provision.checks.base import CheckResult
 from provision.facts import Facts, GpuHealth, GpuInfo
+from provision.fix import Fix, run, say
 
 ReadinessFn = Callable[[Facts], CheckResult]
 READINESS: list[tuple[str, ReadinessFn]] = []
@@ -49,8 +50,8 @@ def governor(facts: Facts) -> CheckResult:
     slow = sum(gov != "performance" for gov in found.values())
     return CheckResult("bench.governor", "warn", f"Governor {', '.join(others)} on {slow} of "
                        f"{len(found)} CPUs: the clock follows the load, {MOVES}",
-                       fix="echo performance | sudo tee "
-                           "/sys/devices/system/cpu/cpu*/cpufreq/scaling_governor")
+                       fixes=(run("echo performance | sudo tee "
+                                  "/sys/devices/system/cpu/cpu*/cpufreq/scaling_governor"),))
 
 
 @readiness_check("bench.turbo")
@@ -59,12 +60,12 @@ def turbo(facts: Facts) -> CheckResult:
     why = f"the clock then depends on temperature and on how many cores are busy, {MOVES}"
     if r.intel_no_turbo is False:
         return CheckResult("bench.turbo", "warn", f"Intel Turbo Boost on: {why}",
-                           fix="echo 1 | sudo tee /sys/devices/system/cpu/intel_pstate/no_turbo "
-                               "(undo: echo 0)")
+                           fixes=(run(("echo 1 | sudo tee /sys/devices/system/cpu/intel_pstate/"
+                                       "no_turbo", "undo: echo 0")),))
     if r.cpufreq_boost:
         return CheckResult("bench.turbo", "warn", f"CPU boost on: {why}",
-                           fix="echo 0 | sudo tee /sys/devices/system/cpu/cpufreq/boost "
-                               "(undo: echo 1)")
+                           fixes=(run(("echo 0 | sudo tee /sys/devices/system/cpu/cpufreq/boost",
+                                       "undo: echo 1")),))
     if r.intel_no_turbo is None and r.cpufreq_boost is None:
         return CheckResult("bench.turbo", "skip", "Turbo/boost state not exposed")
     return CheckResult("bench.turbo", "pass", "Turbo/boost off")
@@ -79,8 +80,9 @@ def load(facts: Facts) -> CheckResult:
         f", {r.load_5min:g} (5 min)" if r.load_5min is not None else "")
     if r.load_1min >= LOAD_LIMIT:
         return CheckResult("bench.load", "warn", f"{summary}: other work is running, {MOVES}",
-                           fix="find it with: ps -eo pid,pcpu,comm --sort=-pcpu | head; stop it "
-                               "or wait until it ends")
+                           fixes=(run(("ps -eo pid,pcpu,comm --sort=-pcpu | head",
+                                       "finds it")),
+                                  say("stop it or wait until it ends", condition="then")))
     return CheckResult("bench.load", "pass", summary)
 
 
@@ -93,8 +95,9 @@ def steal(facts: Facts) -> CheckResult:
     if r.steal_fraction >= STEAL_LIMIT:
         return CheckResult("bench.steal", "warn", f"{share}: other guests on the host share "
                            f"its CPUs, {MOVES}",
-                           fix="watch it now with: vmstat 1 5 (column st); benchmark on a "
-                               "dedicated host or bare-metal instance")
+                           fixes=(run(("vmstat 1 5", "column st: the share stolen now")),
+                                  say("benchmark on a dedicated host or bare-metal instance",
+                                      condition="to be rid of it")))
     return CheckResult("bench.steal", "pass", share)
 
 
@@ -106,10 +109,22 @@ def smt(facts: Facts) -> CheckResult:
     if active:
         return CheckResult("bench.smt", "warn", "SMT (hyper-threading) on: two threads share "
                            f"one core's units, {MOVES} of multi-threaded CPU work",
-                           fix="echo off | sudo tee /sys/devices/system/cpu/smt/control (until "
-                               "reboot), or run one torch thread per physical core "
-                               "(OMP_NUM_THREADS=<physical cores>)")
+                           fixes=(run(("echo off | sudo tee /sys/devices/system/cpu/smt/control",
+                                       "until the next reboot")), _one_thread_per_core(facts)))
     return CheckResult("bench.smt", "pass", "SMT off")
+
+
+def _one_thread_per_core(facts: Facts) -> Fix:
+    cores = facts.cpu.physical_cores
+    if cores:
+        return run(f"export OMP_NUM_THREADS={cores}", condition="or instead, one torch thread "
+                                                                 "per physical core")
+    return say("run one torch thread per physical core (OMP_NUM_THREADS)", condition="or instead")
+
+
+def _no_gpu(facts: Facts) -> str:
+    """"nvidia.gpu" (the check that found none) where the machine has no NVIDIA GPU."""
+    return "" if facts.pci_gpus or facts.driver.gpus else "nvidia.gpu"
 
 
 def _gpus(facts: Facts) -> list[tuple[GpuInfo, GpuHealth]]:
@@ -131,7 +146,8 @@ def _clocks_set(h: GpuHealth) -> bool | None:
 def gpu_clocks(facts: Facts) -> CheckResult:
     gpus = _gpus(facts)
     if not gpus:
-        return CheckResult("bench.gpu_clocks", "skip", "No GPU answering NVML or nvidia-smi")
+        return CheckResult("bench.gpu_clocks", "skip", "No GPU answering NVML or nvidia-smi",
+                           because=_no_gpu(facts))
     known = [(g, h, _clocks_set(h)) for g, h in gpus]
     free = [(g, h) for g, h, fixed in known if fixed is False]
     if not free:
@@ -139,25 +155,28 @@ def gpu_clocks(facts: Facts) -> CheckResult:
             return CheckResult("bench.gpu_clocks", "skip", "GPU application clocks not reported")
         return CheckResult("bench.gpu_clocks", "pass", "GPU clocks set (application or locked "
                            "clocks)")
-    fixes = "; ".join(f"sudo nvidia-smi -i {g.index} --lock-gpu-clocks="
-                      f"{_mhz(h.max_sm_clock_mhz)},{_mhz(h.max_sm_clock_mhz)}" for g, h in free)
-    first = free[0][0].index
+    steps = []
+    for g, h in free:
+        if h.max_sm_clock_mhz:
+            mhz = f"{h.max_sm_clock_mhz:g}"
+            steps.append((f"sudo nvidia-smi -i {g.index} --lock-gpu-clocks={mhz},{mhz}",
+                          f"a lower value holds steadier when the card runs hot; undo: "
+                          f"sudo nvidia-smi -i {g.index} --reset-gpu-clocks"))
+        else:  # no maximum known: list the clocks to choose from rather than guess one
+            steps.append((f"nvidia-smi -i {g.index} -q -d SUPPORTED_CLOCKS",
+                          "lock at one of these with --lock-gpu-clocks"))
     return CheckResult("bench.gpu_clocks", "warn",
                        f"GPU clocks not locked on GPU {', '.join(str(g.index) for g, _ in free)}: "
                        f"boost clocks follow temperature and power, {MOVES}",
-                       fix=f"{fixes} (a lower value holds steadier when the card runs hot; "
-                           f"undo: sudo nvidia-smi -i {first} --reset-gpu-clocks)")
-
-
-def _mhz(value: float | None) -> str:
-    return f"{value:g}" if value else "<MHz>"
+                       fixes=(run(*steps),))
 
 
 @readiness_check("bench.gpu_persistence")
 def gpu_persistence(facts: Facts) -> CheckResult:
     gpus = _gpus(facts)
     if not gpus or all(h.persistence_mode is None for _, h in gpus):
-        return CheckResult("bench.gpu_persistence", "skip", "Persistence mode not reported")
+        return CheckResult("bench.gpu_persistence", "skip", "Persistence mode not reported",
+                           because=_no_gpu(facts))
     # A display server holds its GPU open, so the driver stays loaded there without
     # persistence mode: the warning would be noise on every desktop.
     off = [g.index for g, h in gpus if h.persistence_mode is False and not h.display_active]
@@ -169,6 +188,7 @@ def gpu_persistence(facts: Facts) -> CheckResult:
                            f"Persistence mode off on GPU {', '.join(map(str, off))}: the driver "
                            "loads again as each program starts (seconds) and forgets clock "
                            f"settings, {MOVES}",
-                           fix="sudo systemctl enable --now nvidia-persistenced "
-                               "(or: sudo nvidia-smi -pm 1)")
+                           fixes=(run("sudo systemctl enable --now nvidia-persistenced"),
+                                  run("sudo nvidia-smi -pm 1", condition="or, where that "
+                                                                         "service is missing")))
     return CheckResult("bench.gpu_persistence", "pass", "Persistence mode on")

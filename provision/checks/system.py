@@ -44,7 +44,7 @@ def packages(facts: Facts, profile: Profile) -> CheckResult:
         return CheckResult("os.packages", "fail",
                            f"{len(missing)} of {len(profile.packages)} profile packages missing: "
                            f"{', '.join(missing)}",
-                           fix=fixes.install_packages(facts.os, missing))
+                           fixes=(fixes.install_packages(facts.os, missing),))
     return CheckResult("os.packages", "pass",
                        f"All {len(profile.packages)} profile packages installed")
 
@@ -56,7 +56,7 @@ def pip(facts: Facts, profile: Profile) -> CheckResult:
     if py.pip_version:
         return CheckResult("python.pip", "pass", f"pip {py.pip_version} for {python}")
     return CheckResult("python.pip", "fail", f"pip is missing for {python}",
-                       detail=py.reason, fix=fixes.install(facts.os, "pip"))
+                       detail=py.reason, fixes=(fixes.install(facts.os, "pip"),))
 
 
 @check("perl.readline_gnu")
@@ -71,14 +71,14 @@ def readline_gnu(facts: Facts, profile: Profile) -> CheckResult:
     needs_runfile = runfile_route(facts, profile)
     if not needs_runfile:
         return CheckResult("perl.readline_gnu", "skip",
-                           "Term::ReadLine::Gnu not needed: no CUDA runfile install planned "
-                           "(a toolkit is installed or none is wanted; pip's torch needs none)",
-                           detail=why)
+                           "Term::ReadLine::Gnu not needed: no CUDA runfile install planned",
+                           detail=f"{why} A toolkit is installed or none is wanted, and pip's "
+                                  "torch needs none.")
     logical = ("readline-gnu",) if facts.perl.installed else ("perl", "readline-gnu")
     what = "Perl module Term::ReadLine::Gnu missing" if facts.perl.installed else "Perl missing"
     return CheckResult("perl.readline_gnu", "fail", what + " (NVIDIA's runfile installer "
                        "needs it)", detail=f"{why} {facts.perl.reason}".strip(),
-                       fix=fixes.install(facts.os, *logical))
+                       fixes=(fixes.install(facts.os, *logical),))
 
 
 def runfile_route(facts: Facts, profile: Profile) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from provision import advice, fixes, platform_fixes, tables
+from provision import advice, platform_fixes, tables
 from provision.checks.base import (
     CheckResult,
     check,
@@ -19,6 +19,7 @@ from provision.checks.base import (
 )
 from provision.checks.cuda import RUNTIME_NOTE
 from provision.facts import Facts
+from provision.fix import Fixes, lead, run, say
 from provision.profile import Profile
 
 
@@ -27,7 +28,7 @@ def build(facts: Facts, profile: Profile) -> CheckResult:
     t = facts.torch
     if not t.installed:
         return CheckResult("torch.build", "fail", "torch is not installed",
-                           detail=_with_reasoning(t.reason, facts), fix=_torch_fix(facts))
+                           detail=_with_reasoning(t.reason, facts), fixes=_torch_fix(facts))
     kind = f"CUDA {t.cuda} build" if t.cuda else f"ROCm build (HIP {t.hip})" if t.hip \
         else "CPU-only build"
     cudnn = f", cuDNN {t.cudnn}" if t.cudnn else ""
@@ -41,14 +42,25 @@ def build(facts: Facts, profile: Profile) -> CheckResult:
                            "Jetson's GPU",
                            detail="PyPI's aarch64 torch is built without CUDA for Jetson; NVIDIA "
                                   "publishes JetPack builds of torch that use the integrated GPU"
-                                  + how + ".", fix=platform_fixes.jetson_torch(facts))
+                                  + how + ".", fixes=platform_fixes.jetson_torch(facts))
     if not t.cuda and has_nvidia_gpu(facts):
         return CheckResult("torch.build", "fail", summary + " on a machine with an NVIDIA GPU",
-                           detail=_with_reasoning(RUNTIME_NOTE, facts), fix=_torch_fix(facts))
+                           detail=_with_reasoning(RUNTIME_NOTE, facts),
+                           fixes=_torch_fix(facts))
+    if not t.cuda and rocm(facts):
+        # AMD GPUs with amdgpu's compute interface: a ROCm build would use them. Which ROCm
+        # release the machine has decides the wheel index, which the doctor does not know.
+        return CheckResult("torch.build", "warn", summary + " on a machine with AMD GPUs "
+                           "(ROCm): it runs on the CPU only",
+                           detail="PyTorch publishes ROCm builds (download.pytorch.org/whl/"
+                                  "rocm<version>) that run on AMD GPUs through HIP" + how + ".",
+                           fixes=(say("install the ROCm build of torch for the ROCm release "
+                                      "installed here (cat /opt/rocm/.info/version), from the "
+                                      "index pytorch.org/get-started names for it"),))
     return CheckResult("torch.build", "pass", summary, detail=RUNTIME_NOTE)
 
 
-def _torch_fix(facts: Facts) -> str:
+def _torch_fix(facts: Facts) -> Fixes:
     """The advisor's answer for this machine (provision/advice.py), in the terms of the tool
     that installed the torch found here (conda, uv, the distribution, pip)."""
     if on_jetson(facts):
@@ -62,51 +74,50 @@ def _with_reasoning(text: str, facts: Facts) -> str:
     return "\n".join(filter(None, [text, "Torch advisor:", *steps])) if steps else text
 
 
-def _likely_reason(facts: Facts) -> tuple[str, str]:
-    """(most likely reason CUDA is unusable, its fix), reading the other facts."""
-    t, d, family = facts.torch, facts.driver, facts.os
-    ceiling = advice.driver_ceiling(facts)
-    elsewhere = platform_fixes.driver_elsewhere(facts.platform)
+def _likely_reason(facts: Facts) -> tuple[str, Fixes, str]:
+    """(most likely reason CUDA is unusable, its fix, or the check whose fix it is), reading
+    the other facts: a root cause another check names keeps its fix there."""
+    t, d = facts.torch, facts.driver
     hidden = _hidden_by_visible_devices(facts)
     if hidden:
-        return hidden
+        return (*hidden, "")
     if not t.cuda:
-        return "this torch is a CPU-only build", _torch_fix(facts)
+        # torch.build names a CPU build only where it sees the GPU.
+        return ("this torch is a CPU-only build", () if has_nvidia_gpu(facts) else
+                _torch_fix(facts), "torch.build" if has_nvidia_gpu(facts) else "")
     if container_without_gpu(facts):
-        return ("this container was started without GPU access",
-                platform_fixes.container_gpu_access(facts))
+        return "this container was started without GPU access", (), "os.platform"
     if driver_mismatch(facts):
-        return ("the NVIDIA driver's kernel module and libraries differ (see nvidia.driver)",
-                "see nvidia.driver above")
+        return "the NVIDIA driver's kernel module and libraries differ", (), "nvidia.driver"
     if lost_gpus(facts):
-        return ("a GPU fell off the bus (see nvidia.driver)", "see nvidia.driver above")
+        return "a GPU fell off the bus", (), "nvidia.driver"
     if facts.platform.wsl == "WSL2":
         said = (t.init_warning or "").splitlines()
-        return (f"CUDA does not start inside WSL2{': ' + said[0] if said else ''}",
-                platform_fixes.wsl_cuda_failed(facts))
+        why = f"CUDA does not start inside WSL2{': ' + said[0] if said else ''}"
+        if not d.version:  # nvidia.driver says the Windows driver does not answer
+            return why, (), "nvidia.driver"
+        return why, platform_fixes.wsl_cuda_failed(facts), ""
     if not has_nvidia_gpu(facts):
-        return "there is no NVIDIA GPU", "run on a machine with an NVIDIA GPU"
+        return "there is no NVIDIA GPU", (), "nvidia.gpu"
     if d.nouveau_loaded:
-        return ("nouveau holds the GPU instead of NVIDIA's driver",
-                f"{fixes.blacklist_nouveau(family)}; then "
-                f"{fixes.nvidia_driver(family, max_branch=ceiling)}")
+        return "nouveau holds the GPU instead of NVIDIA's driver", (), "nvidia.nouveau"
     if not d.version:
-        return "the NVIDIA driver is not loaded", "see nvidia.driver above"
+        return "the NVIDIA driver is not loaded", (), "nvidia.driver"
     need = tables.min_driver_for_cuda(t.cuda)
     floor = tables.CUDA_MINOR_COMPAT_DRIVER.get((tables.version_tuple(t.cuda) or (0,))[0])
     lowest = floor or need
     if lowest and tables.version_tuple(d.version) < tables.version_tuple(lowest):
-        upgrade = platform_fixes.driver_upgrade(elsewhere, family, min_version=lowest,
-                                                max_branch=ceiling)
-        return (f"driver {d.version} is too old for torch's CUDA {t.cuda} runtime",
-                f"{upgrade}; "
-                f"or keep the driver and install the torch build it runs: {_torch_fix(facts)}")
+        return (f"driver {d.version} is too old for torch's CUDA {t.cuda} runtime", (),
+                "cuda.driver_compat")
     if t.init_warning:
-        return t.init_warning.splitlines()[0], "read torch's message above"
-    return ("unknown", "python3 -c 'import torch; torch.zeros(1).cuda()' shows the CUDA error")
+        return (t.init_warning.splitlines()[0], (say("torch's own message, in the detail "
+                                                     "(rnnbench doctor -v), names the cause"),),
+                "")
+    return ("unknown", (run(("python3 -c 'import torch; torch.zeros(1).cuda()'",
+                             "shows the CUDA error")),), "")
 
 
-def _hidden_by_visible_devices(facts: Facts) -> tuple[str, str] | None:
+def _hidden_by_visible_devices(facts: Facts) -> tuple[str, Fixes] | None:
     """CUDA_VISIBLE_DEVICES that leaves CUDA no GPU: empty, -1, or only ids that do not exist
     (CUDA stops reading the list at the first invalid entry)."""
     value = facts.platform.environment.get("CUDA_VISIBLE_DEVICES")
@@ -137,9 +148,14 @@ def cuda_available(facts: Facts, profile: Profile) -> CheckResult:
     if t.hip:
         return CheckResult("torch.cuda", "fail", "torch.cuda.is_available(): False for a ROCm "
                            "build: HIP sees no AMD GPU", detail=t.init_warning or "",
-                           fix="check that the amdgpu driver is loaded and the user is in the "
-                               "render and video groups: ls /sys/class/kfd && sudo usermod -aG "
-                               "render,video $USER (log in again), then rocminfo")
+                           fixes=(run(("ls /sys/class/kfd", "there once the amdgpu driver is "
+                                                            "loaded"),
+                                      ('sudo usermod -aG render,video "$USER"',
+                                       "the groups that may use the GPU; log in again after it"),
+                                      words="check that the amdgpu driver is loaded and that "
+                                            "you are in the render and video groups"),
+                                  run(("rocminfo", "lists the AMD GPUs HIP sees"),
+                                      condition="after logging in again")))
     if t.cuda_available:
         names = ", ".join(f"{d.name} ({d.capability})" for d in t.devices) or "?"
         visible = facts.platform.environment.get("CUDA_VISIBLE_DEVICES")
@@ -149,12 +165,12 @@ def cuda_available(facts: Facts, profile: Profile) -> CheckResult:
         return CheckResult("torch.cuda", "pass", f"torch.cuda.is_available(): True, {names}"
                            + shown)
     if not has_nvidia_gpu(facts) and not profile.gpu_required \
-            and not _hidden_by_visible_devices(facts):
+            and not _hidden_by_visible_devices(facts) and not container_without_gpu(facts):
         return CheckResult("torch.cuda", "skip", "torch.cuda.is_available(): False (no NVIDIA "
-                           "GPU; torch runs on the CPU)")
-    reason, fix = _likely_reason(facts)
+                           "GPU; torch runs on the CPU)", because="nvidia.gpu")
+    reason, fix, because = _likely_reason(facts)
     return CheckResult("torch.cuda", "fail", f"torch.cuda.is_available(): False; most likely "
-                       f"{reason}", detail=t.init_warning or "", fix=fix)
+                       f"{reason}", detail=t.init_warning or "", fixes=fix, because=because)
 
 
 def parse_arch(entry: str) -> tuple[str, int, int, bool] | None:
@@ -199,7 +215,8 @@ def arch(facts: Facts, profile: Profile) -> CheckResult:
         return CheckResult("torch.arch", "skip", "ROCm build: AMD GPU targets (gfx) are not "
                            "checked here")
     if not has_nvidia_gpu(facts) or not t.installed or not t.cuda:
-        return CheckResult("torch.arch", "skip", "No CUDA torch build and GPU to match")
+        return CheckResult("torch.arch", "skip", "No CUDA torch build and GPU to match",
+                           because="" if has_nvidia_gpu(facts) else "nvidia.gpu")
     if not cap:
         return CheckResult("torch.arch", "skip", "GPU compute capability unknown")
     if not t.arch_list:
@@ -218,5 +235,6 @@ def arch(facts: Facts, profile: Profile) -> CheckResult:
         f"torch {t.version} has no kernels for {gpu_name(facts) or 'this GPU'} ({sm}): expect "
         "'no kernel image is available for execution on the device'",
         detail=_with_reasoning(f"Built for: {built}", facts),
-        fix=f"install a build that includes {sm}: {_torch_fix(facts)}; "
-            "check with python3 -c 'import torch; print(torch.cuda.get_arch_list())'")
+        fixes=(*lead(f"install a build that includes {sm}", _torch_fix(facts)),
+               run(("python3 -c 'import torch; print(torch.cuda.get_arch_list())'",
+                    f"lists {sm} once it is there"), condition="then check")))

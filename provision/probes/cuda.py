@@ -40,7 +40,7 @@ def parse_nvcc_version(text: str) -> str | None:
 
 def _default_link(root: Path) -> str | None:
     try:
-        target = os.readlink(below(root, "/usr/local/cuda"))
+        target = os.readlink(below(root, "/usr/local/cuda", follow_last=False))
     except OSError:
         return None
     return target if target.startswith("/") else f"/usr/local/{target}"

@@ -54,7 +54,7 @@ def _sysfs_gpu(root: Path, slot: str) -> PciGpu | None:
         return None
     device = (read_text(root, f"{base}/device") or "").strip().lower().removeprefix("0x") or None
     try:
-        driver = os.path.basename(os.readlink(below(root, f"{base}/driver")))
+        driver = os.path.basename(os.readlink(below(root, f"{base}/driver", follow_last=False)))
     except OSError:
         driver = None
     return PciGpu(slot=slot, device_id=device, class_code=pci_class[:4], kernel_driver=driver,
@@ -104,6 +104,11 @@ def probe_driver(root: Path, live: bool, pci_gpus: list[PciGpu] | None = None) -
         _from_nvidia_smi(facts, root)
     if facts.source is None:
         _from_proc(root, facts)
+    if facts.library_version:  # a mismatch: is the module on disk the libraries' (a reboot ends
+        # it) or a third version (only reinstalling one driver for both does)?
+        out = run_command(["modinfo", "-F", "version", "nvidia"])
+        word = out.stdout.strip() if out.ok else ""
+        facts.module_file_version = word if re.fullmatch(r"\d+(\.\d+)+", word) else None
     if facts.version:
         facts.nvidia_module_loaded = True
     elif pci_gpus:  # a GPU without a working driver: find out whether Secure Boot is why
@@ -179,8 +184,12 @@ def _from_nvidia_smi(facts: DriverFacts, root: Path | None = None) -> None:
         facts.smi_error = first[0] if first and out.returncode is not None else None
         library = _NVML_LIBRARY.search(said)
         if "version mismatch" in said.lower():
-            facts.library_version = library.group(1) if library else \
-                (library_version(root) if root is not None else None)
+            # nvidia-smi shortens the version ("570.124"): the library file's name has it whole.
+            on_disk = library_version(root) if root is not None else None
+            said_version = library.group(1) if library else None
+            facts.library_version = on_disk if on_disk and (
+                said_version is None or on_disk == said_version
+                or on_disk.startswith(said_version + ".")) else said_version
         return
     version, gpus = parse_smi_csv(out.stdout)
     if not version:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -45,7 +46,8 @@ def doctor_command(profile: str | None, root: Path, json_out: bool, html: Path |
         print(render_checklist(checks, chosen.name if chosen else None, verbose=verbose,
                                colour=use_colour(sys.stdout),
                                ascii_only=not can_encode(sys.stdout, "✓✗–—"),
-                               readiness=readiness_checks(facts)))
+                               readiness=readiness_checks(facts),
+                               width=shutil.get_terminal_size((80, 24)).columns))
         if html is not None:
             print(f"HTML: {printable(html, keep_newlines=False)}")
     return exit_code(checks)
@@ -55,11 +57,13 @@ def advise_torch_command(root: Path, json_out: bool) -> int:
     """Print the torch advisor's answer and reasoning; exit 0 when a build fits, 1 when not."""
     from provision.advice import advise_facts
     from provision.gather import gather_facts
+    from provision.terminal import fix_lines
     from provision.text import printable
 
     if not Path(root).is_dir():
         raise UserError(f"--root {printable(root, keep_newlines=False)} is not a folder", 2)
     answer = advise_facts(gather_facts(root=root, gpu_tests=False))
+    width = shutil.get_terminal_size((80, 24)).columns
     if json_out:
         print(json.dumps({"schema": "rnnbench.torch-advice/1", **answer.to_dict()}, indent=2))
     else:
@@ -67,12 +71,10 @@ def advise_torch_command(root: Path, json_out: bool) -> int:
         for step in answer.steps:
             print(f"  - {printable(step)}")
         if answer.build is None and answer.upgrades:
-            print("Upgrade, in this order:")
-            for number, command in enumerate(answer.upgrades, 1):
-                print(f"  {number}. {printable(command)}")
-        elif answer.better_commands:
-            print(f"Optional: for torch {answer.better.torch}+{answer.better.variant}, upgrade "
-                  f"{answer.better_after} first:")
-            for number, command in enumerate(answer.better_commands, 1):
-                print(f"  {number}. {printable(command)}")
+            print("\n".join(fix_lines(answer.upgrades, 0, width, "upgrade, in this order")))
+        elif answer.better is not None and answer.better_fixes:
+            print("\n".join(fix_lines(answer.better_fixes, 0, width,
+                                      f"optional: for torch {answer.better.torch}+"
+                                      f"{answer.better.variant}, upgrade {answer.better_after} "
+                                      "first")))
     return 0 if answer.build is not None else 1

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import typer
 
+from bench.files import replaceable
+from provision.text import printable
 from rnnbench.commands import UserError
 
 PAGE = "index.html"
@@ -37,16 +39,19 @@ def _finish(nodes: list, page: Path, json_out: bool, title: str) -> int:
         raise UserError(f"{page}: cannot write ({exc.strerror or exc})", 1) from None
     if json_out:
         typer.echo(json.dumps(view_document(view) | {"page": str(page)}, indent=1))
-    else:
-        typer.echo(summary_sentence(view))
-        for node in view.nodes:
-            if not node.ok:
-                typer.echo(f"  {node.name}: {node.problem}")
-            elif node.failed_checks:
-                typer.echo(f"  {node.name}: fails {', '.join(c.id for c in node.failed_checks)}")
-        for line in [d.sentence for d in view.drift] + [o.sentence for o in view.outliers]:
-            typer.echo(f"  {line}")
-        typer.echo(f"HTML: {page}")
+        return view.exit_code
+    # Node names, check ids, facts and case ids come from the nodes' files: each line is shown
+    # as text, so a newline or an escape in a name cannot forge or hide a line.
+    lines = [summary_sentence(view)]
+    for node in view.nodes:
+        if not node.ok:
+            lines.append(f"  {node.name}: {node.problem}")
+        elif node.failed_checks:
+            lines.append(f"  {node.name}: fails {', '.join(c.id for c in node.failed_checks)}")
+    lines += [f"  {d.sentence}" for d in view.drift] + [f"  {o.sentence}" for o in view.outliers]
+    lines.append(f"HTML: {page}")
+    for line in lines:
+        typer.echo(printable(line, keep_newlines=False))
     return view.exit_code
 
 
@@ -71,6 +76,7 @@ def gather_command(kind: str, address: str | None, timeout: float, out: Path | N
         except (OSError, UnicodeDecodeError) as exc:
             raise UserError(f"--config {config}: cannot read ({type(exc).__name__})", 2) from None
     out = Path(out) if out is not None else _default_out(kind)
+    _refuse_foreign_page(out / PAGE)  # asked before the nodes are, not after
     try:
         wires, interrupted = gather(kind, address, timeout, suite, config_text, _say)
     except FleetError as exc:
@@ -92,18 +98,34 @@ def report_command(folder: Path, json_out: bool) -> int:
         nodes = read_fleet(index)
     except ValueError as exc:
         raise UserError(str(exc), 2) from None
+    _refuse_foreign_page(index.with_name(PAGE))
     return _finish(nodes, index.with_name(PAGE), json_out, "rnnbench fleet")
+
+
+def _refuse_foreign_page(page: Path) -> None:
+    """A folder's index.html is replaced only when rnnbench wrote it (it may be the user's)."""
+    if not replaceable(page):
+        raise UserError(f"{page}: was not written by rnnbench; refusing to replace it (move it "
+                        "away, or give the page another name with -o)", 2)
 
 
 def merge_command(files: list[Path], output: Path | None, json_out: bool) -> int:
     """The fleet page from doctor/results files (or fleet folders) gathered any other way."""
+    from bench.files import input_at
     from bench.fleet.merge import read_files
+    from bench.fleet.store import INDEX
 
     if not files:
         raise UserError("give at least one doctor or results file", 2)
     out = Path(output) if output is not None else Path("fleet.html")
     if out.is_dir():
         out = out / PAGE
+        _refuse_foreign_page(out)
+    inputs = [Path(f) / INDEX if Path(f).is_dir() else Path(f) for f in files]
+    overwritten = input_at(inputs, out)
+    if overwritten is not None:
+        raise UserError(f"{out}: is the input {overwritten}; refusing to write the page over it "
+                        "(give another name with -o)", 2)
     return _finish(read_files(files), out, json_out, "rnnbench fleet")
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
 
+from bench.files import check_output, same_file
 from provision.text import printable
 from rnnbench.commands import UserError
 
@@ -17,26 +17,18 @@ def default_output(results: list[Path]) -> Path:
     return first.with_suffix(".html") if len(results) == 1 else first.with_name("comparison.html")
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name one file: by resolved path, or by inode where both exist (a
-    hard link, a bind mount)."""
-    if a.resolve() == b.resolve():
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def check_not_over_inputs(inputs: list[Path], out: Path) -> None:
     """Refuse an output that would replace an input: the page itself, or one of the chart
     images written beside it as <page stem>-<chart>.svg."""
     for path in inputs:
         path = Path(path)
-        if _same_file(path, out):
+        if same_file(path, out):
             raise UserError(f"{out}: is an input file; refusing to write the report over it "
                             "(give another name with -o)", 2)
-        in_folder = path.resolve().parent == out.resolve().parent
+        try:
+            in_folder = path.resolve().parent == out.resolve().parent
+        except (OSError, RuntimeError):  # a link loop: the write says so in one line
+            continue
         if in_folder and path.name.startswith(f"{out.stem}-") and path.suffix == ".svg":
             raise UserError(f"{path}: an input would be replaced by a chart image of {out}; "
                             "give the page another name with -o", 2)
@@ -56,6 +48,10 @@ def report_command(results: list[Path], output: Path | None = None) -> int:
         except ResultsError as exc:
             raise UserError(str(exc), 2) from None
     out = Path(output) if output is not None else default_output(results)
+    try:
+        check_output(out)  # before the chart images are written beside it
+    except OSError as exc:
+        raise UserError(f"{out}: cannot write ({exc.strerror or exc})", 2) from None
     if out.is_dir():
         raise UserError(f"{out}: is a folder; give a file name such as {out / 'report.html'}", 2)
     check_not_over_inputs(results, out)

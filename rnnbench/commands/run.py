@@ -12,10 +12,12 @@ from pathlib import Path
 
 import typer
 
+from bench.files import input_at, replaceable
 from bench.results import RunResults
 from bench.suites import ALL_DTYPES, CELLS, SuiteError, parse_list, plan
 from provision.text import printable
 from rnnbench.commands import UserError
+from rnnkit.seeds import seed_problem
 from rnnkit.threads import threads_problem
 
 
@@ -92,8 +94,8 @@ def _render_report(doc: RunResults, run_dir: Path, out: Path) -> Path | None:
     try:
         return write_report(doc, run_dir, out)
     except Exception as exc:  # the JSON is the record; a broken page must not lose it
-        print(f"rnnbench: warning: HTML report not written ({type(exc).__name__}: {exc})",
-              file=sys.stderr)
+        print(f"rnnbench: warning: HTML report not written "
+              f"({type(exc).__name__}: {printable(exc, False)})", file=sys.stderr)
         return None
 
 
@@ -122,20 +124,33 @@ def _check_workers(processes: int | None, pythons: list[str]) -> None:
             raise UserError(f"--python {python}: not an executable file", 2)
 
 
-def _check_outputs(out: Path, export_path: Path | None, threads: int | None) -> None:
-    """Refuse, before any work, outputs that could not be written and absurd thread counts."""
+def _check_outputs(out: Path, export_path: Path | None, threads: int | None, seed: int,
+                   inputs: tuple[Path | None, ...] = ()) -> None:
+    """Refuse, before any work, outputs that could not be written or would replace what is
+    not rnnbench's (an input, the user's own index.html), and absurd thread counts or seeds."""
     problem = threads_problem(threads) if threads is not None else None
     if problem:
         raise UserError(f"--threads {problem}", 2)
+    problem = seed_problem(seed)
+    if problem:
+        raise UserError(f"--seed {problem}", 2)
     problem = _folder_problem(Path(out))
     if problem:
         raise UserError(f"--out {out}: {problem}", 2)
+    if not replaceable(Path(out) / "index.html"):  # asked now, not after an hour of timing
+        raise UserError(f"--out {out}: {Path(out) / 'index.html'} was not written by rnnbench "
+                        "and would be replaced by the index of runs; move it away or choose "
+                        "another --out", 2)
     if export_path is not None:
         export_path = Path(export_path)
         problem = ("is a folder; give the file to write" if export_path.is_dir()
                    else _folder_problem(export_path.parent))
         if problem:
             raise UserError(f"--export {export_path}: {problem}", 2)
+        overwritten = input_at([p for p in inputs if p is not None], export_path)
+        if overwritten is not None:
+            raise UserError(f"--export {export_path}: is the input {overwritten}; refusing to "
+                            "write over it", 2)
 
 
 def _folder_problem(folder: Path) -> str | None:
@@ -172,8 +187,8 @@ def _export(doc: RunResults, export_format: str, path: Path) -> None:
     try:
         export_results(doc, export_format, path)
     except OSError as exc:  # results.json is written; only the copy is missing
-        print(f"rnnbench: warning: --export {path} not written ({exc.strerror or exc})",
-              file=sys.stderr)
+        print(f"rnnbench: warning: --export {printable(path, False)} not written "
+              f"({printable(exc.strerror or exc, False)})", file=sys.stderr)
 
 
 def _print_summary(doc: RunResults, results_path: Path, html: Path | None, wall: float,
@@ -231,8 +246,9 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
     export_format, export_path = export if export else (None, None)
     _check_inputs(suite, config, data, export_format)
     _check_workers(processes, pythons or [])
-    _check_outputs(out, export_path, threads)
-    choice, length_record = _data_choice(lengths or LengthsOption())
+    mine = lengths or LengthsOption()
+    _check_outputs(out, export_path, threads, seed, (config, data, mine.corpus, mine.lengths))
+    choice, length_record = _data_choice(mine)
     try:
         the_plan = plan(suite, _devices(device), parse_list(cells, CELLS, "--cells"),
                         parse_list(dtype, ALL_DTYPES, "--dtype"), config,
@@ -247,8 +263,9 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
 
     settings = run_settings(the_plan, threads, seed, data, processes)
     _warn_if_busy(settings.load_average_1min_at_start)
-    print(f"rnnbench: {len(the_plan.cases)} cases, suite {the_plan.name}; gathering machine "
-          "facts ...", file=sys.stderr)
+    # The suite's name is a config file's name when --config is given: shown as text.
+    print(f"rnnbench: {len(the_plan.cases)} cases, suite {printable(the_plan.name, False)}; "
+          "gathering machine facts ...", file=sys.stderr)
     session = start_session(the_plan, settings, out, ["rnnbench", *sys.argv[1:]], pythons,
                             threads, length_record)
     started = time.perf_counter()

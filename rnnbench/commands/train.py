@@ -9,6 +9,7 @@ from pathlib import Path
 from provision.text import printable
 from rnnbench.commands import UserError
 from rnnkit.data.names import MAX_LENGTH
+from rnnkit.seeds import seed_problem
 from rnnkit.threads import threads_problem
 
 MODELS = ("tutorial", "rnn", "gru", "lstm")
@@ -21,6 +22,9 @@ def train_names_command(data: Path | None, model: str, epochs: int, batching: st
                         json_out: bool, threads: int | None = None,
                         max_length: int = MAX_LENGTH) -> int:
     _check_arguments(data, model, epochs, batching, threads, max_length)
+    problem = seed_problem(seed)
+    if problem:
+        raise UserError(f"--seed {problem}", 2)
     import torch
 
     if threads:

@@ -266,6 +266,9 @@ def test_a_run_on_the_users_lengths_ends_with_a_recommendation(tmp_path: Path) -
     (advice,) = doc["recommendation"]
     assert advice["strategy"] in ("padded", "bucketed", "budget")
     assert all(c["settings"]["flush_denormal"] is False for c in doc["cases"])
+    memory = [c["metrics"] for c in doc["cases"] if c["workload"] == "batching"]
+    assert all("above the process's RSS before this case" in m["peak_memory_kind"]
+               and m["peak_memory_bytes"] >= 0 for m in memory)
     page = next((tmp_path / "out").glob("*/index.html")).read_text()
     assert "batching-recommendation" in page and "batching-data" in page
 

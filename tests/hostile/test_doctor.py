@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from provision.checks import CheckResult
 from provision.doctor import ProfileError, run_checks
 from provision.facts import Facts, GpuInfo, PciGpu, TorchFacts
+from provision.fix import run
 from provision.probe import read_text, run_command
 from provision.probes import system, torchinfo
 from provision.profile import profile_from_dict
@@ -293,7 +294,9 @@ def checks_for(name: str, pretty: str) -> list[CheckResult]:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_checklist_never_carries_raw_control_characters(name, pretty, colour):
     checks = checks_for(name, pretty)
-    checks.append(CheckResult(name or "x", "fail", pretty, detail=name, fix=pretty))
+    checks.append(CheckResult(name or "x", "fail", pretty, detail=name,
+                              fixes=(run((pretty or "x", name), condition=name, words=pretty),)))
+    checks.append(CheckResult("bench.x", "warn", pretty, because=name))
     text = render_checklist(checks, profile_name=name, verbose=True, colour=colour)
     assert no_raw_controls(text)
 
@@ -301,7 +304,7 @@ def test_checklist_never_carries_raw_control_characters(name, pretty, colour):
 @pytest.mark.parametrize("markup", ["[bold red]x[/]", "[link=https://evil.example]y[/link]",
                                     "[/]", "[red]"])
 def test_rich_markup_in_machine_text_prints_literally(markup):
-    checks = [CheckResult("gpu.name", "pass", markup, detail=markup, fix=markup)]
+    checks = [CheckResult("gpu.name", "pass", markup, detail=markup, fixes=(run(markup),))]
     text = render_checklist(checks, profile_name=markup, verbose=True, colour=True)
     assert text.count(markup) == 3
     assert "\x1b]8;" not in text  # no hyperlink escape

@@ -33,8 +33,23 @@ def replay_env(scenario: str, probe_timeout: float = 2.0) -> dict[str, str]:
     if listed.exists():
         path += [str(folder / "root") + line.strip() for line in listed.read_text().splitlines()
                  if line.strip()]
-    return {"PATH": os.pathsep.join(path), "HOME": os.environ.get("HOME", "/tmp"),
-            "LANG": "C.UTF-8", "RNNBENCH_PROBE_TIMEOUT": str(probe_timeout)}
+    env = {"PATH": os.pathsep.join(path), "HOME": os.environ.get("HOME", "/tmp"),
+           "LANG": "C.UTF-8", "RNNBENCH_PROBE_TIMEOUT": str(probe_timeout)}
+    return {**replay_shell_environment(scenario), **env}
+
+
+def replay_shell_environment(scenario: str) -> dict[str, str]:
+    """The shell environment the recorded machine ran in (its env.txt: NAME=value lines, an
+    empty value kept as set-but-empty, e.g. CUDA_VISIBLE_DEVICES=), passed to the doctor as its
+    own environment. Values are machine paths (CONDA_PREFIX=/opt/conda): the doctor reads them
+    below the replay's root like any other path."""
+    listed = MACHINES / scenario / "env.txt"
+    found: dict[str, str] = {}
+    for line in listed.read_text().splitlines() if listed.exists() else []:
+        name, sep, value = line.partition("=")
+        if sep and name.strip() and not line.lstrip().startswith("#"):
+            found[name.strip()] = value
+    return found
 
 
 def run_replay(scenario: str, *args: str, json_out: bool = True,

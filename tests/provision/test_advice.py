@@ -7,6 +7,7 @@ import pytest
 from provision import fixes
 from provision.advice import Machine, advise, required_glibc
 from provision.facts import OsFacts
+from provision.fix import as_text
 from provision.torch_releases import TORCH_BUILDS
 
 FEDORA29 = OsFacts(id="fedora", version_id="29", family="fedora")
@@ -38,7 +39,7 @@ def test_centos7_gtx1060_driver410_uses_yum_for_the_optional_driver_upgrade():
     # centos74-gtx1060-driver410.48: no torch, no Python version in the capture.
     answer = advise(Machine(driver="410.48", capabilities=("6.1",), os=CENTOS7, glibc="2.17"))
     assert f"{answer.build.torch}+{answer.build.variant}" == "1.7.1+cu92"
-    assert "sudo yum install" in answer.fix() and "dnf" not in answer.fix()
+    assert "sudo yum install" in as_text(answer.fix()) and "dnf" not in as_text(answer.fix())
     assert answer.better is not None and answer.better.torch == "2.6.0"  # glibc 2.17 caps it
 
 
@@ -114,13 +115,16 @@ def test_no_fit_says_what_to_upgrade_first_with_commands_in_order():
     answer = advise(Machine(driver="410.48", capabilities=("12.0",), python="3.12",
                             os=JAMMY, glibc="2.35"))
     assert answer.build is None and "driver" in answer.better_after
-    assert "cuda-drivers" in answer.upgrades[0] and "pip install" in answer.upgrades[-1]
+    assert "cuda-drivers" in as_text(answer.upgrades[:1])
+    assert answer.upgrades[0].steps[-1].reboot  # the driver ends in its reboot ...
+    assert answer.upgrades[-1].condition == "after the reboot"  # ... then torch, on its own
+    assert "pip install" in answer.upgrades[-1].steps[-1].command
 
 
 def test_old_python_gets_an_old_build_and_the_python_upgrade_named():
     answer = advise(Machine(driver="550.54.14", capabilities=("6.1",), python="3.7.1"))
     assert answer.build.torch == "1.13.1"
-    assert "Python" in answer.better_after and "uv venv --seed" in answer.fix()
+    assert "Python" in answer.better_after and "uv venv --seed" in as_text(answer.fix())
 
 
 def test_python_upgrade_uses_uv_and_a_managed_python_not_conda():
@@ -129,12 +133,13 @@ def test_python_upgrade_uses_uv_and_a_managed_python_not_conda():
     answer = advise(Machine(driver="550.54.14", capabilities=("6.1",), python="3.7.1"))
     python = answer.better_after.removeprefix("Python ")
     venv = f"~/torch-py{python.replace('.', '')}"
-    setup, install = answer.better_commands
-    assert setup == ('curl -LsSf https://astral.sh/uv/install.sh | env UV_INSTALL_DIR='
-                     f'"$HOME/.local/bin" sh && ~/.local/bin/uv venv --seed --python {python} '
-                     f"{venv} && . {venv}/bin/activate")
+    (upgrade,) = answer.better_fixes
+    *setup, install = [step.command for step in upgrade.steps]
+    assert setup == ['curl -LsSf https://astral.sh/uv/install.sh | env UV_INSTALL_DIR='
+                     '"$HOME/.local/bin" sh', f"~/.local/bin/uv venv --seed --python {python} "
+                     f"{venv}", f". {venv}/bin/activate"]
     assert install.startswith("python -m pip install torch==")
-    assert "conda" not in answer.fix()
+    assert "conda" not in as_text(answer.fix())
 
 
 def test_fedora29_gtx750ti_upgrade_path_upgrades_fedora_before_rpm_fusion():
@@ -143,11 +148,14 @@ def test_fedora29_gtx750ti_upgrade_path_upgrades_fedora_before_rpm_fusion():
     answer = advise(Machine(driver="418.56", capabilities=("5.0",), python="3.7.3", os=FEDORA29,
                             glibc="2.28"))
     assert answer.build.variant == "cu101"
-    driver, python, install = answer.better_commands
-    assert "end of life" in driver and "akmod-nvidia" in driver
-    assert driver.index("system-upgrade") < driver.index("akmod-nvidia")
-    assert "uv venv --seed --python 3.10" in python and install.startswith("python -m pip")
-    assert "conda" not in answer.fix()
+    *driver, python = answer.better_fixes
+    text = as_text(driver)
+    assert "end of life" in text and "akmod-nvidia" in text
+    assert text.index("system-upgrade") < text.index("akmod-nvidia")
+    assert python.condition == "after the reboot"
+    assert "uv venv --seed --python 3.10" in as_text([python])
+    assert python.steps[-1].command.startswith("python -m pip")
+    assert "conda" not in as_text(answer.fix())
 
 
 def test_gtx1050_fedora29_upgrade_route_never_installs_a_driver_past_580():
@@ -157,17 +165,21 @@ def test_gtx1050_fedora29_upgrade_route_never_installs_a_driver_past_580():
     # never had.
     seed = advise(Machine(driver="410.48", capabilities=("6.1",), python="3.7.1", os=FEDORA29,
                           glibc="2.28"))
-    driver = seed.better_commands[0]
-    assert "until Fedora 39)" in driver  # not past it: akmod-nvidia moves on to 590
+    *driver, _ = seed.better_fixes
+    assert "upgrade Fedora to 39 (29 ->" in driver[0].words  # not past it: no "or newer"
     assert fixes.FEDORA_EOL[39] < fixes.NVIDIA_BRANCH_PACKAGED[590]
-    assert driver.endswith("akmod-nvidia xorg-x11-drv-nvidia-cuda && sudo reboot (need "
-                           "560.28.03 or newer) (Fedora 39 reached end of life before driver "
-                           "branch 590, the first without Maxwell, Pascal and Volta GPUs, was "
-                           "packaged: its akmod-nvidia stays on an older branch)")
+    install = driver[-1]
+    assert install.condition == "after the reboot into Fedora 39"
+    assert install.words == ("Fedora 39 reached end of life before driver branch 590, the first "
+                             "without Maxwell, Pascal and Volta GPUs, was packaged: its "
+                             "akmod-nvidia stays on an older branch")
+    assert [s.command for s in install.steps[1:]] == [
+        "sudo dnf install -y akmod-nvidia xorg-x11-drv-nvidia-cuda", "sudo reboot"]
+    assert install.steps[1].reason == "need 560.28.03 or newer"
     # The same laptop on a Fedora still updated gets RPM Fusion's 580xx legacy packages.
     current = advise(Machine(driver="410.48", capabilities=("6.1",), python="3.12.4",
                              os=OsFacts(id="fedora", version_id="43", family="fedora")))
-    text = " ".join(current.upgrades + current.better_commands)
+    text = as_text(current.upgrades + current.better_fixes)
     assert "akmod-nvidia-580xx xorg-x11-drv-nvidia-580xx-cuda" in text
     assert "akmod-nvidia " not in text
 
@@ -178,11 +190,12 @@ def test_kepler_driver_upgrade_stops_at_470_through_minor_version_compatibility(
     answer = advise(Machine(driver="418.39", capabilities=("3.7",), python="3.9", os=JAMMY,
                             glibc="2.35"))
     assert answer.better.variant == "cu118" and "450.80.02" in answer.better_after
-    assert answer.better_commands[0].startswith("sudo apt-get update && sudo ubuntu-drivers "
-                                                "install nvidia:470 && ")
+    assert [s.command for s in answer.better_fixes[0].steps] == [
+        "sudo apt-get update", "sudo ubuntu-drivers install nvidia:470", "sudo reboot"]
     no_driver = advise(Machine(capabilities=("3.7",), python="3.9", os=JAMMY, glibc="2.35"))
     assert no_driver.build.variant == "cu118" and no_driver.minor_compat
-    assert "nvidia:470" in no_driver.upgrades[0] and "no NVIDIA driver" not in no_driver.fix()
+    assert "nvidia:470" in as_text(no_driver.upgrades)
+    assert "no NVIDIA driver" not in as_text(no_driver.fix())
 
 
 def test_cpu_machine_gets_a_cpu_build_and_json_carries_the_reasoning():

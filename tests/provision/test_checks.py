@@ -24,6 +24,7 @@ from provision.facts import (
     TorchDevice,
     TorchFacts,
 )
+from provision.fix import as_text
 from provision.profile import Profile, load_profile
 
 FEDORA = OsFacts(id="fedora", version_id="29", pretty_name="Fedora 29", family="fedora",
@@ -92,7 +93,7 @@ def test_packages_missing_gives_dnf_command_with_the_missing_names():
         name: ("1" if name not in ("python3-pip", "make") else None) for name in F29.packages}))
     result = system.packages(facts, F29)
     assert result.status == "fail"
-    assert result.fix == "sudo dnf install python3-pip make"
+    assert as_text(result.fixes) == "sudo dnf install python3-pip make"
 
 
 def test_packages_skip_without_profile():
@@ -106,14 +107,14 @@ def test_packages_skip_without_profile():
 def test_pip_missing_fix_per_distribution(os_facts, fix):
     facts = laptop(os=os_facts, python=PythonFacts(version="3.7.1", reason="no pip"))
     result = system.pip(facts, NONE)
-    assert result.status == "fail" and result.fix == fix
+    assert result.status == "fail" and as_text(result.fixes) == fix
 
 
 def test_readline_gnu_fails_for_runfile_profile_with_fedora_fix():
     facts = laptop(perl=PerlFacts(installed=True, readline_gnu=False, reason="Can't locate"))
     result = system.readline_gnu(facts, F29)
     assert result.status == "fail"
-    assert result.fix == "sudo dnf install perl-Term-ReadLine-Gnu"
+    assert as_text(result.fixes) == "sudo dnf install perl-Term-ReadLine-Gnu"
     assert "runfile" in result.detail
 
 
@@ -154,8 +155,13 @@ def test_driver_nouveau_fix_blacklists_then_installs():
     facts = laptop(driver=DriverFacts(nouveau_loaded=True))
     result = nvidia.driver(facts, NONE)
     assert result.status == "fail" and "nouveau" in result.summary
-    assert "blacklist=nouveau" in result.fix and "akmod-nvidia" in result.fix
-    assert nvidia.nouveau(facts, NONE).status == "fail"
+    # One problem, one fix: under the check that names nouveau, the driver points to it.
+    assert result.because == "nvidia.nouveau" and result.fixes == ()
+    nouveau = nvidia.nouveau(facts, NONE)
+    assert nouveau.status == "fail"
+    blacklist, install = nouveau.fixes
+    assert "blacklist=nouveau" in as_text([blacklist]) and blacklist.steps[-1].reboot
+    assert install.condition.startswith("after the reboot") and "akmod-nvidia" in as_text([install])
 
 
 def test_secure_boot_blocking_unsigned_module():
@@ -163,7 +169,7 @@ def test_secure_boot_blocking_unsigned_module():
     assert nvidia.driver(facts, NONE).status == "fail"
     assert "Secure Boot" in nvidia.driver(facts, NONE).summary
     result = nvidia.secure_boot(facts, NONE)
-    assert result.status == "fail" and "mokutil --import" in result.fix
+    assert result.status == "fail" and "mokutil --import" in as_text(result.fixes)
 
 
 def test_secure_boot_irrelevant_when_driver_loaded():
@@ -174,7 +180,7 @@ def test_driver_not_installed_on_ubuntu_points_to_ubuntu_drivers():
     facts = laptop(os=UBUNTU, driver=DriverFacts(module_installed=False))
     result = nvidia.driver(facts, NONE)
     assert result.status == "fail" and "not installed" in result.summary
-    assert "ubuntu-drivers" in result.fix
+    assert "ubuntu-drivers" in as_text(result.fixes)
 
 
 # --------------------------------------------------------------------------- CUDA
@@ -187,7 +193,8 @@ def test_toolkit_expected_by_profile_and_selected():
 def test_toolkit_missing_for_profile_gives_runfile_steps():
     facts = laptop(cuda=CudaFacts(gcc_version="8.2.1"))
     result = cuda.toolkit(facts, F29)
-    assert result.status == "fail" and "runfile" in result.fix and "--toolkit" in result.fix
+    text = as_text(result.fixes)
+    assert result.status == "fail" and "runfile" in text and "--toolkit" in text
 
 
 def test_toolkit_path_selects_wrong_version():
@@ -197,7 +204,7 @@ def test_toolkit_path_selects_wrong_version():
         nvcc_path="/usr/local/cuda-9.2/bin/nvcc", nvcc_version="9.2.148"))
     result = cuda.toolkit(facts, F29)
     assert result.status == "fail" and "9.2" in result.summary
-    assert result.fix.startswith("export PATH=/usr/local/cuda-10.0/bin:$PATH")
+    assert as_text(result.fixes).startswith("export PATH=/usr/local/cuda-10.0/bin:$PATH")
     assert cuda.toolkit(facts, NONE).status == "warn"  # no profile: newer one is unused
 
 
@@ -216,7 +223,7 @@ def test_driver_too_old_for_torch_runtime_fails_with_needed_version():
                    cuda=CudaFacts())
     result = cuda.driver_compat(facts, NONE)
     assert result.status == "fail" and "525.60.13" in result.summary
-    assert "525.60.13" in result.fix and "apt-get" in result.fix
+    assert "525.60.13" in as_text(result.fixes) and "apt-get" in as_text(result.fixes)
 
 
 def test_minor_version_compatibility_is_a_warning():
@@ -241,33 +248,34 @@ def test_host_compiler_against_cuda_10(gcc_version, status):
     result = cuda.host_compiler(facts, F29)
     assert result.status == status
     if status == "warn":
-        assert "up to gcc 7" in result.summary and "--override" in result.fix
+        assert "up to gcc 7" in result.summary and "--override" in as_text(result.fixes)
 
 
 def test_host_compiler_debian_fix_installs_older_gcc():
     facts = laptop(os=UBUNTU)
     facts.cuda.gcc_version = "11.4.0"
-    assert "gcc-7" in cuda.host_compiler(facts, NONE).fix
+    assert "gcc-7" in as_text(cuda.host_compiler(facts, NONE).fixes)
 
 
 def test_host_compiler_missing_gcc():
     facts = laptop()
     facts.cuda.gcc_version = None
     result = cuda.host_compiler(facts, NONE)
-    assert result.status == "warn" and result.fix.startswith("sudo dnf install gcc")
+    assert result.status == "warn" and as_text(result.fixes).startswith("sudo dnf install gcc")
 
 
 # --------------------------------------------------------------------------- torch
 def test_torch_missing():
     result = torchbuild.build(laptop(torch=TorchFacts(installed=False)), NONE)
-    assert result.status == "fail" and "pip install" in result.fix
+    assert result.status == "fail" and "pip install" in as_text(result.fixes)
 
 
 def test_cpu_torch_on_gpu_machine_fails_and_suggests_a_cuda_wheel():
     facts = laptop(torch=TorchFacts(installed=True, version="2.3.1+cpu"),
                    driver=DriverFacts(version="550.54.14"))
     result = torchbuild.build(facts, NONE)
-    assert result.status == "fail" and "whl/cu126" in result.fix  # Pascal: cu126, not cu128
+    # Pascal: cu126, not cu128
+    assert result.status == "fail" and "whl/cu126" in as_text(result.fixes)
     assert torchbuild.cuda_available(facts, NONE).summary.endswith("CPU-only build")
 
 
@@ -304,7 +312,7 @@ def test_arch_missing_names_sm_and_no_kernel_image():
     result = torchbuild.arch(facts, NONE)
     assert result.status == "fail"
     assert "sm_61" in result.summary and "no kernel image" in result.summary
-    assert "whl/cu126" in result.fix
+    assert "whl/cu126" in as_text(result.fixes)
 
 
 def test_arch_present():
@@ -359,8 +367,9 @@ def test_gpu_health(health, status, word):
 def test_governor_powersave_is_a_benchmark_warning_with_fix():
     facts = cpu_only(cpu=CpuFacts(governor="powersave"))
     result = cpu.governor(facts, NONE)
-    assert result.status == "warn" and "cpupower frequency-set -g performance" in result.fix
-    assert "linux-cpupower" in result.fix
+    assert result.status == "warn"
+    assert "cpupower frequency-set -g performance" in as_text(result.fixes)
+    assert "linux-cpupower" in as_text(result.fixes)
 
 
 def test_governor_absent_is_skipped():

@@ -17,6 +17,7 @@ from provision.doctor import (
     run_checks,
 )
 from provision.facts import Facts, OsFacts
+from provision.fix import run
 from provision.terminal import render_checklist
 
 
@@ -60,10 +61,11 @@ def test_document_is_json_and_versioned():
     facts = Facts(os=OsFacts(id="debian", family="debian"))
     checks = run_checks(facts)
     doc = json.loads(json.dumps(doctor_document(facts, None, checks)))
-    assert doc["schema"] == SCHEMA == "rnnbench.doctor/1"
+    assert doc["schema"] == SCHEMA == "rnnbench.doctor/2"
     assert doc["profile"] is None and doc["expectations"]["name"] is None
     assert doc["facts"] == facts.to_dict()
     assert sum(doc["summary"].values()) == len(ORDER)
+    assert sum(doc["readiness_summary"].values()) == len(doc["readiness"])
     assert Facts.from_dict(doc["facts"]) == facts
 
 
@@ -74,9 +76,10 @@ def test_exit_code_ignores_warnings():
 
 CHECKS = [
     CheckResult("os.distro", "pass", "Fedora 29", detail="all good"),
-    CheckResult("python.pip", "fail", "pip is missing", detail="no module", fix="sudo dnf x"),
-    CheckResult("cpu.governor", "warn", "powersave", fix="sudo cpupower frequency-set -g "
-                "performance"),
+    CheckResult("python.pip", "fail", "pip is missing", detail="no module",
+                fixes=(run("sudo dnf x"),)),
+    CheckResult("cpu.governor", "warn", "powersave",
+                fixes=(run("sudo cpupower frequency-set -g performance"),)),
     CheckResult("gpu.compute", "skip", "skipped"),
 ]
 
@@ -84,17 +87,21 @@ CHECKS = [
 def test_checklist_lines_marks_and_fixes():
     lines = render_checklist(CHECKS, "fedora29-gtx1050-cuda10").splitlines()
     assert lines[0].endswith("profile: fedora29-gtx1050-cuda10")
-    assert lines[1] == "✓ os.distro     Fedora 29"
-    assert lines[2] == "✗ python.pip    pip is missing"
-    assert lines[3] == "    fix: sudo dnf x"
-    assert lines[4].startswith("! cpu.governor") and lines[5].startswith("    fix: sudo cpupower")
-    assert lines[6] == "– gpu.compute   skipped"
-    assert lines[7] == "NOT READY: 1 passed, 1 warnings, 1 failed, 1 skipped"
+    assert lines[1] == "✗ System"  # a section takes its worst mark
+    assert lines[2] == "  ✓ os.distro     Fedora 29"
+    assert lines[3] == "  ✗ python.pip    pip is missing"
+    assert lines[4] == "      fix: sudo dnf x"
+    assert lines[5].startswith("  ! cpu.governor")
+    assert lines[6] == "      fix: sudo cpupower frequency-set -g performance"
+    assert lines[7] == "– GPU health: 1 check skipped — skipped"  # all skipped: one line
+    assert lines[-1] == "NOT READY: 1 passed, 1 warning, 1 failed, 1 skipped"
     assert "all good" not in "\n".join(lines) and "\033[" not in "\n".join(lines)
 
 
 def test_checklist_verbose_and_colour():
     text = render_checklist(CHECKS, None, verbose=True, colour=True)
-    assert "    all good" in text and "    no module" in text
-    assert "\033[31m✗\033[0m python.pip" in text
+    assert "      all good" in text and "      no module" in text
+    assert "  \033[31m✗\033[0m python.pip" in text
+    assert "\033[2m–\033[0m gpu.compute   skipped" in text  # verbose unfolds a skipped section
+    assert "\033[31mNOT READY: 1 passed" in text
     assert "inferred from this machine" in text

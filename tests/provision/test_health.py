@@ -15,6 +15,7 @@ import pytest
 from provision.checks import health as checks
 from provision.doctor import run_checks
 from provision.facts import DriverFacts, Facts, GpuHealth, GpuInfo, PciGpu, XidFacts
+from provision.fix import as_text
 from provision.probes import health as probe
 from provision.probes import nvml
 
@@ -201,14 +202,15 @@ def test_checks_on_a_mixed_node(use_fake):
     facts = facts_with(use_fake(broken, GEFORCE))
     repair = checks.memory_repair(facts, None)
     assert repair.status == "fail" and "GPU 0: row remapping failed" in repair.summary
-    assert "nvidia-smi -q -d ROW_REMAPPER -i 0" in repair.fix
+    assert "nvidia-smi -q -d ROW_REMAPPER -i 0" in as_text(repair.fixes)
     modes = checks.modes(facts, None)
     assert modes.status == "fail" and "Prohibited" in modes.summary
-    assert "sudo nvidia-smi -i 0 -c DEFAULT" in modes.fix and "-mig 0" in modes.fix
+    text = as_text(modes.fixes)
+    assert "sudo nvidia-smi -i 0 -c DEFAULT" in text and "-mig 0" in text
     ecc = checks.ecc(facts, None)
     assert ecc.status == "warn" and "2 uncorrected ECC errors over its life" in ecc.summary
     processes = checks.processes(facts, None)
-    assert processes.status == "warn" and "kill 4242" in processes.fix
+    assert processes.status == "warn" and "kill 4242" in as_text(processes.fixes)
     assert "moves benchmark numbers" in processes.detail
 
 
@@ -218,7 +220,7 @@ def test_pending_remap_and_volatile_ecc(use_fake):
 
     facts = facts_with(use_fake(dict(H100, nvmlDeviceGetTotalEccErrors=ecc)))
     assert checks.ecc(facts, None).status == "fail"
-    assert "sudo nvidia-smi -r -i 0" in checks.ecc(facts, None).fix
+    assert "sudo nvidia-smi -r -i 0" in as_text(checks.ecc(facts, None).fixes)
     repair = checks.memory_repair(facts, None)
     assert repair.status == "warn" and "waits for a GPU reset" in repair.summary
 
@@ -243,7 +245,7 @@ def test_pcie_generation_at_idle_is_a_warning_with_how_to_check(use_fake):
     facts = facts_with(use_fake(H100))
     result = checks.pcie(facts, None)
     assert result.status == "warn" and "while idle" in result.summary
-    assert "--query-gpu=pcie.link.gen.current" in result.fix
+    assert "--query-gpu=pcie.link.gen.current" in as_text(result.fixes)
     narrow = facts_with(use_fake(dict(H100, nvmlDeviceGetCurrPcieLinkWidth=8,
                                       nvmlDeviceGetCurrPcieLinkGeneration=5)))
     result = checks.pcie(narrow, None)
@@ -278,7 +280,7 @@ def test_xid_from_dmesg_is_this_boot_and_fails(tmp_path, monkeypatch):
     result = checks.xid(facts, None)
     assert result.status == "fail" and "79 (GPU has fallen off the bus) on GPU 0" in \
         result.summary
-    assert "sudo nvidia-smi -r -i 0" in result.fix
+    assert "sudo nvidia-smi -r -i 0" in as_text(result.fixes)
 
 
 def test_xid_from_kern_log_when_dmesg_is_refused(tmp_path, monkeypatch):

@@ -23,6 +23,7 @@ from provision.facts import (
     XidEvent,
     XidFacts,
 )
+from provision.fix import as_text, commands, fixes_from_json, run
 from provision.probes import nvidia, platform, system, torchinfo
 from provision.profile import Profile
 from provision.torch_releases import TORCH_BUILDS
@@ -32,6 +33,10 @@ def _write(root: Path, path: str, text: str = "") -> None:
     target = root / path.lstrip("/")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text)
+
+
+def fix_text(check: dict) -> str:
+    return as_text(fixes_from_json(check))
 
 
 def _checks(facts: Facts) -> dict[str, dict]:
@@ -143,8 +148,8 @@ def test_mismatch_is_a_failure_naming_both_versions_and_a_reboot():
     driver = got["nvidia.driver"]
     assert driver["status"] == "fail"
     assert "460.56" in driver["summary"] and "460.73.01" in driver["summary"]
-    assert driver["fix"].startswith("sudo reboot") and "apt-get install" not in driver["fix"]
-    assert "nvidia.driver" in got["torch.cuda"]["fix"]
+    assert fix_text(driver).startswith("sudo reboot") and "apt-get install" not in fix_text(driver)
+    assert got["torch.cuda"]["because"] == "nvidia.driver" and got["torch.cuda"]["fixes"] == []
 
 
 def test_gpu_off_the_bus_gets_hardware_fix_not_a_driver():
@@ -153,8 +158,8 @@ def test_gpu_off_the_bus_gets_hardware_fix_not_a_driver():
     facts.xid = XidFacts(source="dmesg", events=[XidEvent(pci="0000:0b:00", code=79)])
     driver = _checks(facts)["nvidia.driver"]
     assert driver["status"] == "fail" and "0000:0b:00.0" in driver["summary"]
-    assert "reseat" in driver["fix"] and "nvidia-driver" not in driver["fix"]
-    assert "ubuntu-drivers" not in driver["fix"]
+    assert "reseat" in fix_text(driver) and "nvidia-driver" not in fix_text(driver)
+    assert "ubuntu-drivers" not in fix_text(driver)
 
 
 def test_container_without_gpu_access_names_docker_gpus_all_and_no_driver_install():
@@ -162,9 +167,10 @@ def test_container_without_gpu_access_names_docker_gpus_all_and_no_driver_instal
     facts.platform = PlatformFacts(container="docker", container_evidence="/.dockerenv exists")
     got = _checks(facts)
     assert got["os.platform"]["status"] == "fail"
-    assert "docker run --gpus all" in got["os.platform"]["fix"]
+    assert "docker run --gpus all" in fix_text(got["os.platform"])
     assert "container" in got["torch.cuda"]["summary"]
-    every_fix = " ".join(c["fix"] for c in got.values())
+    assert got["torch.cuda"]["because"] == "os.platform"  # one problem, one fix
+    every_fix = " ".join(fix_text(c) for c in got.values())
     assert "ubuntu-drivers" not in every_fix and "nvidia-driver-" not in every_fix
 
 
@@ -177,9 +183,9 @@ def test_wsl2_cuda_failure_gets_the_wsl_route():
                                 "cudaGetDeviceCount(). Error 2: out of memory")
     got = _checks(facts)
     assert got["torch.cuda"]["status"] == "fail" and "WSL2" in got["torch.cuda"]["summary"]
-    assert "wsl --update" in got["torch.cuda"]["fix"]
+    assert "wsl --update" in fix_text(got["torch.cuda"])
     assert got["nvidia.nouveau"]["status"] == "skip"
-    every_fix = " ".join(c["fix"] for c in got.values())
+    every_fix = " ".join(fix_text(c) for c in got.values())
     assert "apt-get install -y nvidia" not in every_fix and "ubuntu-drivers" not in every_fix
 
 
@@ -190,7 +196,7 @@ def test_cuda_visible_devices_that_hides_every_gpu_is_named(value):
     facts.platform = PlatformFacts(environment={"CUDA_VISIBLE_DEVICES": value})
     got = _checks(facts)["torch.cuda"]
     assert got["status"] == "fail" and "CUDA_VISIBLE_DEVICES" in got["summary"]
-    assert "unset CUDA_VISIBLE_DEVICES" in got["fix"]
+    assert "unset CUDA_VISIBLE_DEVICES" in fix_text(got)
 
 
 def test_rocm_build_is_never_cpu_only():
@@ -213,7 +219,7 @@ def test_cpu_torch_on_a_jetson_fails_with_nvidias_jetpack_build():
                                    jetson_model="NVIDIA Jetson AGX Orin Developer Kit")
     got = _checks(facts)
     assert got["torch.build"]["status"] == "fail"
-    assert "jp/v512/pytorch/torch-2.1.0a0" in got["torch.build"]["fix"]
+    assert "jp/v512/pytorch/torch-2.1.0a0" in fix_text(got["torch.build"])
     assert got["nvidia.gpu"]["status"] == "pass" and "8.7" in got["nvidia.gpu"]["summary"]
     assert got["nvidia.driver"]["status"] != "fail"
 
@@ -221,13 +227,66 @@ def test_cpu_torch_on_a_jetson_fails_with_nvidias_jetpack_build():
 def test_conda_torch_is_fixed_with_conda():
     build = next(b for b in TORCH_BUILDS if b.torch == "1.12.1" and b.variant == "cu113")
     facts = Facts(torch=TorchFacts(installed=True, installer="conda"))
-    fix = platform_fixes.by_installer(facts, "python3 -m pip install torch==1.12.1+cu113 "
-                                      "--extra-index-url https://download.pytorch.org/whl/cu113",
-                                      build)
-    assert fix == "conda install -y pytorch==1.12.1 cudatoolkit=11.3 -c pytorch"
+    fix = platform_fixes.by_installer(facts, (run(
+        "python3 -m pip install torch==1.12.1+cu113 --extra-index-url "
+        "https://download.pytorch.org/whl/cu113"),), build)
+    assert commands(fix) == ["conda install -y pytorch==1.12.1 cudatoolkit=11.3 -c pytorch"]
     new = next(b for b in TORCH_BUILDS if b.torch.startswith("2.7") and b.cuda)
-    fix = platform_fixes.by_installer(facts, "python3 -m pip install torch==2.7.1", new)
-    assert fix.startswith("conda remove -y pytorch") and fix.endswith("pip install torch==2.7.1")
+    fix = platform_fixes.by_installer(facts, (run("python3 -m pip install torch==2.7.1"),), new)
+    assert commands(fix)[0].startswith("conda remove -y pytorch")
+    assert commands(fix)[-1] == "python3 -m pip install torch==2.7.1"
     facts.torch.installer = "uv"
-    assert platform_fixes.by_installer(facts, "python3 -m pip install torch", None) == \
-        "uv pip install torch"
+    assert commands(platform_fixes.by_installer(
+        facts, (run("python3 -m pip install torch"),), None)) == ["uv pip install torch"]
+
+
+def test_cpu_torch_on_grace_hopper_gets_an_aarch64_cuda_build():
+    facts = Facts(os=OsFacts(id="ubuntu", version_id="22.04", family="debian",
+                             ubuntu_base="22.04", arch="aarch64"),
+                  pci_gpus=[PciGpu(slot="0009:01:00.0", device_id="2342",
+                                   name="GH100 [GH200 120GB / 480GB]")],
+                  driver=DriverFacts(version="550.54.15", source="nvidia-smi",
+                                     gpus=[GpuInfo(name="NVIDIA GH200 480GB",
+                                                   compute_capability="9.0")]),
+                  torch=TorchFacts(installed=True, version="2.5.1", cuda=None))
+    got = _checks(facts)["torch.build"]
+    assert got["status"] == "fail" and "CPU-only" in got["summary"]
+    built = [b for b in TORCH_BUILDS if b.machine == "aarch64" and b.cuda]
+    assert any(f"torch=={b.torch} --index-url" in fix_text(got) and b.variant in fix_text(got)
+               for b in built), fix_text(got)
+
+
+def test_cpu_torch_beside_amd_gpus_with_rocm_is_a_warning_in_words():
+    facts = Facts(os=OsFacts(id="ubuntu", version_id="22.04", family="debian"),
+                  torch=TorchFacts(installed=True, version="2.5.1+cpu", cuda=None))
+    facts.platform = PlatformFacts(kfd=True, amd_gpus=[AmdGpu(slot="0000:03:00.0")])
+    got = _checks(facts)["torch.build"]
+    assert got["status"] == "warn" and "AMD" in got["summary"] and "ROCm" in fix_text(got)
+
+
+@pytest.mark.parametrize(("os_", "words", "absent"), [
+    (OsFacts(id="debian", version_id="9", family="debian"), "contrib non-free ",
+     "non-free-firmware"),
+    (OsFacts(id="pop", id_like=["ubuntu", "debian"], version_id="22.04", family="debian",
+             ubuntu_base="22.04"), "system76-driver-nvidia", "contrib"),
+    (OsFacts(id="linuxmint", id_like=["ubuntu", "debian"], version_id="21.3", family="debian",
+             ubuntu_base="22.04"), "ubuntu-drivers", "contrib"),
+    (OsFacts(id="opensuse-leap", version_id="15.6", family="suse"),
+     "zypper addrepo --refresh https://download.nvidia.com/opensuse/leap/15.6", "apt-get"),
+    (OsFacts(id="arch", family="arch"), "pacman -Syu --needed nvidia-open", "apt-get"),
+    (OsFacts(id="gentoo", family="unknown"), "nvidia.com/drivers", "sudo "),
+])
+def test_each_family_gets_its_own_driver_route(os_, words, absent):
+    from provision import fixes
+
+    text = as_text(fixes.nvidia_driver(os_))
+    assert words in text and absent not in text, text
+
+
+def test_debian9_needs_buster_before_a_driver_past_390():
+    from provision import fixes
+
+    text = as_text(fixes.nvidia_driver(OsFacts(id="debian", version_id="9", family="debian"),
+                                       min_version="418.39"))
+    assert "s/stretch/buster/g" in text and "stretch-security" not in text
+    assert text.index("s/stretch/buster/g") < text.index("install -y linux-headers")

@@ -9,6 +9,7 @@ from pathlib import Path
 from provision.checks.readiness import READINESS, readiness_checks
 from provision.doctor import doctor_document, readiness_section, run_checks
 from provision.facts import DriverFacts, Facts, GpuHealth, GpuInfo, ReadinessFacts
+from provision.fix import as_text
 from provision.probes.readiness import parse_steal, probe_readiness
 
 CPU = "sys/devices/system/cpu"
@@ -50,12 +51,12 @@ def test_noisy_machine_warns_with_consequence_and_fix(tmp_path):
     for check_id in ("bench.governor", "bench.turbo", "bench.load", "bench.steal", "bench.smt"):
         assert results[check_id].status == "warn", check_id
         assert "moves benchmark numbers" in results[check_id].summary
-        assert results[check_id].fix
+        assert as_text(results[check_id].fixes)
     assert "powersave on 1 of 2 CPUs" in results["bench.governor"].summary
-    assert "scaling_governor" in results["bench.governor"].fix
-    assert "intel_pstate/no_turbo" in results["bench.turbo"].fix
+    assert "scaling_governor" in as_text(results["bench.governor"].fixes)
+    assert "intel_pstate/no_turbo" in as_text(results["bench.turbo"].fixes)
     assert "4.0% of CPU time stolen" in results["bench.steal"].summary
-    assert "smt/control" in results["bench.smt"].fix
+    assert "smt/control" in as_text(results["bench.smt"].fixes)
 
 
 def test_quiet_machine_passes(tmp_path):
@@ -80,7 +81,7 @@ def test_boost_on_amd_and_old_stat_line(tmp_path):
     write(tmp_path, f"{CPU}/cpufreq/boost", "1\n")
     results = by_id(Facts(readiness=probe_readiness(tmp_path)))
     assert results["bench.turbo"].status == "warn"
-    assert "cpufreq/boost" in results["bench.turbo"].fix
+    assert "cpufreq/boost" in as_text(results["bench.turbo"].fixes)
     assert parse_steal("cpu  1 2 3 4\n") is None  # before steal time was counted
 
 
@@ -109,9 +110,10 @@ def test_gpu_clocks_free_or_set():
                            app_clock_sm_default_mhz=1095, persistence_mode=False))
     assert free["bench.gpu_clocks"].status == "warn"
     assert "moves benchmark numbers" in free["bench.gpu_clocks"].summary
-    assert "sudo nvidia-smi -i 0 --lock-gpu-clocks=1410,1410" in free["bench.gpu_clocks"].fix
+    clocks = as_text(free["bench.gpu_clocks"].fixes)
+    assert "sudo nvidia-smi -i 0 --lock-gpu-clocks=1410,1410" in clocks
     assert free["bench.gpu_persistence"].status == "warn"
-    assert "nvidia-persistenced" in free["bench.gpu_persistence"].fix
+    assert "nvidia-persistenced" in as_text(free["bench.gpu_persistence"].fixes)
     set_ = by_id(gpu_facts(app_clock_sm_mhz=1410, app_clock_sm_default_mhz=1095,
                            persistence_mode=True))
     assert set_["bench.gpu_clocks"].status == "pass"
@@ -127,7 +129,8 @@ def test_section_is_plain_data_in_the_doctor_document(tmp_path):
     section = readiness_section(facts)
     assert json.loads(json.dumps(section)) == section
     assert [item["id"] for item in section] == [check_id for check_id, _ in READINESS]
-    assert all(set(item) == {"id", "status", "summary", "detail", "fix"} for item in section)
+    assert all(set(item) == {"id", "status", "summary", "detail", "fixes", "because"}
+               for item in section)
     doc = doctor_document(facts, None, run_checks(facts))
     assert doc["readiness"] == section
     assert not any(c["id"].startswith("bench.") for c in doc["checks"])

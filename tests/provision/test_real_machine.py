@@ -20,7 +20,7 @@ def test_real_doctor_json_agrees_with_collect_env(rnnbench):
     done = subprocess.run([*rnnbench, "doctor", "--json"], capture_output=True, text=True,
                           timeout=300, check=False)
     doc = json.loads(done.stdout)
-    assert doc["schema"] == "rnnbench.doctor/1" and doc["facts"]["root"] == "/"
+    assert doc["schema"] == "rnnbench.doctor/2" and doc["facts"]["root"] == "/"
     statuses = {c["id"]: c["status"] for c in doc["checks"]}
     assert done.returncode == (1 if "fail" in statuses.values() else 0) == doc["exit_code"]
     torch_facts = doc["facts"]["torch"]

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from provision import tables
+from provision.fix import fixes_from_json
 from provision.fixes import CUDA_REPO_LAST, FEDORA_EOL, NVIDIA_BRANCH_PACKAGED
 from provision.torch_releases import TORCH_BUILDS, VARIANT_CUDA, kernels_for
 
@@ -106,8 +107,26 @@ def checks(name: str) -> dict[str, dict]:
     return {check["id"]: check for check in doctor(name)["checks"]}
 
 
+def line(check: dict) -> str:
+    """A check's fixes as one line for the content rules below: a fix's steps joined by " && "
+    (a driver need kept as "(need X or newer)" after its step), an alternative after "; or",
+    a fix that follows after "; then"."""
+    out = ""
+    for fix in fixes_from_json(check):
+        steps = " && ".join(s.command + (f" ({s.reason})" if s.reason.startswith("need ") else "")
+                            for s in fix.steps)
+        text = ": ".join(p for p in (fix.words, steps) if p)
+        if not out:
+            out = ": ".join(p for p in (fix.condition, text) if p)
+        elif fix.condition.startswith("or"):
+            out += f"; {fix.condition}: {text}"
+        else:
+            out += "; then " + ": ".join(p for p in (fix.condition, text) if p)
+    return out
+
+
 def fixes(name: str) -> list[str]:
-    return [check["fix"] for check in doctor(name)["checks"] if check["fix"]]
+    return [text for check in doctor(name)["checks"] if (text := line(check))]
 
 
 def test_every_real_capture_has_a_replay_and_an_expert():
@@ -138,9 +157,10 @@ def test_the_real_problem_is_named(name):
     for check_id in expert.warns:
         assert got[check_id]["status"] == "warn", got[check_id]
     if expert.fix_names:
-        assert any(word in got[i]["fix"] for i in expert.fails for word in expert.fix_names), \
-            f"no fix of {expert.fails} names {expert.fix_names}: " \
-            f"{[got[i]['fix'] for i in expert.fails]}"
+        # The fix of a failure sits under it, or under the check it names as its cause.
+        mended = [got[got[i]["because"]] if got[i]["because"] else got[i] for i in expert.fails]
+        assert any(word in line(c) for c in mended for word in expert.fix_names), \
+            f"no fix of {expert.fails} names {expert.fix_names}: {[line(c) for c in mended]}"
     text = json.dumps(doctor(name)["checks"])
     for word in expert.mentions:
         assert word.lower() in text.lower(), f"no check of {name} mentions {word}"
@@ -253,8 +273,13 @@ def test_no_driver_from_a_cuda_repository_that_stopped_below_the_need(name):
 def test_ubuntu1604_titanxp_fix_upgrades_ubuntu_twice_before_the_550_driver():
     """The replay's torch 2.6.0+cu124 route needs 550; ubuntu1604 stops at 465 and ubuntu1804
     at 530, so the machine goes to 20.04 first."""
-    fix = checks("ubuntu1604-8xtitanxp-driver410-torch131cu101")["torch.cuda"]["fix"]
-    now, later = fix.split("; or, for torch 2.6.0+cu124", 1)
+    name = "ubuntu1604-8xtitanxp-driver410-torch131cu101"
+    assert checks(name)["torch.cuda"]["because"] == "cuda.driver_compat"
+    now = line(checks(name)["cuda.driver_compat"])
+    # The newer build's route is the advisor's (the check keeps to the driver it needs).
+    advice = run_replay(name, "--advise-torch")[1]
+    later = line({"fixes": advice["better_fixes"]})
+    assert advice["better"]["torch"] == "2.6.0" and advice["better"]["variant"] == "cu124"
     assert "repos/ubuntu1604/" in now and "do-release-upgrade" not in now  # 418 fits 465
     assert "NVIDIA's ubuntu1604 repository stops at driver branch 465" in later
     assert later.index("16.04 -> 18.04 -> 20.04") < later.index("sudo do-release-upgrade")
@@ -315,7 +340,7 @@ def test_no_fix_installs_a_driver_past_the_gpus_last_branch(name):
 
 
 def test_fedora29_gtx750ti_fix_upgrades_fedora_then_uses_uv():
-    fix = checks("fedora29-gtx750ti-driver418-public-no-torch")["torch.build"]["fix"]
+    fix = line(checks("fedora29-gtx750ti-driver418-public-no-torch")["torch.build"])
     now, later = fix.split("; or", 1)
     assert "torch==1.8.1+cu101" in now
     assert "Fedora 29 reached end of life on 2019-11-26" in later

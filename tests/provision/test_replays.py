@@ -9,6 +9,7 @@ import time
 import pytest
 
 from provision.checks import ORDER
+from provision.fix import as_text, fixes_from_json
 
 PROFILE = "fedora29-gtx1050-cuda10"
 
@@ -17,13 +18,17 @@ def by_id(doc: dict) -> dict[str, dict]:
     return {check["id"]: check for check in doc["checks"]}
 
 
+def fix_text(check: dict) -> str:
+    return as_text(fixes_from_json(check))
+
+
 def test_document_shape(replay):
     code, doc = replay("fedora29-gtx1050-healthy")
-    assert doc["schema"] == "rnnbench.doctor/1"
+    assert doc["schema"] == "rnnbench.doctor/2"
     assert doc["profile"] is None  # inferred
     assert [c["id"] for c in doc["checks"]] == ORDER
     for check in doc["checks"]:
-        assert set(check) == {"id", "status", "summary", "detail", "fix"}
+        assert set(check) == {"id", "status", "summary", "detail", "fixes", "because"}
         assert check["status"] in {"pass", "warn", "fail", "skip"}
     assert doc["facts"]["os"]["id"] == "fedora" and doc["facts"]["root"].endswith("root")
     assert doc["exit_code"] == code
@@ -42,7 +47,7 @@ def test_original_laptop_is_ready_with_its_profile(replay):
     assert "10.0.130" in checks["cuda.toolkit"]["summary"]
     # Fedora 29 ships GCC 8, CUDA 10.0 accepts up to 7: a warning with the way out.
     assert checks["cuda.host_compiler"]["status"] == "warn"
-    assert "--override" in checks["cuda.host_compiler"]["fix"]
+    assert "--override" in fix_text(checks["cuda.host_compiler"])
     assert checks["cpu.governor"]["status"] == "warn"
 
 
@@ -51,10 +56,10 @@ def test_laptop_without_pip_and_readline_gnu(replay):
     checks = by_id(doc)
     assert code == 1
     assert checks["python.pip"]["status"] == "fail"
-    assert checks["python.pip"]["fix"] == "sudo dnf install python3-pip"
+    assert fix_text(checks["python.pip"]) == "sudo dnf install python3-pip"
     assert checks["perl.readline_gnu"]["status"] == "fail"
-    assert checks["perl.readline_gnu"]["fix"] == "sudo dnf install perl-Term-ReadLine-Gnu"
-    assert checks["os.packages"]["fix"] == "sudo dnf install python3-pip perl-Term-ReadLine-Gnu"
+    assert fix_text(checks["perl.readline_gnu"]) == "sudo dnf install perl-Term-ReadLine-Gnu"
+    assert fix_text(checks["os.packages"]) == "sudo dnf install python3-pip perl-Term-ReadLine-Gnu"
 
 
 def test_terminal_checklist_shows_marks_and_fixes(replay):
@@ -62,12 +67,13 @@ def test_terminal_checklist_shows_marks_and_fixes(replay):
     lines = text.splitlines()
     assert code == 1
     pip_line = next(i for i, line in enumerate(lines) if "python.pip" in line)
-    assert lines[pip_line].startswith("✗ ")
-    assert lines[pip_line + 1] == "    fix: sudo dnf install python3-pip"
-    assert any(line.startswith("✓ nvidia.driver") for line in lines)
-    assert any(line.startswith("– gpu.compute") for line in lines)
+    assert lines[pip_line].startswith("  ✗ ")
+    assert lines[pip_line + 1] == "      fix: sudo dnf install python3-pip"
+    assert any(line.startswith("  ✓ nvidia.driver") for line in lines)
+    assert "✗ System" in lines and "✓ NVIDIA driver" in lines
     assert "\033[" not in text  # not a terminal: no colour
-    assert lines[-1].startswith("NOT READY: ") and "failed" in lines[-1]
+    assert lines[-2].startswith("NOT READY: ") and "failed" in lines[-2]
+    assert lines[-1].startswith("benchmark readiness, apart from the verdict: ")
 
 
 def test_two_toolkits_with_path_selecting_the_wrong_one(replay):
@@ -75,7 +81,7 @@ def test_two_toolkits_with_path_selecting_the_wrong_one(replay):
     toolkit = by_id(doc)["cuda.toolkit"]
     assert code == 1 and toolkit["status"] == "fail"
     assert "PATH selects CUDA 9.2" in toolkit["summary"]
-    assert toolkit["fix"].startswith("export PATH=/usr/local/cuda-10.0/bin:$PATH")
+    assert fix_text(toolkit).startswith("export PATH=/usr/local/cuda-10.0/bin:$PATH")
     paths = {t["path"] for t in doc["facts"]["cuda"]["toolkits"]}
     assert paths == {"/usr/local/cuda-9.2", "/usr/local/cuda-10.0"}
 
@@ -106,8 +112,11 @@ def test_driver_too_old_for_torch_build(replay):
     assert code == 1
     assert checks["cuda.driver_compat"]["status"] == "fail"
     assert "525.60.13" in checks["cuda.driver_compat"]["summary"]
-    assert "ubuntu-drivers install" in checks["cuda.driver_compat"]["fix"]
+    assert "ubuntu-drivers install" in fix_text(checks["cuda.driver_compat"])
     assert checks["torch.cuda"]["status"] == "fail"
+    # One problem, one fix: torch.cuda names the check that carries it and repeats nothing.
+    assert checks["torch.cuda"]["because"] == "cuda.driver_compat"
+    assert checks["torch.cuda"]["fixes"] == []
     assert "470.57.02 is too old" in checks["torch.cuda"]["summary"]
 
 
@@ -116,7 +125,7 @@ def test_gpu_architecture_missing_from_torch_build(replay):
     arch = by_id(doc)["torch.arch"]
     assert code == 1 and arch["status"] == "fail"
     assert "sm_61" in arch["summary"] and "no kernel image is available" in arch["summary"]
-    assert "download.pytorch.org/whl/cu126" in arch["fix"]
+    assert "download.pytorch.org/whl/cu126" in fix_text(arch)
 
 
 def test_nouveau_loaded(replay):
@@ -126,7 +135,7 @@ def test_nouveau_loaded(replay):
     assert checks["nvidia.driver"]["status"] == "fail"
     assert "nouveau is loaded" in checks["nvidia.driver"]["summary"]
     assert checks["nvidia.nouveau"]["status"] == "fail"
-    assert "modprobe.blacklist=nouveau" in checks["nvidia.nouveau"]["fix"]
+    assert "modprobe.blacklist=nouveau" in fix_text(checks["nvidia.nouveau"])
     assert "nouveau" in checks["torch.cuda"]["summary"]
 
 
@@ -137,7 +146,7 @@ def test_secure_boot_blocks_the_module(replay):
     assert "Secure Boot" in checks["nvidia.driver"]["summary"]
     assert checks["nvidia.secure_boot"]["status"] == "fail"
     assert "mokutil --import /etc/pki/akmods/certs/public_key.der" in \
-        checks["nvidia.secure_boot"]["fix"]
+        fix_text(checks["nvidia.secure_boot"])
     assert doc["facts"]["driver"]["secure_boot"] is True
 
 
@@ -160,7 +169,7 @@ def test_verbose_adds_detail_and_html_page_is_written(replay, tmp_path):
     page = tmp_path / "doctor.html"
     code, text = replay("fedora39-nouveau", "-v", "--html", str(page), json_out=False)
     assert code == 1
-    assert "    Built for: sm_50 sm_60 sm_70 sm_75 sm_80 sm_86 sm_90" in text.splitlines()
+    assert "      Built for: sm_50 sm_60 sm_70 sm_75 sm_80 sm_86 sm_90" in text.splitlines()
     html = page.read_text()
     assert "nvidia.nouveau" in html and "modprobe.blacklist=nouveau" in html
 

@@ -19,10 +19,20 @@ from provision.facts import (
     PythonFacts,
     TorchFacts,
 )
+from provision.fix import as_text
 from provision.profile import Profile, load_profile
 
 JAMMY = OsFacts(id="ubuntu", version_id="22.04", family="debian")
 NONE = Profile()
+
+
+def joined(fixes) -> str:
+    """The commands alone: a fix's steps joined by " && ", fixes by " ; then "."""
+    return " ; then ".join(" && ".join(s.command for s in f.steps) for f in fixes if f.steps)
+
+
+def reasons(fixes) -> list[str]:
+    return [s.reason for f in fixes for s in f.steps if s.reason]
 
 
 def h100_box(**changes) -> Facts:
@@ -61,9 +71,12 @@ def test_runtime_of_a_newer_major_fails_and_offers_both_ways_out():
                      torch=TorchFacts(installed=True, version="2.10.0+cu130", cuda="13.0"),
                      cuda=CudaFacts())
     result = cuda.driver_compat(facts, NONE)
-    assert result.status == "fail" and "580.65.06" in result.fix
-    assert "whl/cu12" in result.fix  # the build the installed driver runs
-    assert "whl/cu12" in torchbuild.cuda_available(facts, NONE).fix
+    assert result.status == "fail" and "need 580.65.06 or newer" in reasons(result.fixes)
+    keep = result.fixes[-1]  # the build the installed driver runs, as the other way out
+    assert keep.condition.startswith("or, to keep the driver") and "whl/cu12" in as_text([keep])
+    # torch.cuda fails for the same root cause: it points there and repeats nothing.
+    torch_cuda = torchbuild.cuda_available(facts, NONE)
+    assert torch_cuda.because == "cuda.driver_compat" and torch_cuda.fixes == ()
 
 
 def test_readline_is_not_asked_for_on_a_pip_wheel_machine():
@@ -76,7 +89,7 @@ def test_readline_is_asked_for_where_the_runfile_is_the_route():
         == "fail"
     wants_toolkit = Profile(cuda_toolkit="12.6")  # wanted, not installed, no installer named
     result = system.readline_gnu(h100_box(), wants_toolkit)
-    assert result.status == "fail" and "libterm-readline-gnu-perl" in result.fix
+    assert result.status == "fail" and "libterm-readline-gnu-perl" in as_text(result.fixes)
 
 
 @pytest.mark.parametrize("os_facts,tool", [
@@ -88,20 +101,21 @@ def test_readline_is_asked_for_where_the_runfile_is_the_route():
     (JAMMY, "apt-get"),
 ])
 def test_package_manager_by_distribution_and_release(os_facts, tool):
-    assert fixes.install(os_facts, "pip").startswith(f"sudo {tool} install")
-    driver_fix = fixes.nvidia_driver(os_facts, min_version="550.54.14")
+    assert as_text([fixes.install(os_facts, "pip")]).startswith(f"sudo {tool} install")
+    driver_fix = as_text(fixes.nvidia_driver(os_facts, min_version="550.54.14"))
     assert tool in driver_fix
 
 
 def test_driver_packages_per_ubuntu_and_debian_release():
     xenial = OsFacts(id="ubuntu", version_id="16.04", family="debian")
-    assert "ubuntu1604" in fixes.nvidia_driver(xenial, min_version="418.39")  # CUDA repo
+    assert "ubuntu1604" in as_text(fixes.nvidia_driver(xenial, min_version="418.39"))  # CUDA repo
     focal = OsFacts(id="ubuntu", version_id="20.04", family="debian")
-    assert "nvidia-driver-535" in fixes.nvidia_driver(focal, min_version="525.60.13")
-    assert "ubuntu2004" in fixes.nvidia_driver(focal, min_version="560.28.03")
+    assert "nvidia-driver-535" in as_text(fixes.nvidia_driver(focal, min_version="525.60.13"))
+    assert "ubuntu2004" in as_text(fixes.nvidia_driver(focal, min_version="560.28.03"))
     bookworm = OsFacts(id="debian", version_id="12", family="debian")
-    assert "install -y linux-headers-$(uname -r) nvidia-driver" in fixes.nvidia_driver(bookworm)
-    assert "debian12" in fixes.nvidia_driver(bookworm, min_version="550.54.14")
+    plain = as_text(fixes.nvidia_driver(bookworm))
+    assert "install -y linux-headers-$(uname -r) nvidia-driver" in plain
+    assert "debian12" in as_text(fixes.nvidia_driver(bookworm, min_version="550.54.14"))
 
 
 FEDORA = {v: OsFacts(id="fedora", version_id=v, family="fedora") for v in ("29", "40", "41")}
@@ -109,20 +123,32 @@ FEDORA = {v: OsFacts(id="fedora", version_id=v, family="fedora") for v in ("29",
 
 def test_end_of_life_fedora_upgrades_before_a_driver_branch_it_never_carried():
     # Fedora 29 reached EOL on 2019-11-26; branch 560 reached RPM Fusion in August 2024.
-    text = fixes.nvidia_driver(FEDORA["29"], min_version="560.28.03")
-    assert "Fedora 29 reached end of life on 2019-11-26" in text and "branch 560" in text
-    upgrade = text.index("sudo dnf system-upgrade download --releasever=31")
-    assert text.index("dnf-plugin-system-upgrade") < upgrade < text.index("akmod-nvidia")
-    assert "sudo dnf system-upgrade reboot" in text[:text.index("akmod-nvidia")]
-    # Two releases a step, up to the first release still updated when 560 was packaged.
-    assert "--releasever=33, 35, 37, 39 until Fedora 39 or newer" in text
-    assert text.endswith("(need 560.28.03 or newer)")
+    route = fixes.nvidia_driver(FEDORA["29"], min_version="560.28.03")
+    assert "Fedora 29 reached end of life on 2019-11-26" in route[0].words
+    assert "branch 560" in route[0].words
+    # Two releases a step, up to the first release still updated when 560 was packaged, each
+    # step a fix of its own that ends in the upgrade's reboot.
+    assert "upgrade Fedora to 39 or newer (29 -> 31 -> 33 -> 35 -> 37 -> 39)" in route[0].words
+    assert [s.command for s in route[0].steps] == [
+        "sudo dnf install -y dnf-plugin-system-upgrade",
+        "sudo dnf system-upgrade download --releasever=31", "sudo dnf system-upgrade reboot"]
+    for fix, (before, release) in zip(route[1:5], [(31, 33), (33, 35), (35, 37), (37, 39)],
+                                      strict=True):
+        assert fix.condition == f"after the reboot into Fedora {before}"
+        assert fix.steps[0].command == f"sudo dnf system-upgrade download --releasever={release}"
+        assert fix.steps[-1].reboot
+    driver = route[5]
+    assert driver.condition == "after the reboot into Fedora 39" and len(route) == 6
+    assert "akmod-nvidia" in joined([driver]) and reasons([driver]) == [
+        "RPM Fusion's nonfree repository", "need 560.28.03 or newer"]
 
 
 def test_end_of_life_fedora_one_step_when_two_releases_suffice():
-    text = fixes.nvidia_driver(FEDORA["29"], min_version="450.80.02")  # 450: July 2020
-    assert "--releasever=31 && sudo dnf system-upgrade reboot; then" in text
-    assert "repeat" not in text
+    route = fixes.nvidia_driver(FEDORA["29"], min_version="450.80.02")  # 450: July 2020
+    assert joined(route).startswith("sudo dnf install -y dnf-plugin-system-upgrade && sudo dnf "
+                                    "system-upgrade download --releasever=31 && sudo dnf "
+                                    "system-upgrade reboot ; then sudo dnf install -y https://")
+    assert len(route) == 2 and route[1].condition == "after the reboot into Fedora 31"
 
 
 @pytest.mark.parametrize("release,need", [
@@ -132,17 +158,17 @@ def test_end_of_life_fedora_one_step_when_two_releases_suffice():
     ("41", "580.65.06"),
 ])
 def test_fedora_updated_when_the_branch_arrived_gets_the_plain_rpm_fusion_command(release, need):
-    text = fixes.nvidia_driver(FEDORA[release], min_version=need)
+    text = as_text(fixes.nvidia_driver(FEDORA[release], min_version=need))
     assert text.startswith("sudo dnf install -y https://mirrors.rpmfusion.org/nonfree/fedora/")
     assert "system-upgrade" not in text and "end of life" not in text
 
 
 def test_fedora_end_of_life_needs_a_release_and_a_branch():
-    plain = fixes.nvidia_driver("fedora", min_version="560.28.03")  # release unknown
+    plain = as_text(fixes.nvidia_driver("fedora", min_version="560.28.03"))  # release unknown
     assert "system-upgrade" not in plain
-    assert "system-upgrade" not in fixes.nvidia_driver(FEDORA["29"])  # no branch asked for
+    assert "system-upgrade" not in as_text(fixes.nvidia_driver(FEDORA["29"]))  # no branch asked for
     newer = OsFacts(id="fedora", version_id="44", family="fedora")  # no EOL date known
-    assert "system-upgrade" not in fixes.nvidia_driver(newer, min_version="595.45.04")
+    assert "system-upgrade" not in as_text(fixes.nvidia_driver(newer, min_version="595.45.04"))
 
 
 def test_fedora_tables_cover_every_branch_cuda_asks_for():
@@ -164,74 +190,91 @@ EL7_REPO = f"{CUDA_REPOS}/rhel$(rpm -E %rhel)/$(uname -m)/cuda-rhel$(rpm -E %rhe
 
 def test_retired_ubuntu1604_repository_upgrades_ubuntu_before_cuda_drivers():
     # ubuntu1604's last CUDA was 11.3 (465.19.01); 550 reaches Ubuntu through 20.04's repository.
-    text = fixes.nvidia_driver(XENIAL, min_version="550.54.14")
-    assert text.startswith("NVIDIA's ubuntu1604 repository stops at driver branch 465 (its last "
-                           "CUDA was 11.3), below the 550 needed: upgrade Ubuntu to 20.04 ")
-    assert "(one LTS release at a time: 16.04 -> 18.04 -> 20.04)" in text
-    upgrade = text.index("sudo do-release-upgrade (after its reboot, run these once more); then ")
-    assert text.index("sudo apt-get -y dist-upgrade") < upgrade < text.index("cuda-drivers")
+    route = fixes.nvidia_driver(XENIAL, min_version="550.54.14")
+    assert route[0].words.startswith(
+        "NVIDIA's ubuntu1604 repository stops at driver branch 465 (its last CUDA was 11.3), "
+        "below the 550 needed: upgrade Ubuntu to 20.04 ")
+    assert "(one LTS release at a time: 16.04 -> 18.04 -> 20.04)" in route[0].words
+    # Per LTS release: the updates and their reboot, then do-release-upgrade and its restart.
+    text = joined(route)
+    assert text.count("sudo apt-get -y dist-upgrade && sudo reboot ; then sudo "
+                      "do-release-upgrade ; then ") == 2
+    assert [f.condition for f in route] == [
+        "", "after the reboot", "after the reboot into Ubuntu 18.04", "after the reboot",
+        "after the reboot into Ubuntu 20.04"]
     assert f"{CUDA_REPOS}/ubuntu2004/x86_64/cuda-keyring_1.1-1_all.deb" in text
     assert "repos/ubuntu1604" not in text and "repos/ubuntu1804" not in text
-    assert text.endswith("(need 550.54.14 or newer)")
+    assert "need 550.54.14 or newer" in reasons(route[-1:])
 
 
 def test_ubuntu1604_within_its_repository_keeps_todays_command():
-    assert fixes.nvidia_driver(XENIAL, min_version="418.39") == (
+    route = fixes.nvidia_driver(XENIAL, min_version="418.39")
+    assert joined(route) == (
         f"wget {CUDA_REPOS}/ubuntu1604/x86_64/cuda-keyring_1.0-1_all.deb && sudo dpkg -i "
         "cuda-keyring_1.0-1_all.deb && sudo apt-get update && sudo apt-get install -y "
-        "cuda-drivers && sudo reboot (need 418.39 or newer)")
-    assert "do-release-upgrade" not in fixes.nvidia_driver(XENIAL, min_version="465.19.01")
-    assert "do-release-upgrade" not in fixes.nvidia_driver(XENIAL)  # no need known
+        "cuda-drivers && sudo reboot")
+    assert reasons(route) == ["NVIDIA's ubuntu1604 repository", "need 418.39 or newer"]
+    assert "do-release-upgrade" not in joined(fixes.nvidia_driver(XENIAL,
+                                                                  min_version="465.19.01"))
+    assert "do-release-upgrade" not in joined(fixes.nvidia_driver(XENIAL))  # no need known
 
 
 def test_one_ubuntu_release_upgrade_when_the_next_lts_archive_has_the_branch():
-    text = fixes.nvidia_driver(XENIAL, min_version="470.42.01")  # 18.04's archive has 470
-    assert "upgrade Ubuntu to 18.04 (16.04 -> 18.04) first: " in text and "once more" not in text
-    assert text.endswith("sudo do-release-upgrade; then sudo apt-get update && sudo apt-get "
-                         "install -y nvidia-driver-470 && sudo reboot (need 470.42.01 or newer)")
+    route = fixes.nvidia_driver(XENIAL, min_version="470.42.01")  # 18.04's archive has 470
+    assert route[0].words.endswith("upgrade Ubuntu to 18.04 (16.04 -> 18.04) first")
+    assert joined(route).endswith("sudo do-release-upgrade ; then sudo apt-get update && sudo "
+                                  "apt-get install -y nvidia-driver-470 && sudo reboot")
+    assert route[-1].condition == "after the reboot into Ubuntu 18.04" and len(route) == 3
     bionic = OsFacts(id="ubuntu", version_id="18.04", family="debian")
-    assert "repos/ubuntu1804" in fixes.nvidia_driver(bionic, min_version="530.30.02")
-    later = fixes.nvidia_driver(bionic, min_version="535.54.03")  # ubuntu1804 stops at 530
+    assert "repos/ubuntu1804" in joined(fixes.nvidia_driver(bionic, min_version="530.30.02"))
+    later = as_text(fixes.nvidia_driver(bionic, min_version="535.54.03"))  # 1804 stops at 530
     assert later.index("(18.04 -> 20.04)") < later.index("nvidia-driver-535")
 
 
 def test_retired_debian_repositories_upgrade_debian_one_release_at_a_time():
     buster = OsFacts(id="debian", version_id="10", family="debian")
-    assert "repos/debian10/" in fixes.nvidia_driver(buster, min_version="550.54.14")
-    text = fixes.nvidia_driver(buster, min_version="570.26")  # debian10: 550, debian11: 560
-    assert text.startswith("NVIDIA's debian10 repository stops at driver branch 550 (its last "
-                           "CUDA was 12.4), below the 570 needed: upgrade Debian to 12 ")
+    assert "repos/debian10/" in joined(fixes.nvidia_driver(buster, min_version="550.54.14"))
+    route = fixes.nvidia_driver(buster, min_version="570.26")  # debian10: 550, debian11: 560
+    assert route[0].words.startswith(
+        "NVIDIA's debian10 repository stops at driver branch 550 (its last CUDA was 12.4), "
+        "below the 570 needed: upgrade Debian to 12 ")
+    text = joined(route)
     first = text.index("s#buster/updates#bullseye-security#; s/buster/bullseye/g")
     second = text.index("s#bullseye/updates#bookworm-security#; s/bullseye/bookworm/g")
     assert first < second < text.index("repos/debian12/") < text.index("cuda-drivers")
-    assert text.count("sudo apt-get -y full-upgrade && sudo reboot; then ") == 2
+    assert text.count("sudo apt-get -y full-upgrade && sudo reboot ; then ") == 2
+    assert route[1].condition == "after the reboot into Debian 11"
     bullseye = OsFacts(id="debian", version_id="11", family="debian")
-    assert "repos/debian11/" in fixes.nvidia_driver(bullseye, min_version="560.28.03")
-    assert "(11 -> 12) first" in fixes.nvidia_driver(bullseye, min_version="570.26")
+    assert "repos/debian11/" in joined(fixes.nvidia_driver(bullseye, min_version="560.28.03"))
+    assert "(11 -> 12) first" in as_text(fixes.nvidia_driver(bullseye, min_version="570.26"))
 
 
 def test_retired_rhel7_repository_moves_centos7_to_el8_first():
-    text = fixes.nvidia_driver(CENTOS7, min_version="570.26")
-    assert text.startswith("NVIDIA's rhel7 repository stops at driver branch 550 (its last CUDA "
-                           "was 12.4), below the 570 needed: upgrade CentOS 7 to an EL8 release")
-    assert "reinstall Rocky Linux, AlmaLinux or RHEL 8 or 9" in text and "ELevate" in text
+    route = fixes.nvidia_driver(CENTOS7, min_version="570.26")
+    assert route[0].words.startswith(
+        "NVIDIA's rhel7 repository stops at driver branch 550 (its last CUDA was 12.4), below "
+        "the 570 needed: upgrade CentOS 7 to an EL8 release")
+    assert "reinstall Rocky Linux, AlmaLinux or RHEL 8 or 9" in route[0].words
+    assert "ELevate" in route[0].words
+    text = joined(route)
     elevate = text.index("leapp-data-almalinux && sudo leapp preupgrade && sudo leapp upgrade")
     assert text.index("el7.repo.almalinux.org") < elevate
     assert elevate < text.index("sudo dnf module install -y nvidia-driver:latest-dkms")
     assert "nvidia-driver-latest-dkms" not in text  # the EL7 flavour stops at 550
-    assert text.endswith("(need 570.26 or newer)")
+    assert route[-1].condition == "after the reboot into the EL8 release"
+    assert "need 570.26 or newer" in reasons(route[-1:])
     rhel = fixes.nvidia_driver(OsFacts(id="rhel", version_id="7.9", family="rhel"),
                                min_version="555.42.02")
-    assert "upgrade RHEL 7 to RHEL 8 in place with Leapp first" in rhel
-    assert rhel.index("sudo yum install -y leapp-upgrade") < rhel.index("sudo dnf module")
+    assert "upgrade RHEL 7 to RHEL 8 in place with Leapp first" in rhel[0].words
+    assert joined(rhel).index("sudo yum install -y leapp-upgrade") < joined(rhel).index(
+        "sudo dnf module")
 
 
 def test_centos7_within_the_rhel7_repository_keeps_todays_command():
-    assert fixes.nvidia_driver(CENTOS7, min_version="550.54.14") == (
+    assert joined(fixes.nvidia_driver(CENTOS7, min_version="550.54.14")) == (
         "sudo yum install -y yum-utils epel-release dkms && sudo yum-config-manager --add-repo "
-        f"{EL7_REPO} && sudo yum install -y nvidia-driver-latest-dkms && sudo reboot "
-        "(need 550.54.14 or newer)")
-    assert "leapp" not in fixes.nvidia_driver(CENTOS7)
+        f"{EL7_REPO} && sudo yum install -y nvidia-driver-latest-dkms && sudo reboot")
+    assert "leapp" not in joined(fixes.nvidia_driver(CENTOS7))
 
 
 def test_retired_repository_table_names_repositories_the_routes_use():
@@ -328,7 +371,7 @@ def test_last_driver_branch_per_gpu_generation():
                    "kmod-nvidia-latest-dkms && sudo reboot"),
 ])
 def test_pascal_gets_branch_580_held_on_every_route(os_facts, need, pinned):
-    text = fixes.nvidia_driver(os_facts, min_version=need, max_branch=PASCAL)
+    text = joined(fixes.nvidia_driver(os_facts, min_version=need, max_branch=PASCAL))
     assert pinned in text
     assert not any(word in text for word in NEWEST), text
     assert "sudo apt-get install -y cuda-drivers" not in text.replace(pinned, "")
@@ -339,8 +382,8 @@ def test_repositories_that_stop_below_the_last_branch_keep_their_command():
     for os_facts, need in ((XENIAL, "418.39"), (OsFacts(id="debian", version_id="11",
                                                         family="debian"), "560.28.03"),
                            (CENTOS7, "550.54.14")):
-        assert fixes.nvidia_driver(os_facts, min_version=need, max_branch=PASCAL) == \
-            fixes.nvidia_driver(os_facts, min_version=need)
+        assert as_text(fixes.nvidia_driver(os_facts, min_version=need, max_branch=PASCAL)) == \
+            as_text(fixes.nvidia_driver(os_facts, min_version=need))
 
 
 @pytest.mark.parametrize("os_facts,pinned", [
@@ -352,14 +395,14 @@ def test_repositories_that_stop_below_the_last_branch_keep_their_command():
     (CENTOS7, "sudo yum install -y nvidia-driver-branch-470 && "),
 ])
 def test_kepler_gets_branch_470(os_facts, pinned):
-    text = fixes.nvidia_driver(os_facts, max_branch=KEPLER)
+    text = joined(fixes.nvidia_driver(os_facts, max_branch=KEPLER))
     assert pinned in text and not any(word in text for word in NEWEST), text
 
 
 @pytest.mark.parametrize("os_facts", [RHEL9, RHEL10, OsFacts(id="debian", version_id="13",
                                                               family="debian")])
 def test_kepler_where_no_package_of_470_is_known_gets_words(os_facts):
-    text = fixes.nvidia_driver(os_facts, max_branch=KEPLER)
+    text = as_text(fixes.nvidia_driver(os_facts, max_branch=KEPLER))
     assert text.startswith("install NVIDIA driver branch 470, the last for Kepler GPUs")
     assert "sudo" not in text
 
@@ -368,11 +411,11 @@ def test_kepler_where_no_package_of_470_is_known_gets_words(os_facts):
                                       RHEL10, CENTOS7, XENIAL])
 def test_a_need_past_the_last_branch_is_words_not_a_command(os_facts):
     # CUDA 13.1 wants 590.44.01; a GTX 1050 stops at 580.
-    text = fixes.nvidia_driver(os_facts, min_version="590.44.01", max_branch=PASCAL)
+    text = as_text(fixes.nvidia_driver(os_facts, min_version="590.44.01", max_branch=PASCAL))
     assert text == ("no NVIDIA driver runs both: driver branch 580 is the last for Maxwell, "
                     "Pascal and Volta GPUs, and 590.44.01 or newer is needed")
-    assert "no NVIDIA driver runs both" in fixes.nvidia_driver(
-        os_facts, runfile=True, min_version="595.45.04", max_branch=PASCAL)
+    assert "no NVIDIA driver runs both" in as_text(fixes.nvidia_driver(
+        os_facts, runfile=True, min_version="595.45.04", max_branch=PASCAL))
 
 
 @pytest.mark.parametrize("need", [None, "418.39", "470.42.01", "550.54.14", "560.28.03",
@@ -386,45 +429,49 @@ def test_turing_and_newer_keep_every_command_byte_for_byte(need):
                                          for v in ("10", "11", "13"))]
     for os_facts in releases:
         for runfile in (False, True):
-            assert fixes.nvidia_driver(os_facts, runfile, need, turing_on) == \
-                fixes.nvidia_driver(os_facts, runfile, need)
+            assert as_text(fixes.nvidia_driver(os_facts, runfile, need, turing_on)) == \
+                as_text(fixes.nvidia_driver(os_facts, runfile, need))
 
 
 def test_end_of_life_fedora_before_branch_590_keeps_akmod_nvidia_and_says_why():
     # Fedora 39 ended 2024-11-26, before 590 (2025-12-05): its akmod-nvidia never left 580.
-    text = fixes.nvidia_driver(FEDORA["29"], min_version="560.28.03", max_branch=PASCAL)
-    assert "--releasever=33, 35, 37, 39 until Fedora 39)" in text  # not past it
-    assert text.endswith("sudo dnf install -y akmod-nvidia xorg-x11-drv-nvidia-cuda && sudo "
-                         "reboot (need 560.28.03 or newer) (Fedora 39 reached end of life before "
-                         "driver branch 590, the first without Maxwell, Pascal and Volta GPUs, "
-                         "was packaged: its akmod-nvidia stays on an older branch)")
+    route = fixes.nvidia_driver(FEDORA["29"], min_version="560.28.03", max_branch=PASCAL)
+    assert "upgrade Fedora to 39 (29 -> 31" in route[0].words  # not past it: no "or newer"
+    assert joined(route).endswith("sudo dnf install -y akmod-nvidia xorg-x11-drv-nvidia-cuda && "
+                                  "sudo reboot")
+    assert route[-1].words == (
+        "Fedora 39 reached end of life before driver branch 590, the first without Maxwell, "
+        "Pascal and Volta GPUs, was packaged: its akmod-nvidia stays on an older branch")
 
 
 def test_fedora_that_ended_between_590_and_the_580xx_packages_upgrades_first():
     # Fedora 41 ended 2025-12-15: after 590 (2025-12-05), before 580xx (2025-12-23).
-    text = fixes.nvidia_driver(FEDORA["41"], max_branch=PASCAL)
-    assert text.startswith("Fedora 41 reached end of life on 2025-12-15, after driver branch 590")
+    route = fixes.nvidia_driver(FEDORA["41"], max_branch=PASCAL)
+    assert route[0].words.startswith("Fedora 41 reached end of life on 2025-12-15, after driver "
+                                     "branch 590")
+    text = joined(route)
     assert text.index("--releasever=42") < text.index("akmod-nvidia-580xx")
     # Past 580 the branch needed is gone: upgrades go to a release with the legacy series.
     far = fixes.nvidia_driver(FEDORA["29"], min_version="575.51.03", max_branch=PASCAL)
-    assert "until Fedora 42 or newer" in far and "akmod-nvidia-580xx" in far
+    assert "upgrade Fedora to 42 or newer" in far[0].words and "akmod-nvidia-580xx" in joined(far)
 
 
 def test_runfile_route_names_the_newest_cuda_whose_driver_the_gpus_run():
-    text = fixes.nvidia_driver(FEDORA43, runfile=True, max_branch=PASCAL)
-    assert "(a runfile of CUDA 13.0 or older: newer ones bring a driver past branch 580" in text
-    assert "CUDA 11.4 or older" in fixes.nvidia_driver(JAMMY_, runfile=True, max_branch=KEPLER)
+    text = as_text(fixes.nvidia_driver(FEDORA43, runfile=True, max_branch=PASCAL))
+    assert "a runfile of CUDA 13.0 or older: newer ones bring a driver past branch 580" in text
+    kepler = as_text(fixes.nvidia_driver(JAMMY_, runfile=True, max_branch=KEPLER))
+    assert "CUDA 11.4 or older" in kepler
 
 
 def test_checks_pass_the_gpus_last_branch():
     gtx1050 = Facts(os=FEDORA43, pci_gpus=[PciGpu(slot="0000:01:00.0", device_id="1c8d")],
                     driver=DriverFacts(module_installed=False),
                     torch=TorchFacts(installed=True, version="2.5.1+cu124", cuda="12.4"))
-    assert "akmod-nvidia-580xx" in nvidia.driver(gtx1050, NONE).fix
+    assert "akmod-nvidia-580xx" in as_text(nvidia.driver(gtx1050, NONE).fixes)
     old_driver = h100_box(os=RHEL9, pci_gpus=[PciGpu(slot="0000:01:00.0", device_id="1db4")],
                           driver=DriverFacts(version="470.82.01", gpus=[
                               GpuInfo(index=0, name="Tesla V100-PCIE-16GB")]),
                           torch=TorchFacts(installed=True, version="2.6.0+cu124", cuda="12.4"))
-    for result in (cuda.driver_compat(old_driver, NONE),
-                   torchbuild.cuda_available(old_driver, NONE)):
-        assert "nvidia-driver:580-dkms" in result.fix and "latest-dkms" not in result.fix
+    text = joined(cuda.driver_compat(old_driver, NONE).fixes)
+    assert "nvidia-driver:580-dkms" in text and "latest-dkms" not in text
+    assert torchbuild.cuda_available(old_driver, NONE).because == "cuda.driver_compat"

@@ -172,11 +172,13 @@ def fleet_documents() -> dict[str, dict]:
         node_checks = [{"id": f"check.number-{c:02d}.with-a-long-name", "status": "pass",
                         "summary": "fine", "detail": "", "fix": ""} for c in range(FLEET_CHECKS)]
         if i in (3, 9):  # the last check fails: failing columns must come first
+            steps = [{"command": line, "reason": "", "reboot": False}
+                     for line in FLEET_FIX.splitlines()]
             node_checks[-1] = {"id": node_checks[-1]["id"], "status": "fail",
                                "summary": "nouveau is loaded", "detail": "lsmod lists nouveau",
-                               "fix": FLEET_FIX}
+                               "fixes": [{"condition": "", "words": "", "steps": steps}]}
         documents[f"gpu-node-{i:02d}.example.org"] = {
-            "schema": "rnnbench.doctor/1", "profile": None, "expectations": {},
+            "schema": "rnnbench.doctor/2", "profile": None, "expectations": {},
             "facts": node_facts, "checks": node_checks, "summary": {}, "exit_code": 0}
     return documents
 

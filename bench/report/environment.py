@@ -20,7 +20,8 @@ STATUS_ORDER = {"fail": 0, "warn": 1, "pass": 2, "skip": 3}
 
 def checks_table(checks: Any, table_id: str = "checks-table") -> Table:
     """The doctor's checklist, problems first."""
-    table = Table(table_id, ["status", "check", "summary", "detail", "fix"], [False] * 5)
+    table = Table(table_id, ["status", "check", "summary", "detail", "fix"], [False] * 5,
+                  stack=True)
     rows = [c for c in checks if isinstance(c, dict)] if isinstance(checks, list) else []
     rows.sort(key=lambda c: STATUS_ORDER.get(str(c.get("status")), 4))
     for check in rows:

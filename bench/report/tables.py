@@ -54,6 +54,9 @@ class Table:
     # its parameters (the terminal names a case by its short label instead of those columns).
     row_ids: list[str] = field(default_factory=list)
     param_count: int = 0
+    # On a phone, each row becomes a card of labelled lines (a checklist whose fix would
+    # otherwise sit in a column off-screen, stretching every row).
+    stack: bool = False
 
     def is_detail(self, column: int) -> bool:
         """Whether column `column` is one of the details behind the toggle."""

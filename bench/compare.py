@@ -149,6 +149,25 @@ def _ok_cases(run: RunResults) -> dict[str, CaseResult]:
             and c.stats.usable}
 
 
+def incomplete(base: RunResults, new: RunResults) -> list[str]:
+    """Why the new run cannot pass a regression gate whatever its timings say (one phrase each):
+    it did not finish, some of its cases failed, or cases the base run measured are missing
+    from it. A run where nothing was measured has no regression to find, and is no pass."""
+    problems = []
+    # No status at all: a file from before runs recorded one, finished or not; not held against it.
+    if new.status is not None and new.status != "complete":
+        problems.append(f"the new run is {new.status}, not complete")
+    failed = [c.id for c in new.cases if c.status == "failed"]
+    if failed:
+        problems.append(f"{len(failed)} case(s) failed in the new run (first: {failed[0]})")
+    measured = _ok_cases(new)
+    missing = [k for k in _ok_cases(base) if k not in measured and k not in failed]
+    if missing:
+        problems.append(f"{len(missing)} case(s) of the base run are missing from the new run "
+                        f"(first: {missing[0]})")
+    return problems
+
+
 def _interval(stats: CaseStats) -> tuple[float, float]:
     """The stored CI of the median, or the one its samples give where the stored one is bad."""
     return stats.ci95_s or median_ci(stats.samples_s)

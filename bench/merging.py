@@ -1,12 +1,14 @@
 """Merging what K worker processes measured of one case into one record with replicates.
 
 A replicate is the unit a comparison tests: the median of one visit of a case in one worker
-process (interleaved cases: one per round the worker took; sequential cases: one per block of
-consecutive samples, as many blocks as the worker's rounds, so both kinds carry the same number
-of replicates). Samples inside one process move together with the machine's state; medians of
-visits spread over several fresh processes carry the process-level noise (allocator state,
-memory layout, thread placement) that a later run will also have. The merged case's median and
-CI are therefore computed over the replicates, never over the raw samples.
+process, one per round the worker took (files written before every case was sampled in rounds
+also hold "sequential" cases: there, one per block of consecutive samples). Samples inside one
+process move together with the machine's state; medians of visits spread over several fresh
+processes carry the process-level noise (allocator state, memory layout, thread placement, the
+stretch of time the process ran in) that a later run will also have. The case's median and CI
+are therefore computed over the replicates, never over the raw samples, and the CI is widened
+to the spread between processes (bench.stats.clustered_median_ci). A run in one process cannot
+see that spread: its CI says so (`ci_method`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,16 @@ import dataclasses
 import statistics
 
 from bench.results import CaseMetrics, CaseResult, CaseStats, Reference
-from bench.stats import iqr, max_min_spread, median, median_ci, relative_half_width
+from bench.stats import (
+    clustered_median_ci,
+    iqr,
+    max_min_spread,
+    median,
+    ratio_interval,
+    relative_half_width,
+)
 from bench.timer import MIN_SAMPLES
+from bench.workloads.ceiling import ceiling_key, ceiling_params
 from bench.workloads.matmul import keep_peak, peak_key
 
 
@@ -52,7 +62,7 @@ def merge_stats(parts: list[tuple[int, CaseStats]], blocks: int, processes: int)
         visits += list(stats.samples_per_visit or [])
     first = parts[0][1]
     center = median(replicates)
-    lo, hi = median_ci(replicates)
+    lo, hi = clustered_median_ci(replicates, owners)
     target = first.target if first.target is not None else 0.0
     met = len(replicates) >= MIN_SAMPLES and relative_half_width(center, (lo, hi)) <= target
     return CaseStats(
@@ -63,7 +73,18 @@ def merge_stats(parts: list[tuple[int, CaseStats]], blocks: int, processes: int)
         elapsed_s=sum(s.elapsed_s or 0.0 for _, s in parts),
         samples_s=samples, schedule=first.schedule,
         visits=sum(s.visits or 0 for _, s in parts), samples_per_visit=visits or None,
-        replicates_s=replicates, replicate_process=owners, processes=processes)
+        replicates_s=replicates, replicate_process=owners, processes=processes,
+        ci_method=ci_method(len(replicates), len(set(owners))))
+
+
+def ci_method(replicates: int, processes: int) -> str:
+    """How a case's CI was computed, in words a report can print."""
+    if processes >= 2:
+        return (f"median and 95% CI over {replicates} replicates (round medians) from "
+                f"{processes} worker processes, widened to the spread between the processes")
+    return (f"median and 95% CI over {replicates} round medians of one process: "
+            "process-to-process variation is not in this CI (run with --processes 3 or more "
+            "for an interval that holds across runs)")
 
 
 def merge_case(parts: list[tuple[int, CaseResult]], blocks: int, processes: int) -> CaseResult:
@@ -99,13 +120,17 @@ def _rescaled(metrics: CaseMetrics, was_s: float | None, now_s: float) -> CaseMe
 
 
 def apply_peaks(cases: list[CaseResult]) -> None:
-    """Restate every kernel case's peak fraction against the merged matmul peak (the fastest
-    merged matmul of its device, dtype and TF32 state), so achieved and peak FLOP/s are both
-    medians over the same processes."""
+    """Restate every kernel case's fractions against the cases of the same run it is compared
+    with: the square-matmul peak (the fastest matmul of its device, dtype and TF32 state; context
+    only) and the ceiling at its own shapes (`ceiling_fraction`, with a CI over the rounds both
+    were timed in), so achieved, peak and ceiling FLOP/s are all medians over the same processes."""
     peaks: dict[str, float] = {}
+    ceilings: dict[tuple, CaseResult] = {}
     for case in cases:
         if case.workload == "matmul" and case.ok:
             keep_peak(peaks, case.metrics)
+        if case.workload == "ceiling" and case.ok:
+            ceilings[ceiling_key(case.device or "cpu", case.dtype or "fp32", case.params)] = case
     for case in cases:
         m = case.metrics
         if case.workload != "kernels" or not case.ok or m.flops_per_s is None:
@@ -113,6 +138,42 @@ def apply_peaks(cases: list[CaseResult]) -> None:
         peak = peaks.get(peak_key(case.device or "cpu", case.dtype or "fp32", bool(m.tf32)))
         m.peak_flops_per_s = peak or None
         m.peak_fraction = m.flops_per_s / peak if peak else None
+        own = m.extra.get("kernels", {})
+        wanted = ceiling_params(case.params, bool(m.tf32), bool(own.get("fused_backward")))
+        ceiling = ceilings.get(ceiling_key(case.device or "cpu", case.dtype or "fp32", wanted))
+        _apply_ceiling(case, ceiling)
+
+
+def _apply_ceiling(case: CaseResult, ceiling: CaseResult | None) -> None:
+    m = case.metrics
+    rate = ceiling.metrics.flops_per_s if ceiling is not None else None
+    if ceiling is None or not rate:
+        m.ceiling_flops_per_s = m.ceiling_fraction = m.ceiling_fraction_ci = None
+        return
+    m.ceiling_flops_per_s = rate
+    fraction = paired_fraction(ceiling.stats, case.stats)
+    if fraction is None:  # no replicates to pair: the ratio of the medians, a conservative CI
+        m.ceiling_fraction = m.flops_per_s / rate
+        kernel, ceil = case.stats, ceiling.stats
+        m.ceiling_fraction_ci = (ratio_interval(ceil.ci95_s, kernel.ci95_s)
+                                 if kernel.ci95_s and ceil.ci95_s else None)
+        return
+    m.ceiling_fraction, m.ceiling_fraction_ci = fraction
+
+
+def paired_fraction(ceiling: CaseStats, kernel: CaseStats
+                    ) -> tuple[float, tuple[float, float]] | None:
+    """The kernel's fraction of its ceiling round by round (ceiling time / kernel time in each
+    round both were timed in): its median and CI over those paired replicates. Pairing removes
+    what a round's machine state does to both; None when the replicates do not pair up."""
+    a, b = ceiling.replicates_s, kernel.replicates_s
+    if not a or not b or len(a) != len(b) or ceiling.replicate_process != kernel.replicate_process:
+        return None
+    ratios = [c / k for c, k in zip(a, b, strict=True) if k > 0]
+    if len(ratios) != len(a):
+        return None
+    owners = kernel.replicate_process or [0] * len(ratios)
+    return median(ratios), clustered_median_ci(ratios, owners)
 
 
 def merge_references(parts: list[tuple[int, str | None, Reference]]) -> list[Reference]:

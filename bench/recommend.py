@@ -7,7 +7,8 @@ fastest size of each strategy represents it. The fastest strategy is recommended
 when its interval of tokens/s overlaps another strategy's (the two are not told apart by this
 run) the one earlier in PREFERENCE is: a token budget bounds every batch's tokens (its memory
 and time), whatever the tail of the lengths, and needs no retuning when the data changes; then
-fixed-size buckets; packing and plain padding last. Training candidates that flushed denormals
+fixed-size buckets; packing and plain padding last. Of the chosen strategy's sizes, the one that
+pads least among those within the noise of its fastest. Training candidates that flushed denormals
 stand for their strategy where both states ran; the measured gain of flushing is reported.
 """
 
@@ -71,7 +72,14 @@ def _advise(members: list[CaseResult]) -> Advice | None:
                "of the lengths" if chosen.param("strategy") in BUDGETED
                else f"within the measurement's noise of the fastest ({top.param('strategy')}); "
                "preferred as the simpler batching")
-    return _advice(chosen, members, why)
+    # Among the strategy's sizes that this run cannot tell from its fastest, the one that pads
+    # least: its speed owes least to the luck of this sample, and it holds the fewest tokens.
+    sizes = [c for c in candidates if c.param("strategy") == chosen.param("strategy")
+             and (c is chosen or _overlap(_rate(c)[1], _rate(chosen)[1]))]
+    leanest = max(sizes, key=lambda c: (c.metrics.padding_efficiency or 0.0, _rate(c)[0]))
+    if leanest is not chosen:
+        why += ("; of its sizes within the noise of the fastest, the one that pads least")
+    return _advice(leanest, members, why)
 
 
 def _overlap(a: tuple[float, float] | None, b: tuple[float, float] | None) -> bool:
@@ -92,12 +100,14 @@ def _advice(case: CaseResult, members: list[CaseResult], why: str) -> Advice:
                  and _same_but_denormals(c, case)), None)
     if flush and kept is None:  # the gain measured on another size of the same data and mode
         kept = next((c for c in members if c.param("denormals") == "keep"), None)
-    flush_gain = None
+    flush_gain, flush_advised = None, False
     if flush and kept is not None:
         twin = next((c for c in members if c.param("denormals") == "flush"
                      and _same_but_denormals(c, kept)), None)
         if twin is not None:
             flush_gain = twin.metrics.tokens_per_s / kept.metrics.tokens_per_s
+            # Advised only where flushing was measured clearly faster, not within the noise.
+            flush_advised = flush_gain > 1 and not _overlap(_rate(twin)[1], _rate(kept)[1])
     strategy = str(p["strategy"])
     budget = int(p["max_tokens"]) if strategy in BUDGETED else None
     batch = None if budget else int(p.get("batch", DEFAULT_BATCH))
@@ -112,8 +122,9 @@ def _advice(case: CaseResult, members: list[CaseResult], why: str) -> Advice:
                   padding_efficiency=m.padding_efficiency,
                   padding_efficiency_seeds=m.padding_efficiency_seeds,
                   peak_memory_bytes=m.peak_memory_bytes, peak_memory_kind=m.peak_memory_kind,
-                  flush_denormal=flush, flush_speedup=flush_gain, why=why,
-                  snippet=snippet(strategy, batch, budget, flush, p.get("mode") == "training"),
+                  flush_denormal=flush, flush_speedup=flush_gain, flush_advised=flush_advised,
+                  why=why, snippet=snippet(strategy, batch, budget, flush_advised,
+                                           p.get("mode") == "training"),
                   snippet_plain=plain_snippet(strategy, batch, budget))
 
 
@@ -132,7 +143,8 @@ def snippet(strategy: str, batch: int | None, budget: int | None, flush: bool,
              "from torch.utils.data import DataLoader",
              "from rnnkit.batching import BucketBatchSampler, collate_padded, pack", ""]
     if flush:
-        lines += ["torch.set_flush_denormal(True)  # denormals flushed, as measured", ""]
+        lines += ["torch.set_flush_denormal(True)  # measured clearly faster in training here",
+                  ""]
     if strategy.startswith(("bucketed", "budget")):
         lines += ["lengths = [len(ids) for ids, _ in dataset]",
                   f"sampler = BucketBatchSampler(lengths, {size}, seed=0)",
@@ -212,10 +224,12 @@ def summary_line(advice: Advice) -> str:
     limit = ("?" if advice.fraction_of_limit is None
              else f"{advice.fraction_of_limit:.0%}")
     flush = ""
-    if advice.flush_denormal:
-        gain = (f", {advice.flush_speedup:.2f}x measured" if advice.flush_speedup is not None
-                else "")
-        flush = f"; with torch.set_flush_denormal(True){gain}"
+    if advice.flush_advised:
+        flush = (f"; with torch.set_flush_denormal(True): {advice.flush_speedup:.2f}x faster "
+                 "than with denormals kept")
+    elif advice.flush_speedup is not None:
+        flush = (f"; flushing denormals measured {advice.flush_speedup:.2f}x, not clearly "
+                 "faster: leave torch's default")
     return (f"{advice.mode} on {advice.dist} ({advice.device}): {advice.strategy}, "
             f"{sized(advice)}: {ratio} padded batches of {advice.padded_batch}{ci}, "
             f"{limit} of its padding-free limit, peak memory {_fmt_bytes(advice.peak_memory_bytes)}"

@@ -173,11 +173,14 @@ class CaseStats(_Record):
     replicates_s: list[float] | None = None
     replicate_process: list[int] | None = None
     processes: int | None = None
+    # How median and CI were computed (over which replicates, what the CI leaves out); absent
+    # in files written before every case was sampled in rounds.
+    ci_method: str | None = None
     extra: dict = field(default_factory=dict)
 
     _omit: typing.ClassVar[frozenset[str]] = frozenset({
         "schedule", "visits", "samples_per_visit", "replicates_s", "replicate_process",
-        "processes"})
+        "processes", "ci_method"})
 
     @property
     def usable(self) -> bool:
@@ -212,6 +215,11 @@ class CaseMetrics(_Record):
     peak_key: str | None = None
     peak_flops_per_s: float | None = None
     peak_fraction: float | None = None
+    # The ceiling at a kernels case's own shapes (bench/workloads/ceiling.py), timed in the
+    # same rounds: its FLOP/s, and the case's fraction of it with a 95% CI over the rounds.
+    ceiling_flops_per_s: float | None = None
+    ceiling_fraction: float | None = None
+    ceiling_fraction_ci: tuple[float, float] | None = None
     epochs: int | None = None
     accuracy_curve: list[float | None] | None = None
     final_accuracy: float | None = None
@@ -373,6 +381,7 @@ class Advice(_Record):
     peak_memory_kind: str | None = None
     flush_denormal: bool | None = None
     flush_speedup: float | None = None  # keep -> flush, same case, where measured
+    flush_advised: bool | None = None  # flushing measured clearly faster (CIs apart)
     why: str | None = None
     snippet: str | None = None
     snippet_plain: str | None = None

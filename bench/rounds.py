@@ -1,4 +1,5 @@
-"""Interleaved sampling: a group of cases timed in rounds, so slow drift hits them all alike.
+"""Sampling in rounds: every case of a run timed in interleaved rounds, so slow drift hits them
+all alike and each case's CI is taken over rounds, not over one stretch of time.
 
 On a shared or virtual machine the speed of the same code drifts (by about 10% over tens of
 minutes on the 2-core VM this was built on, on top of a few percent from one second to the
@@ -9,14 +10,17 @@ spread over the whole group's time, so each median averages the same mix of fast
 minutes, and ratios between cases (bucketed vs padded) compare like with like. What rounds
 cannot remove is a machine that is slower in one run than in the next.
 
-Each case is warmed up once when it is built. The group then runs `rounds` rounds; in each, every
+Each case is warmed up once when it is built. The run then takes `rounds` rounds; in each, every
 case takes as many blocks as fit in a 1/rounds share of its budget (at least one), so a case
-spends about its budget in all, spread over the whole group's time. A case whose step raises
-leaves the rotation; the others go on.
+spends about its budget in all, spread over the whole run's time. The rounds do not stop when a
+case's CI looks narrow: a CI over the first few seconds describes those seconds. A case whose
+step raises leaves the rotation, as does one that has taken its timer's `max_samples` (the
+train workload's epochs); the others go on.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import statistics
 import time
@@ -24,6 +28,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bench.timer import MIN_SAMPLES, Measurement, Timer
+
+# A visit of this many blocks or more starts with one untimed block: the case before it left
+# its own data in the caches and, after wide vector code (an AVX-512 matmul), a lower clock
+# for a millisecond or two, which would otherwise land in this case's first block. Cases of
+# fewer blocks per visit (slow steps) take every block: one block more would cost too much.
+VISIT_WARMUP_FROM = 3
 
 # Enough visits that the distribution-free CI of the median exists even for a case that takes
 # only one sample per visit (a step of several seconds).
@@ -56,7 +66,7 @@ class Slot:
         block_s = (statistics.median(m.samples_s) * m.calls_per_block if m.samples_s
                    else self.timer.call_s * m.calls_per_block)
         share = self.timer.budget_s / rounds
-        cap = max(1, self.timer.max_samples // rounds)
+        cap = max(1, math.ceil(self.timer.max_samples / rounds))
         return max(1, min(cap, self.timer.max_samples - m.n, int(share / max(block_s, 1e-9))))
 
 
@@ -79,14 +89,18 @@ def sample_in_rounds(slots: list[Slot], seed: int, rounds: int = MIN_ROUNDS,
         for slot in order:
             before = slot.measurement.n
             try:
-                slot.timer.sample(slot.measurement, slot.blocks_per_visit(rounds))
+                blocks = slot.blocks_per_visit(rounds)
+                if blocks >= VISIT_WARMUP_FROM:
+                    slot.timer.warm_block(slot.measurement)
+                slot.timer.sample(slot.measurement, blocks)
             except KeyboardInterrupt:
                 raise
             except Exception as exc:  # one failing case must not stop the others
                 slot.error = exc
             slot.visits += 1
             slot.samples_per_visit.append(slot.measurement.n - before)
-        active = [s for s in active if s.error is None]
+        active = [s for s in active
+                  if s.error is None and s.measurement.n < s.timer.max_samples]
         if number == rounds:
             active = []
         if after_round:

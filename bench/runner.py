@@ -8,6 +8,7 @@ and the run goes on. Ctrl-C stops after recording the cases finished so far.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import json
 import os
@@ -17,6 +18,7 @@ from pathlib import Path
 import torch
 
 from bench.files import write_atomic
+from bench.merging import apply_peaks, merge_stats
 from bench.progress import RunProgress as Progress
 from bench.results import (
     CaseMetrics,
@@ -29,8 +31,8 @@ from bench.results import (
 from bench.rounds import MIN_ROUNDS, Slot, sample_in_rounds
 from bench.stats import max_min_spread, median
 from bench.suites import Case
-from bench.timer import Measurement, Timer
-from bench.workloads import Prepared, after_cases, build, get
+from bench.timer import Timer
+from bench.workloads import Prepared, after_cases, build
 
 
 def present_devices() -> list[str]:
@@ -90,25 +92,6 @@ def _case_record(case: Case) -> CaseResult:
                       settings=CaseSettings.read(case.settings))
 
 
-def run_case(case: Case, seed: int, budget_s: float, target: float,
-             context: dict) -> CaseResult:
-    """Build, verify, time and measure one case; failures become a record, not an exception."""
-    record = _case_record(case)
-    try:
-        _reset_peak_memory(case.device)
-        prepared, timer = _build(case, record, seed, budget_s, target, context)
-        measurement = timer.measure()
-        _record_measurement(record, measurement, prepared)
-        _add_memory(record.metrics, _peak_memory(case.device))
-    except KeyboardInterrupt:
-        raise
-    except Exception as exc:  # any failure of one case is recorded and the run goes on
-        _record_failure(record, exc)
-    finally:
-        _release_memory()
-    return record
-
-
 def _build(case: Case, record: CaseResult, seed: int, budget_s: float, target: float,
            context: dict) -> tuple[Prepared, Timer]:
     prepared = build(case.workload, case.params, case.device, case.dtype, seed, context)
@@ -117,10 +100,12 @@ def _build(case: Case, record: CaseResult, seed: int, budget_s: float, target: f
     return prepared, Timer(prepared.step, device=case.device, label=case.id, **options)
 
 
-def _record_measurement(record: CaseResult, measurement: Measurement, prepared: Prepared,
-                        **schedule: object) -> None:
-    record.stats = measurement.to_record(**schedule)
-    record.metrics = prepared.metrics(measurement.median_s)
+def _record_measurement(record: CaseResult, slot: Slot, prepared: Prepared) -> None:
+    """The case's stats over its replicates (one per round) and its metrics at that median."""
+    own = slot.measurement.to_record(schedule="interleaved", visits=slot.visits,
+                                     samples_per_visit=list(slot.samples_per_visit))
+    record.stats = merge_stats([(0, own)], blocks=slot.visits, processes=1)
+    record.metrics = prepared.metrics(record.stats.median_s)
 
 
 def _add_memory(metrics: CaseMetrics, memory: dict) -> None:
@@ -149,18 +134,22 @@ def _reason(exc: BaseException) -> str:
 def run_cases(cases: list[Case], doc: RunResults, path: Path, seed: int, budget_s: float,
               target: float, progress: Progress | None = None,
               rounds: int = MIN_ROUNDS) -> RunResults:
-    """Run every case, rewriting `path` as cases finish; on Ctrl-C mark the run interrupted and
-    stop, keeping what was measured so far.
+    """Run every case, rewriting `path` as rounds finish; on Ctrl-C mark the run interrupted
+    and stop, keeping what was measured so far.
+
+    Every case is built and warmed up first, then all of them are sampled in the same
+    interleaved rounds (bench/rounds.py): one sampling path for every workload, so that no
+    case's numbers describe only the few seconds in which it happened to run.
 
     Returns the run; its status is "complete" or "interrupted", or "failed" (with `doc.error`)
     when `path` could not be written: the run stops there, as there is nowhere to keep results.
     """
-    context: dict = {"peaks": {}}
+    context: dict = {}
     doc.status = "running"
     try:
         try:
             _write(doc, path)
-            _run_groups(cases, doc, path, seed, budget_s, target, context, progress, rounds)
+            _run_rounds(cases, doc, path, seed, budget_s, target, context, progress, rounds)
         except KeyboardInterrupt:
             doc.status = "interrupted"
         else:
@@ -169,22 +158,6 @@ def run_cases(cases: list[Case], doc: RunResults, path: Path, seed: int, budget_
     except ResultsNotWritten as exc:
         mark_failed(doc, path, str(exc))
     return doc
-
-
-def _run_groups(cases: list[Case], doc: RunResults, path: Path, seed: int, budget_s: float,
-                target: float, context: dict, progress: Progress | None, rounds: int) -> None:
-    for group in _groups(cases):
-        if get(group[0].workload).interleaved:
-            _run_interleaved(group, doc, path, seed, budget_s, target, context, progress, rounds)
-            continue
-        case = group[0]
-        if progress:
-            progress.start(case)
-        record = run_case(case, seed, budget_s, target, context)
-        _on_result(record, context)
-        _publish(doc, path, record)
-        if progress:
-            progress.finish(record)
 
 
 class ResultsNotWritten(Exception):
@@ -223,38 +196,19 @@ def _write_compact(data: dict, path: Path) -> None:
     write_atomic(path, json.dumps(data, separators=(",", ":"), allow_nan=False, default=str))
 
 
-def _on_result(record: CaseResult, context: dict) -> None:
-    """Let the case's workload take what later cases need from it (the matmul peaks)."""
-    hook = get(record.workload).on_result
-    if hook is not None and record.status == "ok":
-        hook(record, context)
-
-
-def _groups(cases: list[Case]) -> list[list[Case]]:
-    """Consecutive cases of an interleaved workload form one group; any other case is alone."""
-    groups: list[list[Case]] = []
-    for case in cases:
-        joins = (groups and get(case.workload).interleaved
-                 and groups[-1][0].workload == case.workload)
-        if joins:
-            groups[-1].append(case)
-        else:
-            groups.append([case])
-    return groups
-
-
 def _publish(doc: RunResults, path: Path, *records: CaseResult) -> None:
     """Add records not yet in the document, refresh the relative metrics, and write it out."""
     for record in records:
         if not any(r is record for r in doc.cases):
             doc.cases.append(record)
     after_cases(doc.cases)
+    apply_peaks(doc.cases)
     _write(doc, path)
 
 
 @dataclass
 class _Entry:
-    """A case of an interleaved group: its record, its place in the rotation, its workload."""
+    """A case of the run: its record, its place in the rotation, its workload."""
 
     record: CaseResult
     slot: Slot | None  # None when the case failed before it could be sampled
@@ -262,10 +216,9 @@ class _Entry:
     memory: dict
 
 
-def _run_interleaved(cases: list[Case], doc: RunResults, path: Path, seed: int, budget_s: float,
-                     target: float, context: dict, progress: Progress | None,
-                     rounds: int) -> None:
-    """Build and warm up every case of the group, then sample them in rounds."""
+def _run_rounds(cases: list[Case], doc: RunResults, path: Path, seed: int, budget_s: float,
+                target: float, context: dict, progress: Progress | None, rounds: int) -> None:
+    """Build and warm up every case, then sample them all in rounds."""
     entries: list[_Entry] = []
     try:
         for index, case in enumerate(cases, 1):
@@ -290,10 +243,7 @@ def _run_interleaved(cases: list[Case], doc: RunResults, path: Path, seed: int, 
 
         sample_in_rounds([e.slot for e in entries] + list(references.values()), seed, rounds,
                          after_round)
-        finished = _refresh(entries)
-        for record in finished:
-            _on_result(record, context)
-        _publish(doc, path, *finished)
+        _publish(doc, path, *_refresh(entries))
         if progress:
             for entry in entries:
                 progress.finish(entry.record)
@@ -374,11 +324,21 @@ def _allocated(device: str) -> int:
     """What the process holds now: CUDA's allocated bytes, or on the CPU the resident set."""
     if device.startswith("cuda"):
         return torch.cuda.memory_allocated(device)
+    _trim_heap()
     try:
         resident_pages = int(Path("/proc/self/statm").read_text().split()[1])
     except (OSError, IndexError, ValueError):
         return 0
     return resident_pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _trim_heap() -> None:
+    """Hand the memory freed so far back to the system (glibc's malloc_trim), so that a case's
+    allocations raise the resident set instead of refilling freed blocks unseen."""
+    gc.collect()
+    # Not glibc: no malloc_trim, and the delta is only a lower bound there.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _refresh(entries: list[_Entry]) -> list[CaseResult]:
@@ -390,9 +350,7 @@ def _refresh(entries: list[_Entry]) -> list[CaseResult]:
                 _record_failure(entry.record, entry.slot.error)
             ready.append(entry.record)
         elif entry.slot.measurement.n:
-            _record_measurement(entry.record, entry.slot.measurement, entry.prepared,
-                                schedule="interleaved", visits=entry.slot.visits,
-                                samples_per_visit=list(entry.slot.samples_per_visit))
+            _record_measurement(entry.record, entry.slot, entry.prepared)
             _add_memory(entry.record.metrics, entry.memory)
             ready.append(entry.record)
     return ready

@@ -332,20 +332,17 @@ def _dtypes_for(device: str, entry: list | str | None, wanted: list[str] | None,
 
 
 def _with_needs(cases: list[Case], name: str) -> list[Case]:
-    """Put the cases that workloads need before theirs (the matmul peaks before the kernels),
-    once per device and dtype, in the order the needing cases come."""
-    asked: set[tuple[str, str, str]] = set()
-    needed: list[Case] = []
+    """Put the cases that workloads need before theirs (the matmul peaks and the ceilings
+    before the kernels), each once, in the order the needing cases come."""
+    needed: dict[str, Case] = {}
     for case in cases:
         workload = workloads.get(case.workload)
-        if workload.needs is None or (case.workload, case.device, case.dtype) in asked:
+        if workload.needs is None:
             continue
-        asked.add((case.workload, case.device, case.dtype))
-        for need in workload.needs(case.device, case.dtype):
+        for need in workload.needs(case.device, case.dtype, case.params):
             extra = Case(name, need.workload, dict(need.params), need.device, need.dtype)
-            if all(extra.id != have.id for have in needed):
-                needed.append(extra)
-    return needed + cases
+            needed.setdefault(extra.id, extra)
+    return list(needed.values()) + cases
 
 
 def parse_list(text: str | None, allowed: tuple[str, ...], option: str) -> list[str] | None:

@@ -1,10 +1,12 @@
 """The only code in rnnbench that times anything.
 
 `Timer(step).measure()` warms `step` up until its timings settle, then samples it until the 95%
-confidence interval of the median is within `target` (default ±2%) or the time budget runs out.
+confidence interval of the median is within `target` (default ±2%) or the time budget runs out
+(a check of one step; a run samples every case in rounds instead, bench/rounds.py).
 Very short steps are timed in blocks of calls so that reading the clock costs under 1% of a
-sample. On CUDA every block is bracketed by CUDA events and synchronised before it is read, so
-an unfinished launch is never timed.
+sample. On CUDA every block is bracketed by CUDA events on the case's device and synchronised
+before it is read, so an unfinished launch is never timed. The garbage collector is off inside
+a timed block.
 
 The statistics live on the returned `Measurement`, in the spirit of torch.utils.benchmark; the
 arithmetic behind them is bench/stats.py's.
@@ -12,10 +14,12 @@ arithmetic behind them is bench/stats.py's.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -123,6 +127,19 @@ class Measurement:
                 f"target_met={self.target_met})")
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The garbage collector off for a timed block (as `timeit` does), so that a collection
+    triggered by earlier work does not land in one block's time; restored as it was."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 @dataclass
 class Timer:
     """Times `step()` on `device` ("cpu" or "cuda[:i]").
@@ -147,23 +164,26 @@ class Timer:
     # -- clocks -------------------------------------------------------------------------------
     def _host_block(self, calls: int) -> float:
         step = self.step
-        start = time.perf_counter()
-        for _ in range(calls):
-            step()
-        return time.perf_counter() - start
+        with _gc_paused():
+            start = time.perf_counter()
+            for _ in range(calls):
+                step()
+            return time.perf_counter() - start
 
     def _cuda_block(self, calls: int) -> float:
-        # Events are recorded on the current stream; synchronising on the end event waits for
-        # every kernel the block launched, so no unfinished work is left out of the time.
-        begin = torch.cuda.Event(enable_timing=True)
-        end = torch.cuda.Event(enable_timing=True)
+        # The events are recorded on the current stream of the case's own device (not of the
+        # current device, which for cuda:1 is another GPU); synchronising on the end event waits
+        # for every kernel the block launched, so no unfinished work is left out of the time.
         step = self.step
-        torch.cuda.synchronize(self.device)
-        begin.record()
-        for _ in range(calls):
-            step()
-        end.record()
-        end.synchronize()
+        with torch.cuda.device(self.device), _gc_paused():
+            begin = torch.cuda.Event(enable_timing=True)
+            end = torch.cuda.Event(enable_timing=True)
+            torch.cuda.synchronize()
+            begin.record()
+            for _ in range(calls):
+                step()
+            end.record()
+            end.synchronize()
         return begin.elapsed_time(end) / 1e3
 
     # -- phases -------------------------------------------------------------------------------
@@ -209,6 +229,12 @@ class Timer:
         started = time.perf_counter()
         for _ in range(blocks):
             m.samples_s.append(self._clock(m.calls_per_block) / m.calls_per_block)
+        m.elapsed_s += time.perf_counter() - started
+
+    def warm_block(self, m: Measurement) -> None:
+        """One untimed block (its wall time counted in `m.elapsed_s`, not in its samples)."""
+        started = time.perf_counter()
+        self._clock(m.calls_per_block)
         m.elapsed_s += time.perf_counter() - started
 
     def measure(self) -> Measurement:

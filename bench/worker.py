@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import signal
 import sys
 from pathlib import Path
@@ -44,6 +45,8 @@ def run_job(job: dict, out: Path) -> int:
     doc = RunResults(status="running", settings=RunSettings.read(fixed))
     doc.extra["worker"] = {"process": job.get("process"), "env": job.get("env"),
                            "python": sys.executable, "torch_version": torch.__version__,
+                           "python_version": platform.python_version(),
+                           "torch_cuda": torch.version.cuda,
                            "threads": fixed["threads"], "env_vars": setting_vars(dict(os.environ))}
     run_cases(cases, doc, out, int(job["seed"]), float(job["budget_s"]), float(job["target"]),
               EventWriter(), rounds=int(job["rounds"]))

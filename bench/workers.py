@@ -3,7 +3,7 @@
 Workers run one at a time, so they never compete for the cores: K per environment, and with two
 environments their workers alternate (A0, B0, A1, B1, ...), so slow drift of the machine hits
 both sides alike. Each worker builds every case, warms it up and takes a 1/K share of the run:
-ceil(rounds/K) of the interleaved rounds, and budget/K of sampling per sequential case. The
+ceil(rounds/K) of the rounds, and budget/K of sampling per case. The
 parent talks to a worker through two JSON files: the job in (bench/worker.py reads it), a results
 document out, which the worker rewrites after every case, so a worker that dies still returns
 what it finished. After each worker the parent merges everything returned so far
@@ -63,7 +63,7 @@ class Schedule:
     """How the run is shared among the workers of one environment."""
 
     processes: int
-    rounds: int  # interleaved rounds each worker takes
+    rounds: int  # rounds each worker takes
     budget_s: float  # sampling budget per case and worker
 
     @classmethod
@@ -140,7 +140,7 @@ def _run_worker(job: dict, process: int, env: Environment, schedule: Schedule,
                 progress: Display) -> WorkerOutcome:
     name = _name(process, env, schedule)
     progress.worker(name, f"{env.python}: {len(job['cases'])} cases, {schedule.rounds} "
-                    f"interleaved rounds, {schedule.budget_s:.3g} s per sequential case")
+                    f"rounds, {schedule.budget_s:.3g} s of sampling per case")
     with tempfile.TemporaryDirectory(prefix="rnnbench-worker-") as folder:
         job_path, out_path = Path(folder) / "job.json", Path(folder) / "out.json"
         job_path.write_text(json.dumps(job | {"process": process, "env": env.label}),
@@ -256,7 +256,8 @@ def _environment_entry(env: Environment, outcomes: list[WorkerOutcome]) -> dict:
     for outcome in outcomes:
         if outcome.env is env and outcome.doc is not None:
             worker = outcome.doc.extra.get("worker", {})
-            entry |= {k: worker.get(k) for k in ("torch_version", "threads", "env_vars")}
+            entry |= {k: worker.get(k) for k in ("torch_version", "threads", "env_vars",
+                                                 "python_version", "torch_cuda")}
             entry["executable"] = worker.get("python")
             break
     return entry

@@ -15,14 +15,12 @@ import pytest
 from bench.runner import fix_settings, present_devices
 from bench.suites import plan
 from bench.workloads import build
-from bench.workloads.matmul import keep_peak
 
 SEED = 0
 PLAN = plan("quick", present_devices(), None, None, None, with_train=False)
 CASES = PLAN.cases
 fix_settings(PLAN.settings.get("threads"))  # the same threads as `rnnbench run --suite quick`
-# Matmul peaks measured earlier in the session feed the kernels' peak fractions, as in a run.
-_context: dict = {"peaks": {}}
+_context: dict = {}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -43,8 +41,6 @@ def test_quick_case(benchmark, case) -> None:
     benchmark.group = f"{case.workload}/{case.device}/{case.dtype}"
     benchmark.pedantic(step, rounds=5, iterations=1, warmup_rounds=1)
     metrics = prepared.metrics(benchmark.stats.stats.median)
-    if case.workload == "matmul":
-        keep_peak(_context["peaks"], metrics)
     benchmark.extra_info.update(params=case.params, metrics=metrics.to_dict(),
                                 checks=prepared.checks.to_dict())
     assert metrics.tokens_per_s is None or metrics.tokens_per_s > 0

@@ -229,6 +229,8 @@ class TorchFacts:
     conda_packages: dict[str, str] = field(default_factory=dict)  # torch-related conda packages
     source: str = "import"  # import | recorded (a replay's rnnbench-torch.json)
     reason: str = ""
+    # What ended the process that imported torch (a signal, a fatal library error), when it died.
+    import_error: str | None = None
 
 
 @dataclass

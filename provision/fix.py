@@ -18,7 +18,7 @@ sentence that need not run as printed).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 REBOOTS = ("sudo reboot", "sudo dnf system-upgrade reboot")
@@ -94,24 +94,25 @@ def chain(*parts: Fix | Iterable[Fix]) -> Fixes:
     return tuple(out)
 
 
-def when(condition: str, fixes: Iterable[Fix]) -> Fixes:
-    """`fixes` as an alternative: the first takes `condition` (joined to its own, if any)."""
+def _on_first(fixes: Iterable[Fix], condition: str = "", words: str = "") -> Fixes:
+    """`fixes` with `condition` put before the first one's ("if ..., after the reboot") and
+    `words` before its words."""
     fixes = tuple(fixes)
     if not fixes:
         return ()
     first = fixes[0]
-    said = f"{condition}, {first.condition}" if first.condition else condition
-    return (Fix(first.steps, said, first.words), *fixes[1:])
+    return (replace(first, condition=", ".join(p for p in (condition, first.condition) if p),
+                    words="; ".join(p for p in (words, first.words) if p)), *fixes[1:])
+
+
+def when(condition: str, fixes: Iterable[Fix]) -> Fixes:
+    """`fixes` as an alternative: the first takes `condition` (joined to its own, if any)."""
+    return _on_first(fixes, condition=condition)
 
 
 def lead(words: str, fixes: Iterable[Fix]) -> Fixes:
     """`fixes` with `words` said before the first one's steps."""
-    fixes = tuple(fixes)
-    if not fixes:
-        return ()
-    first = fixes[0]
-    said = f"{words}; {first.words}" if first.words else words
-    return (Fix(first.steps, first.condition, said), *fixes[1:])
+    return _on_first(fixes, words=words)
 
 
 def commands(fixes: Iterable[Fix]) -> list[str]:

@@ -434,15 +434,15 @@ def _fedora_driver(release: int | None, min_version: str | None, need: str,
     first, target = _fedora_upgrade_first(release, min_version, cap)
     packages, note = "akmod-nvidia xorg-x11-drv-nvidia-cuda", ""
     if cap and _froze_below(target, cap):
-        note = (f"Fedora {target} reached end of life before driver branch {_next_branch(cap)}, "
-                f"the first without {_generation(cap)} GPUs, was packaged: its akmod-nvidia "
-                "stays on an older branch")
+        # Its akmod-nvidia never reached the branch that dropped these GPUs: safe to install.
+        note = (f"Fedora {target} ended before branch {_next_branch(cap)}: its akmod-nvidia "
+                f"stays on {cap} or older")
     elif cap:
         packages = " ".join(RPMFUSION_LEGACY[cap][:2])
     driver = (run(("sudo dnf install -y https://mirrors.rpmfusion.org/nonfree/fedora/"
                    "rpmfusion-nonfree-release-$(rpm -E %fedora).noarch.rpm",
                    "RPM Fusion's nonfree repository"),
-                  (f"sudo dnf install -y {packages}", need), reboot(), words=note),)
+                  (f"sudo dnf install -y {packages}", _join(need, note)), reboot()),)
     return (*first, *_after(driver, f"Fedora {target}")) if first else driver
 
 

@@ -37,6 +37,7 @@ def gather_facts(root: Path = Path("/"), gpu_tests: bool = False,
     live = root.resolve() == Path("/")
     facts = Facts(root=str(root), gathered_at=datetime.now(timezone.utc).isoformat(
         timespec="seconds"))
+    importing = torchinfo.start_import(root, live)  # runs while the other probes do
     facts.os = system.probe_os(root, live)
     facts.platform = platform.probe_platform(root, facts.os.kernel)
     facts.python = system.probe_python(live)
@@ -48,11 +49,16 @@ def gather_facts(root: Path = Path("/"), gpu_tests: bool = False,
     facts.xid, facts.readiness = (health.probe_health(root, facts.driver),
                                   readiness.probe_readiness(root))
     facts.cuda = cuda.probe_cuda(root, live)
-    facts.torch = torchinfo.probe_torch(root, live)
-    if gpu_tests and live:
+    facts.torch = torchinfo.probe_torch(root, live, importing)
+    # The GPU work imports torch here: only once the child showed that the import survives and
+    # sees a GPU (else the answer is known without importing it a second time).
+    if gpu_tests and live and facts.torch.cuda_available:
         facts.gpu_work = gpu_work.run_gpu_work()
     else:
-        why = "turned off (--no-gpu-tests)" if not gpu_tests else "not run on a replayed machine"
+        why = ("turned off (--no-gpu-tests)" if not gpu_tests else
+               "not run on a replayed machine" if not live else
+               "torch is not usable" if not facts.torch.installed else
+               "torch.cuda.is_available() is False")
         facts.gpu_work = GpuWorkFacts(ran=False, reason=why)
     facts.gather_seconds = round(time.perf_counter() - started, 3)
     return facts

@@ -142,18 +142,32 @@ def run_command(argv: list[str], timeout: float | None = None,
     exe = shutil.which(argv[0], path=(env or os.environ).get("PATH"))
     if exe is None:
         return CommandOutput(ok=False, reason=f"{argv[0]} not found on PATH")
+    proc = start_command([exe, *argv[1:]], env)
+    if isinstance(proc, CommandOutput):
+        return proc
+    return finish_command(proc, timeout, argv[0])
+
+
+def start_command(argv: list[str], env: dict[str, str] | None = None
+                  ) -> subprocess.Popen | CommandOutput:
+    """Start argv (argv[0] a path) with piped output; the reason when it cannot start. Paired
+    with `finish_command`, a probe can run while the others go on (the torch import)."""
     try:
         # A session of its own lets a timeout kill the whole group: a stub script's `sleep`
         # child would otherwise keep the pipes open and block us after the parent died.
-        proc = subprocess.Popen([exe, *argv[1:]], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 stdin=subprocess.DEVNULL, env=env, start_new_session=True)
     except OSError as exc:
         return CommandOutput(ok=False, reason=f"{argv[0]} could not run: {exc.strerror or exc}")
+
+
+def finish_command(proc: subprocess.Popen, timeout: float, name: str) -> CommandOutput:
+    """Read a started command's output (bounded) until it exits or `timeout` seconds pass."""
     out, err, why = _collect(proc, timeout, OUTPUT_LIMIT)
     if why:
         _kill_group(proc)
         return CommandOutput(ok=False, stdout=out.decode("utf-8", errors="replace"),
-                             reason=f"{argv[0]} {why}")
+                             reason=f"{name} {why}")
     done = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
     stdout = done.stdout.decode("utf-8", errors="replace")
     stderr = done.stderr.decode("utf-8", errors="replace")
@@ -161,7 +175,7 @@ def run_command(argv: list[str], timeout: float | None = None,
         first = (stderr.strip() or stdout.strip()).splitlines()[:1]
         why = f": {first[0]}" if first else ""
         return CommandOutput(ok=False, stdout=stdout, stderr=stderr, returncode=done.returncode,
-                             reason=f"{argv[0]} exited with {done.returncode}{why}")
+                             reason=f"{name} exited with {done.returncode}{why}")
     return CommandOutput(ok=True, stdout=stdout, stderr=stderr, returncode=0)
 
 

@@ -95,8 +95,13 @@ def skip_reasons(checks: list[CheckResult], every: list[CheckResult]) -> list[st
     """Why a section's checks skipped, each reason once: a skip `because` of another check
     gives that check's summary (one root cause, said once)."""
     by_id = {c.id: c for c in every}
-    reasons = [by_id[c.because].summary if c.because in by_id else c.summary for c in checks]
-    return list(dict.fromkeys(reasons))
+
+    def root(c: CheckResult, seen: int = 0) -> CheckResult:
+        # Follow "because" to the check that names the cause (a chain, never a loop).
+        cause = by_id.get(c.because)
+        return root(cause, seen + 1) if cause is not None and seen < len(by_id) else c
+
+    return list(dict.fromkeys(root(c).summary for c in checks))
 
 
 def _lower_first(text: str) -> str:
@@ -104,22 +109,59 @@ def _lower_first(text: str) -> str:
     return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
 
 
-def fix_lines(fixes: Iterable[Fix], indent: int, width: int, label: str = "fix") -> list[str]:
+FOLD_STEPS = 4  # an alternative longer than this is one line unless verbose
+
+
+def alternatives(fixes: Iterable[Fix]) -> list[list[Fix]]:
+    """The fixes in groups: the way out (with what follows its reboots), then each alternative
+    (a condition that starts with "or") with what follows it."""
+    groups: list[list[Fix]] = []
+    for fix in fixes:
+        if not groups or fix.condition.startswith("or"):
+            groups.append([fix])
+        else:
+            groups[-1].append(fix)
+    return groups
+
+
+def fold_words(group: list[Fix]) -> str:
+    """How long fixes are ("18 steps in 7 parts"), where they are long enough to fold."""
+    steps = sum(len(f.steps) for f in group)
+    if steps <= FOLD_STEPS:
+        return ""
+    return f"{steps} steps" + (f" in {len(group)} parts" if len(group) > 1 else "")
+
+
+def fix_lines(fixes: Iterable[Fix], indent: int, width: int, label: str = "fix",
+              fold: bool = False) -> list[str]:
     """A check's fixes: the first after `label:`, each other under its condition; one command a
     line, its reason as a shell comment after it (or above it when the line would be too long),
-    so that any line pasted runs as it is."""
+    so that any line pasted runs as it is. With `fold`, an alternative of more than FOLD_STEPS
+    steps is one line saying how many (the way out itself is always shown whole)."""
     lines: list[str] = []
     step_pad = " " * (indent + len(label) + 2)
+    for number, group in enumerate(alternatives(fixes)):
+        if fold and number and (folded := fold_words(group)):
+            lines += _wrap(f"{_one(group[0].condition)}: {folded} (shown with -v)",
+                           " " * indent, step_pad, width)
+            continue
+        lines += _fix_group(group, indent, width, label if number == 0 else "", step_pad)
+    return lines
+
+
+def _fix_group(fixes: list[Fix], indent: int, width: int, label: str,
+               step_pad: str) -> list[str]:
+    lines: list[str] = []
     for number, fix in enumerate(fixes):
         head = ", ".join(filter(None, [label if number == 0 else "", _one(fix.condition)]))
         said = _one(fix.words)
         steps = list(fix.steps)
-        if steps and not said and head == label:
+        if steps and not said and label and head == label:
             # A plain first fix starts on its label's line: "fix: sudo dnf install …".
             lines += _step_lines(steps.pop(0), " " * indent + f"{label}: ", len(step_pad), width)
         else:
             text = f"{head}: {said}" if said else head
-            lines += _wrap(text + (":" if steps else ""), " " * indent, " " * (indent + 4), width)
+            lines += _wrap(text + (":" if steps else ""), " " * indent, step_pad, width)
         for step in steps:
             lines += _step_lines(step, step_pad, len(step_pad), width)
     return lines
@@ -178,7 +220,7 @@ def render_checklist(checks: list[CheckResult], profile_name: str | None = None,
     lines.append(Line(summary, 0, "fail" if counts["fail"] else "pass", len(summary)))
     if readiness:
         ready = {s: sum(c.status == s for c in readiness) for s in MARKS}
-        lines.append(Line(f"benchmark readiness, apart from the verdict: {_tally(ready)}"))
+        lines.append(Line(f"readiness (not the verdict): {_tally(ready)}"))
     if not colour:
         return "\n".join(line.text for line in lines)
     return _coloured(lines)
@@ -205,8 +247,13 @@ def _check_lines(c: CheckResult, marks: dict[str, str], id_width: int, width: in
         if c.because:
             lines.append(Line(" " * FIX_INDENT + f"because of {_one(c.because)} (its fix mends "
                               "this too)"))
+        elif c.status == "warn" and not verbose and (folded := fold_words(list(c.fixes))):
+            # A warning's long fix (a compiler from conda-forge) waits for -v; the recap below
+            # still gives its first command.
+            lines += [Line(t) for t in _wrap(f"fix: {folded} (shown with -v)", " " * FIX_INDENT,
+                                             " " * (FIX_INDENT + 5), width)]
         else:
-            lines += [Line(t) for t in fix_lines(c.fixes, FIX_INDENT, width)]
+            lines += [Line(t) for t in fix_lines(c.fixes, FIX_INDENT, width, fold=not verbose)]
     if verbose and c.detail:
         for paragraph in printable(c.detail).splitlines():
             if paragraph.strip() and paragraph not in seen_detail:

@@ -141,15 +141,21 @@ def compare(
     fail_on_regression: bool = typer.Option(False, "--fail-on-regression",
                                             help="Exit 1 on a real regression beyond threshold."),
     json_out: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
-    env_a: str = typer.Option(None, "--a", help="A/B run: the baseline environment's label."),
-    env_b: str = typer.Option(None, "--b", help="A/B run: the new environment's label."),
+    env_a: str = typer.Option(None, "--a", help="A/B run: the baseline environment's label "
+                              "(with two files: the environment to take from BASE)."),
+    env_b: str = typer.Option(None, "--b", help="A/B run: the new environment's label "
+                              "(with two files: the environment to take from NEW)."),
+    allow_incomplete: bool = typer.Option(False, "--allow-incomplete", help="With "
+                                          "--fail-on-regression, pass a new run that did not "
+                                          "finish or whose cases failed or are missing "
+                                          "(by default such a run fails the gate)."),
 ) -> None:
     """Compare two results files case by case and say which differences are real."""
     from rnnbench.commands.compare import compare_command
 
     raise typer.Exit(compare_command(base=base, new=new, threshold=threshold,
                                      fail_on_regression=fail_on_regression, json_out=json_out,
-                                     a=env_a, b=env_b))
+                                     a=env_a, b=env_b, allow_incomplete=allow_incomplete))
 
 
 # --------------------------------------------------------------------------- report

@@ -35,8 +35,13 @@ def collate_padded(batch: Sequence[tuple[torch.Tensor, int]]
 
 
 def pack(x: torch.Tensor, lengths: torch.Tensor) -> PackedSequence:
-    """Pack a batch-first padded tensor [B, T, ...]; the batch need not be sorted by length."""
-    return pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    """Pack a batch-first padded tensor [B, T, ...]; the batch need not be sorted by length.
+
+    A batch already sorted longest first is packed as it is: unsorted, torch sorts it and copies
+    the order to x's device, a host-to-device copy that waits for the GPU on every call."""
+    lengths = lengths.cpu()
+    in_order = bool((lengths[:-1] >= lengths[1:]).all())
+    return pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=in_order)
 
 
 def padding_efficiency(batches_of_lengths: Sequence[Sequence[int]]) -> float:

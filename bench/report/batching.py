@@ -1,6 +1,6 @@
 """The batching workload's part of the run report: its table, its chart and its findings.
 
-Declared as the workload's report pieces in bench/workloads/batching.py.
+Its pieces are `PIECES` at the end, named by the workload in bench/workloads/batching.py.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from bench.report.fields import (
     number,
     text,
 )
+from bench.report.section import ReportPieces
 from bench.report.sentences import (
     Finding,
     Rank,
@@ -331,8 +332,10 @@ def recommendation_table(results: RunResults) -> Table | None:
             eff += f" ({fmt_interval(a.padding_efficiency_seeds, fmt_fraction)})"
         denormals = "kept"
         if a.flush_denormal:
-            denormals = "flushed" + (f": {fmt_ratio(a.flush_speedup)} faster"
-                                     if a.flush_speedup is not None else "")
+            denormals = "flushed in this run"
+            if a.flush_speedup is not None:
+                denormals += (f"; flush: {fmt_ratio(a.flush_speedup)} the speed of keep"
+                              + (" (advised)" if a.flush_advised else " (within noise)"))
         table.rows.append([text_cell(a.mode), text_cell(a.dist), text_cell(a.device),
                            text_cell(a.strategy), text_cell(_advice_size(a)),
                            Cell(ratio, number(a.speedup_vs_padded)),
@@ -372,7 +375,18 @@ def batching_notes(results: RunResults) -> list[str]:
                      f"{lo:.2f}–{hi:.2f}); a larger n settles them.")
     flushes = [a for a in results.recommendation or [] if a.flush_speedup is not None]
     for a in flushes:
+        verdict = ("clearly faster: set it when training on such data" if a.flush_advised
+                   else "not clearly different here: torch's default is fine")
         notes.append(f"Training on {text(a.dist)}: torch.set_flush_denormal(True) ran "
                      f"{fmt_ratio(a.flush_speedup)} the speed of the same case with denormals "
-                     "kept (torch's default), so the training cases here flush them.")
+                     f"kept (torch's default), {verdict}. Gradients through long sequences "
+                     "become denormal numbers, on which a CPU's backward pass can crawl.")
     return notes
+
+
+# This workload's section of the run report (bench/report/pieces.py).
+PIECES = ReportPieces(
+    section="Batching: padded, packed, bucketed, token budgets",
+    tables=(data_table, batching_table, gap_table, recommendation_table),
+    charts=(lengths_chart, batching_charts), notes=(batching_notes,),
+    findings=(batching_findings,))

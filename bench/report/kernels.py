@@ -1,7 +1,7 @@
 """The kernels workload's part of the run report: its table, its charts, the matmul peaks its
 fractions of peak are relative to, and its findings.
 
-Declared as the workload's report pieces in bench/workloads/kernels.py.
+Its pieces are `PIECES` at the end, named by the workload in bench/workloads/kernels.py.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from bench.report.fields import (
     number,
     text,
 )
+from bench.report.section import ReportPieces
 from bench.report.sentences import Finding, Rank, fmt_times, largest_speedup, short_times, where
 from bench.report.tables import (
     SPEED_COLUMNS,
@@ -52,12 +53,15 @@ def kernels_table(results: RunResults) -> Table | None:
         return None
     params, constants = param_columns(cases, always=("cell",))
     table = Table("kernels-table", labels(params) + SPEED_COLUMNS + [
-                      "FLOP/s", "fraction of peak", "peak memory"] + TIMING_COLUMNS,
-                  numeric_params(cases, params) + [True] * 5 + [True, True, True, False],
+                      "FLOP/s", "of GEMM ceiling", "of matmul peak", "peak memory"]
+                  + TIMING_COLUMNS,
+                  numeric_params(cases, params) + [True] * 6 + [True, True, True, False],
                   constants=constants)
     for case in cases:
         table.rows.append([param_cell(case, k) for k in params] + speed_cells(case) + [
             num_cell(case.metrics.flops_per_s, lambda x: fmt_si(x, "FLOP/s")),
+            num_cell(case.metrics.ceiling_fraction,
+                     lambda x, c=case: _with_interval(x, c.metrics.ceiling_fraction_ci)),
             num_cell(case.metrics.peak_fraction, fmt_percent),
             num_cell(case.metrics.peak_memory_bytes, fmt_bytes),
         ] + timing_cells(case))
@@ -68,15 +72,28 @@ def kernels_table(results: RunResults) -> Table | None:
     return table
 
 
+def _with_interval(fraction: float, interval: tuple[float, float] | None) -> str:
+    if not interval:
+        return fmt_percent(fraction)
+    return f"{fmt_percent(fraction)} [{fmt_percent(interval[0])}, {fmt_percent(interval[1])}]"
+
+
 # ------------------------------------------------------------------------------ notes
 def peak_notes(results: RunResults) -> list[str]:
-    """The matmul peaks that kernels are measured against: one sentence per device, dtype and
-    TF32 state, naming the sizes tried and the fastest, which is the peak."""
+    """What the kernels are measured against: the GEMM ceiling at each case's own shapes, and
+    the square-matmul peaks kept as context (one sentence per device, dtype and TF32 state)."""
+    notes = []
+    if any(c.metrics.ceiling_fraction is not None for c in workload_cases(results, WORKLOAD)):
+        notes.append("The GEMM ceiling of a kernel case is the matrix products its layers must "
+                     "do, at its own sizes and precision, with nothing around them (per layer "
+                     "one input GEMM over all steps and one recurrent GEMM per step; in training "
+                     "also the gradients' GEMMs), timed in the same rounds. Its fraction is the "
+                     "median over rounds of ceiling time / kernel time, with its 95% CI; the "
+                     "rest of a kernel's time is spent outside the products.")
     groups: dict[tuple, list[CaseResult]] = {}
     for case in workload_cases(results, PEAK_WORKLOAD):
         tf32 = case.metrics.tf32 if case.metrics.tf32 is not None else case.param("tf32")
         groups.setdefault((case.device, case.dtype, tf32), []).append(case)
-    notes = []
     for (device, dtype, tf32), cases in groups.items():
         settings = ", ".join(text(v) for v in (device, dtype) if v)
         if tf32 is not None:
@@ -89,7 +106,8 @@ def peak_notes(results: RunResults) -> list[str]:
         sizes = ", ".join(f"n={n}: {fmt_si(flops, 'FLOP/s')}" for flops, n in rated)
         notes.append(f"Matmul peak measured in this run ({settings}): {fmt_si(best, 'FLOP/s')} "
                      f"at n={best_n}, the fastest of {sizes}; the fractions of peak are "
-                     "relative to it.")
+                     "relative to it. It is context only: a kernel's small GEMMs can run "
+                     "faster than a large square one when they fit in cache.")
     return notes
 
 
@@ -193,6 +211,41 @@ def impl_finding(results: RunResults) -> list[Finding]:
                     f"{kernel} {short_times(ratio)} loop", Rank.IMPLEMENTATION)]
 
 
+# Below this fraction of its GEMM ceiling a kernel spends most of its time outside the products.
+DISPATCH_BOUND = 0.8
+
+
+def ceiling_finding(results: RunResults) -> list[Finding]:
+    """Where the time outside the GEMMs, not the arithmetic, sets a kernel's speed: the case
+    furthest below its ceiling, with the time it spends per step outside the products."""
+    rated = [c for c in workload_cases(results, WORKLOAD)
+             if c.metrics.ceiling_fraction is not None and c.stats.median_s]
+    if not rated:
+        return []
+    worst = min(rated, key=lambda c: c.metrics.ceiling_fraction)
+    best = max(rated, key=lambda c: c.metrics.ceiling_fraction)
+    fraction = worst.metrics.ceiling_fraction
+    if fraction >= DISPATCH_BOUND:
+        return [Finding(f"Every kernel runs at {fmt_percent(fraction)} or more of the GEMM "
+                        "ceiling at its own shapes: arithmetic, not dispatch, sets their speed.",
+                        "kernels at their GEMM ceiling", Rank.PEAK)]
+    steps = (number(worst.param("seq_len")) or 1) * (number(worst.param("layers")) or 1)
+    outside = number(worst.stats.median_s) * (1 - fraction) / steps
+    return [Finding(f"The {where(worst, with_distribution=False)} ({text(worst.param('impl'))}, "
+                    f"hidden {text(worst.param('hidden'))}) reaches "
+                    f"{fmt_percent(fraction)} of the GEMM ceiling at its own shapes (the best "
+                    f"case {fmt_percent(best.metrics.ceiling_fraction)}): about "
+                    f"{fmt_seconds(outside)} per step go to what runs between the matrix "
+                    "products (dispatch of small operations, gate arithmetic, copies), so "
+                    "dispatch, not arithmetic, sets its speed.",
+                    f"{fmt_percent(fraction)} of GEMM ceiling", Rank.PEAK)]
+
+
+def ceiling_notes(results: RunResults) -> list[str]:
+    """The ceiling finding in the section too, where the list of findings has no room for it."""
+    return [f.sentence for f in ceiling_finding(results)]
+
+
 def peak_finding(results: RunResults) -> list[Finding]:
     """The highest achieved FLOP/s and how close it came to the measured matmul peak."""
     rated = [c for c in workload_cases(results, WORKLOAD) if c.metrics.flops_per_s]
@@ -206,3 +259,9 @@ def peak_finding(results: RunResults) -> list[Finding]:
     sentence += (f"), {fmt_percent(fraction)} of the matmul peak measured in the same run."
                  if fraction is not None else ").")
     return [Finding(sentence, f"{flops} best kernel", Rank.PEAK)]
+
+
+# This workload's section of the run report (bench/report/pieces.py).
+PIECES = ReportPieces(
+    section="Kernels: RNN, GRU, LSTM", tables=(kernels_table,), charts=(kernels_charts,),
+    notes=(peak_notes, ceiling_notes), findings=(impl_finding, ceiling_finding, peak_finding))

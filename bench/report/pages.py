@@ -16,6 +16,7 @@ from bench.compare import Comparison, compare_results
 from bench.files import is_stream, write_atomic
 from bench.labels import short_labels
 from bench.report.charts import Chart, comparison_chart
+from bench.report.checklist import checklist
 from bench.report.environment import (
     checks_table,
     facts_side_by_side,
@@ -103,12 +104,21 @@ def method_notes(results: RunResults) -> list[str]:
     counts = [int(n) for c in measured if (n := number(c.stats.n)) is not None]
     target = number(results.settings.target)
     goal = f"±{fmt_percent(target)}" if target is not None else "the noise target"
-    notes = [
-        "Each case is warmed up, then timed repeatedly until the 95% confidence interval of its "
-        f"median is within {goal} of the median or its time budget runs out. Figures are "
-        "medians; intervals are the 95% "
-        "CI of the median; ratios of two cases take the opposite ends of both intervals, so "
-        "their intervals are conservative."]
+    rounds_run = any(c.stats.schedule == "interleaved" for c in measured)
+    if rounds_run:  # since issue 22: every case in rounds, median and CI over replicates
+        notes = [
+            "Every case is built and warmed up, then all cases are timed together in "
+            "interleaved rounds. Figures are medians of the replicates (one median per round "
+            "and worker process); intervals are their 95% CI, widened to the spread between "
+            f"worker processes, and the noise target is {goal}. Ratios of two cases take the "
+            "opposite ends of both intervals, so their intervals are conservative."]
+        notes += _ci_scope_notes(measured)
+    else:
+        notes = [
+            "Each case is warmed up, then timed repeatedly until the 95% confidence interval "
+            f"of its median is within {goal} of the median or its time budget runs out. "
+            "Figures are medians; intervals are the 95% CI of the median; ratios of two cases "
+            "take the opposite ends of both intervals, so their intervals are conservative."]
     if counts:
         notes.append(f"{len(measured)} cases measured with {min(counts)}–{max(counts)} samples "
                      f"each (median {statistics.median(counts):g}).")
@@ -127,16 +137,27 @@ def method_notes(results: RunResults) -> list[str]:
     return notes + _rounds_notes(results)
 
 
+def _ci_scope_notes(measured: list) -> list[str]:
+    """What the intervals leave out, where a run cannot see it (bench/merging.py `ci_method`)."""
+    alone = [c for c in measured if c.stats.ci_method and "not in this CI" in c.stats.ci_method]
+    if not alone:
+        return []
+    return [f"{len(alone)} case(s) were timed in one process only: their intervals hold the "
+            "round-to-round noise but not the variation between processes and runs, so they "
+            "are narrower than an interval that holds across runs. Run with --processes 3 or "
+            "more for intervals that do."]
+
+
 def _rounds_notes(results: RunResults) -> list[str]:
     """How interleaved cases were sampled, and how far the machine's own speed moved."""
     interleaved = [c for c in results.ok_cases if c.stats.schedule == "interleaved"]
     if not interleaved:
         return []
     rounds = number(results.settings.rounds)
-    notes = [f"The {len(interleaved)} batching cases were timed in "
+    notes = [f"The {len(interleaved)} cases were timed in "
              f"{f'{rounds:g} ' if rounds else ''}interleaved rounds: each round visits every case "
              "once, in a fresh random order, so all of their samples span the same minutes and "
-             "drift in the machine's speed hits every strategy alike."]
+             "drift in the machine's speed hits every case alike."]
     for ref in results.references or []:
         per_round = ref.per_round_median_s or []
         if len(per_round) < 2:
@@ -369,16 +390,17 @@ def render_comparison(results_list: list[RunResults | Mapping], out_html: Path,
 
 
 def render_doctor(doctor_doc: dict, out_html: Path) -> Path:
-    """The doctor's checklist (schema rnnbench.doctor/1) as a page, problems first."""
+    """The doctor's checklist (schema rnnbench.doctor/2, or 1) as a page: the terminal's
+    sections with readiness, each problem's fix as shell lines, a recap and the tallies."""
     facts = dig(doctor_doc, "facts", default={})
     context = {
+        "checklist": checklist(doctor_doc if isinstance(doctor_doc, Mapping) else {}),
         "title": "rnnbench doctor",
         "machine": machine_line(facts),
         "profile": profile_name(dig(doctor_doc, "profile")),
         "expectations": facts_table([dig(doctor_doc, "expectations", default={})], ["expected"],
                                     "expectations-table"),
         "verdict": doctor_verdict(dig(doctor_doc, "checks"), facts),
-        "checks": checks_table(dig(doctor_doc, "checks", default=[])),
         "facts": facts_table([facts], ["value"]),
         "schema": text(dig(doctor_doc, "schema")),
     }

@@ -1,6 +1,6 @@
 """The train workload's part of the run report: its table, its accuracy chart, its finding.
 
-Declared as the workload's report pieces in bench/workloads/train.py.
+Its pieces are `PIECES` at the end, named by the workload in bench/workloads/train.py.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import altair as alt
 from bench.report.cases import setting, workload_cases
 from bench.report.charts import PANEL_WIDTH, Chart, finish, label
 from bench.report.fields import fmt_percent, fmt_seconds, number, text
+from bench.report.section import ReportPieces
 from bench.report.sentences import Finding, Rank, word
 from bench.report.tables import Table, labels, num_cell, numeric_params, param_cell, param_columns
 from bench.results import CaseResult, RunResults
@@ -115,3 +116,9 @@ def train_finding(results: RunResults) -> list[Finding]:
     seconds = time_to_target(best)
     return [Finding(f"{name(best)} reaches {goal} first, after {seconds:.3g} s of training.",
                     f"{name(best)}: target in {seconds:.3g} s", Rank.TRAINING)]
+
+
+# This workload's section of the run report (bench/report/pieces.py).
+PIECES = ReportPieces(
+    section="Training: accuracy against wall time", tables=(train_table,),
+    charts=(train_charts,), findings=(train_finding,))

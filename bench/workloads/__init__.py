@@ -8,7 +8,7 @@ The order of REGISTRY is the order a plan runs the workloads in.
 from __future__ import annotations
 
 from bench.results import CaseResult
-from bench.workloads import batching, kernels, matmul, train
+from bench.workloads import batching, ceiling, kernels, matmul, train
 from bench.workloads.base import DTYPES, Prepared, VerificationError, Workload
 
 __all__ = ["DTYPES", "REGISTRY", "Prepared", "VerificationError", "Workload", "after_cases",
@@ -18,6 +18,7 @@ REGISTRY: dict[str, Workload] = {w.name: w for w in (
     batching.WORKLOAD,
     kernels.WORKLOAD,
     matmul.WORKLOAD,
+    ceiling.WORKLOAD,
     train.WORKLOAD,
 )}
 

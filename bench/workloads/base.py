@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import torch
 
+from bench.report.section import ReportPieces
 from bench.results import CaseChecks, CaseMetrics, CaseResult
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -43,9 +44,48 @@ def autocast_for(device: str, dtype: str) -> AbstractContextManager:
     return torch.autocast(device_type=device.split(":")[0], dtype=DTYPES[dtype])
 
 
+def tf32_capable(device: str) -> bool:
+    """Whether the GPU has TF32 at all (compute capability 8.0, Ampere, and later): elsewhere
+    torch's TF32 flags are on and change nothing."""
+    return device.startswith("cuda") and (_capability(device) or (8, 0)) >= (8, 0)
+
+
+# Compute capabilities whose half-precision arithmetic runs at least at the fp32 rate (before
+# Volta): GP100 (6.0) and the Jetson parts (5.3, 6.2). Consumer Pascal (6.1) runs it at 1/64.
+_FAST_HALF_BEFORE_VOLTA = ((5, 3), (6, 0), (6, 2))
+
+
+def _capability(device: str) -> tuple[int, int] | None:
+    """The GPU's compute capability; None where there is no GPU to ask (planning a CUDA run
+    on a machine without one: then nothing is left out)."""
+    if not torch.cuda.is_available():
+        return None
+    major, minor = torch.cuda.get_device_capability(device)
+    return major, minor
+
+
+def native_dtypes(device: str) -> tuple[str, ...]:
+    """The precisions the device computes in natively: fp32 everywhere; on a GPU fp16 from
+    compute capability 5.3 and bf16 from 8.0 (Ampere). `torch.cuda.is_bf16_supported()` is not
+    asked: it also says yes where bf16 is only emulated (Pascal, Turing)."""
+    if not device.startswith("cuda"):
+        return ("fp32",)
+    capability = _capability(device) or (8, 0)
+    return (("fp32",) + (("bf16",) if capability >= (8, 0) else ())
+            + (("fp16",) if capability >= (5, 3) else ()))
+
+
+def fast_half(device: str) -> bool:
+    """Whether the GPU's half-precision matrix products are at least as fast as its fp32 ones
+    (tensor cores from Volta on, and a few earlier parts)."""
+    capability = _capability(device) or (7, 0)
+    return capability >= (7, 0) or capability in _FAST_HALF_BEFORE_VOLTA
+
+
 def every_dtype(device: str) -> tuple[str, ...]:
-    """fp32 on a CPU (its bf16/fp16 are emulated or slow), every precision on a GPU."""
-    return ("fp32", "bf16", "fp16") if device.startswith("cuda") else ("fp32",)
+    """fp32 on a CPU (its bf16/fp16 are emulated or slow); on a GPU every precision it runs
+    natively (`native_dtypes`)."""
+    return native_dtypes(device)
 
 
 def fp32_only(device: str) -> tuple[str, ...]:
@@ -62,23 +102,6 @@ class NeededCase(NamedTuple):
     dtype: str
 
 
-@dataclass(frozen=True)
-class ReportPieces:
-    """What a workload adds to the run report (bench/report/<workload>.py holds the functions).
-
-    Each callable takes the run (bench.results.RunResults): a table returns a Table or None;
-    charts, notes and findings return lists (of Chart, str and Finding). The tables, charts and
-    notes make the workload's section, titled `section`, placed in registry order; findings are
-    ordered by their rank among every workload's.
-    """
-
-    section: str = ""
-    tables: tuple[Callable, ...] = ()
-    charts: tuple[Callable, ...] = ()
-    notes: tuple[Callable, ...] = ()
-    findings: tuple[Callable, ...] = ()
-
-
 Builder = Callable[[dict, str, str, int, dict], Prepared]
 
 
@@ -87,7 +110,7 @@ class Workload:
     """Everything the engine knows about one workload, declared once in its own module.
 
     build(params, device, dtype, seed, context): the case ready to time; `context` carries
-        run-wide values (the matmul peaks) that `on_result` hooks fill in.
+        run-wide values (the `--data` folder's contents, caches shared by a run's cases).
     id_keys: the parameters a case accepts, in the order its id names them.
     defaults: values for parameters a config entry leaves out.
     choices: the allowed values of a parameter, checked when a suite is planned.
@@ -96,9 +119,8 @@ class Workload:
         budget has no batch size); entries that then name the same case are planned once.
     default_dtypes(device): the precisions run when neither the entry nor --dtype names any.
     cell_key: the parameter that `--cells` filters on (None: the filter leaves it alone).
-    interleaved: its consecutive cases are sampled in interleaved rounds (bench/rounds.py).
-    needs(device, dtype): cases of another workload to plan before this one's.
-    on_result(record, context): called with each case record that finished ok.
+    needs(device, dtype, params): cases of other workloads this case is compared with (planned
+        with it, once each: the matmul peak and the ceiling at its shapes for kernels).
     after_cases(records): refresh metrics relating several records, after every publish.
     in_config: a `[[name]]` table of a suite or config file; False for helper workloads.
     requires_data: planned only when --data is given.
@@ -115,9 +137,7 @@ class Workload:
     prune: Callable[[dict], dict] | None = None
     default_dtypes: Callable[[str], tuple[str, ...]] = every_dtype
     cell_key: str | None = None
-    interleaved: bool = False
-    needs: Callable[[str, str], list[NeededCase]] | None = None
-    on_result: Callable[[CaseResult, dict], None] | None = None
+    needs: Callable[[str, str, dict], list[NeededCase]] | None = None
     after_cases: Callable[[list[CaseResult]], None] | None = None
     in_config: bool = True
     requires_data: bool = False

@@ -1,8 +1,11 @@
-"""The matmul workload: the peak that the kernels' achieved FLOP/s are compared with.
+"""The matmul workload: the square-matmul peak, context for the kernels' achieved FLOP/s.
 
-Measured in the same run, on the same device and in the same precision (and TF32 state: cuDNN
-may run an fp32 RNN in TF32 while plain matmuls do not, so the two are measured and matched
-separately). It is no config table: the kernels workload asks for it (`peak_cases`).
+Measured in the same rounds, on the same device and in the same precision (and TF32 state:
+cuDNN may run an fp32 RNN in TF32 while plain matmuls do not, so the two are measured and
+matched separately). It is context only: a kernel's small recurrent GEMMs can run faster than
+a large square one (they fit in cache), so kernels are judged against the ceiling at their own
+shapes (bench/workloads/ceiling.py). It is no config table: the kernels workload asks for it
+(`peak_cases`).
 """
 
 from __future__ import annotations
@@ -10,12 +13,17 @@ from __future__ import annotations
 import torch
 
 from bench.flops import matmul_flops
-from bench.results import CaseChecks, CaseMetrics, CaseResult
-from bench.workloads.base import DTYPES, NeededCase, Prepared, Workload
+from bench.results import CaseChecks, CaseMetrics
+from bench.workloads.base import DTYPES, NeededCase, Prepared, Workload, fast_half, tf32_capable
 
 # The peak is the fastest of a few sizes: one size alone can sit on a cache edge or a slow
-# kernel choice and understate what the unit does (an RNN then reads as over 100% of "peak").
-MATMUL_N = {"cpu": (512, 1024, 2048), "cuda": (4096, 8192)}
+# kernel choice and understate what the unit does. On a CPU n = 2048 is left out: at one thread
+# one product takes a third of a second, more than a round's share of a case's budget.
+MATMUL_N = {"cpu": (512, 1024), "cuda": (4096, 8192)}
+# Half precision on a GPU whose half-precision rate is a small fraction of its fp32 rate
+# (consumer Pascal, compute capability 6.1: 1/64): an n = 8192 product takes about 35 s there,
+# so the peak is taken at sizes that finish in a fraction of a second.
+SLOW_HALF_N = (1024, 2048)
 
 
 def peak_key(device: str, dtype: str, tf32: bool) -> str:
@@ -41,7 +49,7 @@ def build_matmul(params: dict, device: str, dtype: str, seed: int,
             torch.backends.cuda.matmul.allow_tf32 = saved
 
     flops = matmul_flops(n)
-    tf32 = want_tf32 and device.startswith("cuda") and dtype == "fp32"
+    tf32 = want_tf32 and dtype == "fp32" and tf32_capable(device)
 
     def metrics(median_s: float) -> CaseMetrics:
         return CaseMetrics(flops_per_s=flops / median_s, flops_per_step=flops, tf32=tf32,
@@ -50,11 +58,19 @@ def build_matmul(params: dict, device: str, dtype: str, seed: int,
     return Prepared(step, metrics, CaseChecks(verified=False, why="reference kernel"))
 
 
+def peak_sizes(device: str, dtype: str) -> tuple[int, ...]:
+    """The sizes tried for a peak: bounded where half precision is slow."""
+    if dtype != "fp32" and device.startswith("cuda") and not fast_half(device):
+        return SLOW_HALF_N
+    return MATMUL_N[device.split(":")[0]]
+
+
 def peak_cases(device: str, dtype: str) -> list[NeededCase]:
-    """The matmul sizes for one device and dtype, with TF32 off and (CUDA fp32) on."""
-    tf32_states = [False, True] if device.startswith("cuda") and dtype == "fp32" else [False]
+    """The matmul sizes for one device and dtype, with TF32 off and (fp32 on a GPU that has
+    TF32) on."""
+    tf32_states = [False, True] if dtype == "fp32" and tf32_capable(device) else [False]
     return [NeededCase("matmul", {"n": n, "tf32": tf32}, device, dtype)
-            for tf32 in tf32_states for n in MATMUL_N[device.split(":")[0]]]
+            for tf32 in tf32_states for n in peak_sizes(device, dtype)]
 
 
 def keep_peak(peaks: dict[str, float], metrics: CaseMetrics) -> None:
@@ -64,14 +80,9 @@ def keep_peak(peaks: dict[str, float], metrics: CaseMetrics) -> None:
     peaks[metrics.peak_key] = max(peaks.get(metrics.peak_key, 0.0), metrics.flops_per_s)
 
 
-def _keep_peak_of(record: CaseResult, context: dict) -> None:
-    keep_peak(context.setdefault("peaks", {}), record.metrics)
-
-
 WORKLOAD = Workload(
     name="matmul",
     build=build_matmul,
     id_keys=("n", "tf32"),
-    on_result=_keep_peak_of,
     in_config=False,
 )

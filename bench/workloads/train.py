@@ -15,7 +15,6 @@ from bench.report import train as report
 from bench.results import CaseChecks, CaseMetrics
 from bench.workloads.base import (
     Prepared,
-    ReportPieces,
     Workload,
     check_whole_numbers,
     fp32_only,
@@ -93,7 +92,5 @@ WORKLOAD = Workload(
     default_dtypes=fp32_only,
     cell_key="model",
     requires_data=True,
-    report=ReportPieces(section="Training: accuracy against wall time",
-                        tables=(report.train_table,), charts=(report.train_charts,),
-                        findings=(report.train_finding,)),
+    report=report.PIECES,
 )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from provision import tables
 from provision.facts import Facts
-from provision.fix import Fixes, commands, fixes_to_json
+from provision.fix import Fixes, commands, fixes_from_json, fixes_to_json, run
 from provision.profile import Profile
 
 
@@ -24,6 +24,16 @@ class CheckResult:
     def commands(self) -> list[str]:
         """Every command of every fix, in order."""
         return commands(self.fixes)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CheckResult:
+        """A check from a doctor document (schema 2, or 1's one-string `fix`); fields of the
+        wrong type read as empty, since the document is someone else's file."""
+        def text(key: str) -> str:
+            value = d.get(key)
+            return value if isinstance(value, str) else ""
+        return cls(text("id"), text("status"), text("summary"), text("detail"),
+                   fixes_from_json(dict(d)), text("because"))
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "status": self.status, "summary": self.summary,
@@ -41,6 +51,18 @@ def check(check_id: str) -> Callable[[CheckFn], CheckFn]:
         REGISTRY.append((check_id, fn))
         return fn
     return register
+
+
+def distro_differs(facts: Facts, profile: Profile) -> bool:
+    """The profile names a distribution (and release) other than this machine's."""
+    os_, wanted_id, wanted_version = facts.os, profile.distro_id, profile.distro_version
+    return bool(os_.id and wanted_id and (os_.id != wanted_id or (
+        wanted_version and os_.version_id != wanted_version)))
+
+
+# A profile that describes another machine: the doctor run without it, expecting this one.
+OTHER_PROFILE = run(("rnnbench doctor", "without --profile: it expects what this machine has"),
+                    condition="if the profile describes another machine")
 
 
 def has_nvidia_gpu(facts: Facts) -> bool:

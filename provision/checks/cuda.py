@@ -181,7 +181,8 @@ def host_compiler(facts: Facts, profile: Profile) -> CheckResult:
         cuda = max((t.version for t in facts.cuda.toolkits if t.version), key=version_tuple,
                    default=None)
     if not cuda:
-        return CheckResult("cuda.host_compiler", "skip", "No CUDA toolkit to compile with")
+        return CheckResult("cuda.host_compiler", "skip", "No CUDA toolkit to compile with",
+                           because="cuda.toolkit")
     gcc = facts.cuda.gcc_version
     if not gcc:
         return CheckResult("cuda.host_compiler", "warn", f"gcc not found (CUDA {cuda}'s nvcc "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from provision.checks.base import CheckResult, check, has_nvidia_gpu
+from provision.checks.base import CheckResult, check, has_nvidia_gpu, lost_gpus
 from provision.facts import Facts, GpuHealth, GpuInfo, XidEvent
 from provision.fix import Fix, Step, run
 from provision.profile import Profile
@@ -174,6 +174,10 @@ def xid(facts: Facts, profile: Profile) -> CheckResult:
     where = sorted({_xid_gpu(facts, e) for e in x.events if e.code in (serious or watch)})
     resets = [reset(w.split()[-1]) for w in where if w.startswith("GPU ")]
     mend = run(*resets) if resets else run("sudo reboot")
+    if serious == [79] and lost_gpus(facts):
+        # The GPU fell off the bus: nvidia.driver names it with the hardware fix; not repeated.
+        return CheckResult("gpu.xid", "fail", f"Xid {named} on {', '.join(where)} ({since})",
+                           detail=detail, because="nvidia.driver")
     if serious:
         # A log file reaches back to earlier boots, which a reset or reboot may have mended.
         status = "fail" if x.source == "dmesg" else "warn"

@@ -5,9 +5,11 @@ from __future__ import annotations
 from provision import fixes, platform_fixes, tables
 from provision.advice import driver_ceiling, gpu_capabilities
 from provision.checks.base import (
+    OTHER_PROFILE,
     CheckResult,
     check,
     container_without_gpu,
+    distro_differs,
     driver_mismatch,
     gpu_capability,
     gpu_name,
@@ -60,8 +62,12 @@ def gpu(facts: Facts, profile: Profile) -> CheckResult:
                f" (compute capability {cap or 'unknown'})" + (f" at {where}" if where else "")
                + (f", {count} GPUs" if count > 1 else ""))
     if profile.compute_capability and cap and cap != profile.compute_capability:
+        # Another distribution too: the profile is another machine's, said once (os.distro).
+        other = distro_differs(facts, profile)
         return CheckResult("nvidia.gpu", "warn", summary + f"; profile expects compute "
-                           f"capability {profile.compute_capability}")
+                           f"capability {profile.compute_capability}",
+                           fixes=() if other else (OTHER_PROFILE,),
+                           because="os.distro" if other else "")
     others = sorted(set(caps) - {cap})
     if others:
         summary += f"; also compute capability {', '.join(others)}"
@@ -70,7 +76,7 @@ def gpu(facts: Facts, profile: Profile) -> CheckResult:
     return CheckResult("nvidia.gpu", "pass", summary, detail=detail)
 
 
-def _module_blocked(facts: Facts) -> bool:
+def module_blocked(facts: Facts) -> bool:
     driver = facts.driver
     return bool(driver.secure_boot and driver.module_installed and not driver.module_signer)
 
@@ -119,7 +125,7 @@ def driver(facts: Facts, profile: Profile) -> CheckResult:
                            detail="CUDA needs NVIDIA's proprietary driver; the open nouveau "
                                   f"driver holds the GPU. {reasons}",
                            because="nvidia.nouveau")
-    if _module_blocked(facts):
+    if module_blocked(facts):
         return CheckResult("nvidia.driver", "fail",
                            "NVIDIA module installed but not loaded: Secure Boot refuses the "
                            "unsigned module",
@@ -188,7 +194,7 @@ def secure_boot(facts: Facts, profile: Profile) -> CheckResult:
                            detail="; ".join(d.reasons))
     if not d.secure_boot:
         return CheckResult("nvidia.secure_boot", "pass", "Secure Boot is disabled")
-    if _module_blocked(facts):
+    if module_blocked(facts):
         return CheckResult("nvidia.secure_boot", "fail",
                            "Secure Boot is enabled and the nvidia module is unsigned",
                            detail="The kernel refuses to load unsigned modules under Secure Boot, "

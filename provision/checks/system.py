@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from provision import fixes
-from provision.checks.base import CheckResult, check
+from provision.checks.base import OTHER_PROFILE, CheckResult, check, distro_differs
 from provision.facts import Facts
+from provision.fix import run, say
 from provision.profile import Profile
 from provision.tables import major_minor
 
@@ -18,16 +19,19 @@ def distro(facts: Facts, profile: Profile) -> CheckResult:
     if not os_.id:
         return CheckResult("os.distro", "warn", f"Distribution unknown ({os_.reason}), {kernel}",
                            detail="Fixes below are generic because the package manager is "
-                                  "unknown.")
-    wanted_id, wanted_version = profile.distro_id, profile.distro_version
-    if wanted_id and (os_.id != wanted_id or (wanted_version and os_.version_id != wanted_version)):
-        expected = " ".join(filter(None, [wanted_id, wanted_version]))
+                                  "unknown.",
+                           fixes=(run(("cat /etc/os-release", "names the distribution the "
+                                                              "fixes depend on")),))
+    if distro_differs(facts, profile):
+        expected = " ".join(filter(None, [profile.distro_id, profile.distro_version]))
         return CheckResult("os.distro", "warn", f"{summary}; profile expects {expected}",
                            detail="The checks still run; fixes are given for the distribution "
-                                  "actually found.")
-    detail = "" if os_.family != "unknown" else \
-        "This distribution is not one the doctor knows (Fedora, RHEL-likes, Debian/Ubuntu); " \
-        "fixes are generic."
+                                  "actually found.", fixes=(OTHER_PROFILE,))
+    base = (f"; built on Ubuntu {os_.ubuntu_base}: its driver and package routes apply"
+            if os_.ubuntu_base and os_.id != "ubuntu" else "")
+    detail = f"Package manager family: {os_.family}{base}." if os_.family != "unknown" else \
+        "This distribution is not one the doctor knows (Fedora, RHEL-likes, Debian and Ubuntu " \
+        "with its derivatives, openSUSE, Arch); fixes are said in words."
     return CheckResult("os.distro", "pass", summary, detail=detail)
 
 
@@ -38,7 +42,9 @@ def packages(facts: Facts, profile: Profile) -> CheckResult:
     found = facts.packages
     if found.tool is None or found.reason:
         return CheckResult("os.packages", "warn", "Could not query installed packages",
-                           detail=found.reason)
+                           detail=found.reason, fixes=(say(
+                               "check by hand that these are installed: "
+                               + ", ".join(profile.packages)),))
     missing = [name for name in profile.packages if not found.installed.get(name)]
     if missing:
         return CheckResult("os.packages", "fail",

@@ -18,6 +18,7 @@ from provision.checks.base import (
     rocm,
 )
 from provision.checks.cuda import RUNTIME_NOTE
+from provision.checks.nvidia import module_blocked
 from provision.facts import Facts
 from provision.fix import Fixes, lead, run, say
 from provision.profile import Profile
@@ -26,6 +27,10 @@ from provision.profile import Profile
 @check("torch.build")
 def build(facts: Facts, profile: Profile) -> CheckResult:
     t = facts.torch
+    if t.import_error:
+        return CheckResult("torch.build", "fail", "importing torch kills the process",
+                           detail=_with_reasoning(t.import_error, facts),
+                           fixes=_torch_fix(facts))
     if not t.installed:
         return CheckResult("torch.build", "fail", "torch is not installed",
                            detail=_with_reasoning(t.reason, facts), fixes=_torch_fix(facts))
@@ -101,8 +106,9 @@ def _likely_reason(facts: Facts) -> tuple[str, Fixes, str]:
         return "there is no NVIDIA GPU", (), "nvidia.gpu"
     if d.nouveau_loaded:
         return "nouveau holds the GPU instead of NVIDIA's driver", (), "nvidia.nouveau"
-    if not d.version:
-        return "the NVIDIA driver is not loaded", (), "nvidia.driver"
+    if not d.version:  # the root cause's check: Secure Boot's refusal, else the driver's
+        return ("the NVIDIA driver is not loaded", (),
+                "nvidia.secure_boot" if module_blocked(facts) else "nvidia.driver")
     need = tables.min_driver_for_cuda(t.cuda)
     floor = tables.CUDA_MINOR_COMPAT_DRIVER.get((tables.version_tuple(t.cuda) or (0,))[0])
     lowest = floor or need

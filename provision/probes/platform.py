@@ -17,9 +17,10 @@ from provision.probe import list_dir, read_text, run_command
 
 AMD_VENDOR = "1002"
 # Variables that change which GPUs CUDA/ROCm show, or where torch comes from and how it is
-# reinstalled. `container` is set by systemd-nspawn, podman and LXC inside their containers.
+# reinstalled. `container` is set by systemd-nspawn, podman and LXC inside their containers;
+# WSL sets WSL_DISTRO_NAME, the name `wsl --set-version` takes.
 ENVIRONMENT = ("CUDA_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES",
-               "CONDA_PREFIX", "CONDA_DEFAULT_ENV", "VIRTUAL_ENV", "container")
+               "CONDA_PREFIX", "CONDA_DEFAULT_ENV", "VIRTUAL_ENV", "WSL_DISTRO_NAME", "container")
 # cgroup path words -> the container runtime they belong to (/proc/1/cgroup of a container's
 # first process names its scope: docker-<id>.scope, /kubepods/..., /libpod-<id>, /lxc/<name>).
 _CGROUP_WORDS = (("kubepods", "kubernetes"), ("docker", "docker"), ("libpod", "podman"),

@@ -8,20 +8,86 @@ was built for CUDA 12.1 without sm_61" without installing such a build.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import signal
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
 from provision.facts import TorchDevice, TorchFacts, from_plain
-from provision.probe import list_dir, read_text
+from provision.probe import finish_command, list_dir, read_text, start_command
 
 RECORDED = "/rnnbench-torch.json"
 
 
-def probe_torch(root: Path, live: bool = True) -> TorchFacts:
+# A cold `import torch` on a slow disk takes tens of seconds; one that takes longer is hung.
+IMPORT_TIMEOUT_S = 120.0
+# The child: this interpreter, without the current folder on sys.path (a ./torch folder, a
+# PyTorch source checkout, must not stand in for the installed torch).
+_CHILD = ("import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+          "from provision.probes.torchinfo import child_main; child_main()")
+
+
+def start_import(root: Path, live: bool) -> subprocess.Popen | None:
+    """Start the child that imports torch, so the import runs while the other probes do; None
+    where no import is wanted (a replayed machine, or torch already imported here)."""
+    if not live or "torch" in sys.modules or read_text(root, RECORDED) is not None:
+        return None
+    started = start_command([sys.executable, "-c", _CHILD])
+    return started if isinstance(started, subprocess.Popen) else None
+
+
+def child_main() -> None:
+    """In the child: import torch and print its facts as JSON (the import may kill us)."""
+    try:
+        facts = _from_import()
+    except Exception as exc:  # a broken torch install must be reported, not crash the doctor
+        facts = TorchFacts(installed=False, reason=f"import torch failed: {exc}")
+    print(json.dumps(dataclasses.asdict(facts)))
+
+
+def _from_child(child: subprocess.Popen) -> TorchFacts:
+    """What the child found, or what ended it: a signal (SIGILL from a build that needs newer
+    CPU instructions) or an exit with the library's last words ("Intel MKL FATAL ERROR")."""
+    done = finish_command(child, IMPORT_TIMEOUT_S, "import torch")
+    if done.ok:
+        try:
+            return from_plain(TorchFacts, json.loads(done.stdout.strip().splitlines()[-1]))
+        except (ValueError, IndexError):
+            why = "import torch printed no facts"
+    elif done.returncode is None:
+        why = done.reason  # it did not finish in time
+    elif done.returncode < 0:
+        why = f"import torch killed the process with {_signal_name(-done.returncode)}"
+    else:
+        why = f"import torch ended the process with exit code {done.returncode}"
+    last = [line.strip() for line in (done.stderr or "").splitlines() if line.strip()][-1:]
+    if last:
+        why += f": {last[0][:300]}"
+    return TorchFacts(installed=False, import_error=why, reason=why)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+    hint = {"SIGILL": " (illegal instruction: the build needs CPU instructions this processor "
+                      "lacks)", "SIGSEGV": " (a crash inside torch or a library it loads)"}
+    return name + hint.get(name, "")
+
+
+def probe_torch(root: Path, live: bool = True,
+                child: subprocess.Popen | None = None) -> TorchFacts:
     """The installed torch (live), or the replayed machine's recorded one: below another root
-    the torch importable here is not that machine's, so without a record it stays unknown."""
+    the torch importable here is not that machine's, so without a record it stays unknown.
+
+    Live, torch is imported in a child process (`child`, from `start_import`, or one started
+    now): an import that kills its process must leave the doctor standing to say so. Where this
+    process has imported torch already (`rnnbench run`), it is asked directly."""
     recorded = read_text(root, RECORDED)
     if recorded is not None:
         try:
@@ -35,10 +101,14 @@ def probe_torch(root: Path, live: bool = True) -> TorchFacts:
     if not live:
         return TorchFacts(installed=False, source="recorded",
                           reason=f"torch not recorded for this machine (no {RECORDED})")
-    try:
-        facts = _from_import()
-    except Exception as exc:  # a broken torch install must be reported, not crash the doctor
-        return TorchFacts(installed=False, reason=f"import torch failed: {exc}")
+    child = child or start_import(root, live)
+    if child is not None:
+        facts = _from_child(child)
+    else:
+        try:
+            facts = _from_import()
+        except Exception as exc:  # a broken torch install must be reported, not crash
+            return TorchFacts(installed=False, reason=f"import torch failed: {exc}")
     find_installer(root, facts)
     return facts
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
 import typer
 
-from bench.compare import Comparison, compare_results
+from bench.compare import Comparison, compare_results, incomplete
 from bench.results import ResultsError, RunResults, read_results
 from bench.shift import Shift
+from bench.sides import env_entry, env_labels, env_side
 from provision.text import printable
 from rnnbench.commands import UserError
 
@@ -168,7 +168,7 @@ def shift_sentence(shift: Shift, threshold: float) -> str:
 def env_sides(run: RunResults, a: str | None, b: str | None) -> tuple[RunResults, RunResults,
                                                                      str, str]:
     """The two environments of an A/B run as two runs of their own (cases matched by id)."""
-    labels = list(dict.fromkeys(c.env for c in run.cases if c.env is not None))
+    labels = env_labels(run)
     if a is None and b is None and len(labels) == 2:
         a, b = labels
     if a is None or b is None:
@@ -180,17 +180,30 @@ def env_sides(run: RunResults, a: str | None, b: str | None) -> tuple[RunResults
     for label in (a, b):
         if label not in labels:
             raise UserError(f"--a/--b: no environment {_shown(label)!r} in the file", 2)
-    sides = tuple(dataclasses.replace(run, cases=[c for c in run.cases if c.env == label])
-                  for label in (a, b))
-    return sides[0], sides[1], a, b
+    return env_side(run, a), env_side(run, b), a, b
+
+
+def one_side(run: RunResults, label: str | None, option: str, path: Path) -> RunResults:
+    """The run of `path` to compare: environment `label` of an A/B run (given with `option`),
+    or the whole run. An A/B run without a label is refused, never half-read: matched by id
+    alone, one environment's cases would silently stand for both."""
+    labels = env_labels(run)
+    if label is None:
+        if len(labels) >= 2:
+            raise UserError(f"{_shown(path)} holds the environments "
+                            f"{', '.join(_shown(x) for x in labels)} of an A/B run: pick one "
+                            f"with {option} LABEL", 2)
+        return env_side(run, labels[0]) if labels else run
+    if label not in labels:
+        raise UserError(f"{option} {_shown(label)}: no such environment in {_shown(path)} "
+                        f"(it has: {', '.join(_shown(x) for x in labels) or 'none'})", 2)
+    return env_side(run, label)
 
 
 def env_description(run: RunResults, label: str, other: str) -> str:
     """What distinguishes environment `label` of an A/B run: its interpreter, torch, threads and
     the setting variables it has that `other` has not (or sets differently)."""
-    entries = {e.get("label"): e for e in run.settings.extra.get("environments") or []
-               if isinstance(e, dict)}
-    mine, theirs = entries.get(label) or {}, entries.get(other) or {}
+    mine, theirs = env_entry(run, label), env_entry(run, other)
     env_vars, other_vars = (e.get("env_vars") if isinstance(e.get("env_vars"), dict) else {}
                             for e in (mine, theirs))
     differs = {k: v for k, v in env_vars.items() if other_vars.get(k) != v}
@@ -200,9 +213,12 @@ def env_description(run: RunResults, label: str, other: str) -> str:
 
 
 def compare_command(base: Path, new: Path | None, threshold: str, fail_on_regression: bool,
-                    json_out: bool, a: str | None = None, b: str | None = None) -> int:
-    """Print the comparison; exit 1 on a real regression beyond the threshold when asked.
-    With no `new`, `base` is an A/B run and its environments `a` and `b` are compared."""
+                    json_out: bool, a: str | None = None, b: str | None = None,
+                    allow_incomplete: bool = False) -> int:
+    """Print the comparison; with `fail_on_regression`, exit 1 on a real regression beyond the
+    threshold, and on a new run with failed, missing or unfinished cases unless
+    `allow_incomplete`. With no `new`, `base` is an A/B run and its environments `a` and `b`
+    are compared; with two files, `a` and `b` pick an environment in each."""
     limit = parse_threshold(threshold)
     try:
         base_run = read_results(base)
@@ -216,13 +232,22 @@ def compare_command(base: Path, new: Path | None, threshold: str, fail_on_regres
         base_name = f"{base} env {a} ({env_description(base_run, a, b)})"
         new_name = f"{base} env {b} ({env_description(base_run, b, a)})"
     else:
+        base_run, new_run = one_side(base_run, a, "--a", base), one_side(new_run, b, "--b", new)
         cmp = compare_results(base_run, new_run, limit)
-        base_name, new_name = str(base), str(new)
+        base_name = str(base) + (f" env {a}" if a is not None else "")
+        new_name = str(new) + (f" env {b}" if b is not None else "")
+    problems = incomplete(base_run, new_run)
     if json_out:
-        doc = cmp.to_dict() | {"base": base_name, "new": new_name}
+        doc = cmp.to_dict() | {"base": base_name, "new": new_name, "incomplete": problems}
         # ASCII escapes keep terminal controls in ids inert; no NaN: the output is strict JSON.
         typer.echo(json.dumps(doc, indent=1, allow_nan=False))
     else:
         _print_table(cmp, base if new is not None else base_name,
                      new if new is not None else new_name, (base_run, new_run))
-    return 1 if fail_on_regression and cmp.fails else 0
+    if not fail_on_regression:
+        return 0
+    gate_problems = [] if allow_incomplete else problems
+    for problem in gate_problems:  # stderr: the gate's reasons, whatever --json prints
+        typer.echo(f"rnnbench: gate fails: {_shown(problem)} (--allow-incomplete passes such "
+                   "a run)", err=True)
+    return 1 if cmp.fails or gate_problems else 0

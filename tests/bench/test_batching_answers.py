@@ -127,6 +127,7 @@ def test_recommendation_prefers_a_budget_within_noise_and_reports_flushing() -> 
     train = advice["training"]
     assert (train.strategy, train.batch) == ("bucketed", 64)  # clearly fastest
     assert train.flush_denormal and train.flush_speedup == pytest.approx(3.0)
+    assert train.flush_advised  # 3x with 1% intervals: clearly faster
     doc.recommendation = list(advice.values())
     text = "\n".join(recommendation_lines(doc))
     assert "set_flush_denormal(True)" in text and "BucketBatchSampler" in text
@@ -139,3 +140,27 @@ def test_a_flushed_step_leaves_denormals_unflushed_after() -> None:
     prepared.step()
     tiny = torch.tensor([1e-39]) * torch.tensor([1.0])  # a denormal float32
     assert float(tiny) != 0.0
+
+
+def test_flushing_within_noise_is_not_advised() -> None:
+    training = [_case("padded", 4.0, mode="training", denormals="flush"),
+                _case("budget", 2.0, mode="training", denormals="flush", max_tokens=2048,
+                      ci=0.2),
+                _case("budget", 2.1, mode="training", denormals="keep", max_tokens=2048,
+                      ci=0.2)]
+    (advice,) = recommend(RunResults(cases=training))
+    assert advice.flush_speedup == pytest.approx(2.1 / 2.0)
+    assert advice.flush_advised is False
+    assert "set_flush_denormal" not in advice.snippet
+
+
+def test_of_sizes_within_noise_the_one_that_pads_least_is_recommended() -> None:
+    lean = _case("budget", 1.02, ci=0.05, max_tokens=1024)
+    fat = _case("budget", 1.00, ci=0.05, max_tokens=4096)
+    far = _case("budget", 0.50, ci=0.01, max_tokens=512)  # clearly faster: stands alone
+    lean.metrics.padding_efficiency, fat.metrics.padding_efficiency = 0.97, 0.89
+    (advice,) = recommend(RunResults(cases=[_case("padded", 2.0), lean, fat]))
+    assert advice.max_tokens == 1024 and "pads least" in advice.why
+    far.metrics.padding_efficiency = 0.5
+    (advice,) = recommend(RunResults(cases=[_case("padded", 2.0), lean, fat, far]))
+    assert advice.max_tokens == 512

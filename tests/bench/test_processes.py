@@ -18,7 +18,7 @@ import pytest
 
 from bench.merging import merge_stats, replicates_of
 from bench.results import CaseStats, load_results
-from bench.stats import median, median_ci
+from bench.stats import clustered_median_ci, median
 from bench.suites import SuiteError, load_config
 
 RNNBENCH = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "rnnbench"
@@ -48,7 +48,7 @@ hidden = 16
 batch = 2
 seq_len = 4
 """
-# Two interleaved batching cases, one kernel case and the kernel's three matmul peaks.
+# Two batching cases, one kernel case, the kernel's two matmul peaks and its ceiling.
 CASES = 6
 
 
@@ -89,10 +89,13 @@ def test_every_case_has_replicates_from_both_processes(two_processes) -> None:
         assert stats["processes"] == 2
         assert set(stats["replicate_process"]) == {0, 1}
         assert len(stats["replicates_s"]) == len(stats["replicate_process"])
-        # 6 rounds shared by 2 workers: 3 visits (or blocks) each.
+        # 6 rounds shared by 2 workers: 3 visits each, every case sampled in rounds.
+        assert stats["schedule"] == "interleaved"
         assert len(stats["replicates_s"]) == 6
-        # The CI and the median are those of the replicates, not of the raw samples.
-        assert stats["ci95_s"] == list(median_ci(stats["replicates_s"]))
+        # The CI and the median are those of the replicates, not of the raw samples, the CI
+        # widened to the spread between the two processes.
+        assert stats["ci95_s"] == list(clustered_median_ci(stats["replicates_s"],
+                                                           stats["replicate_process"]))
         assert stats["median_s"] == median(stats["replicates_s"])
         assert stats["n"] == len(stats["samples_s"])
 
@@ -185,7 +188,7 @@ def test_a_b_run_of_two_virtualenvs_finds_the_cases_a_setting_changes(tmp_path: 
     rows = {r["id"]: r for r in json.loads(compared.stdout)["rows"]}
     matmul = [r for i, r in rows.items() if i.startswith("matmul/")]
     lstm = [r for i, r in rows.items() if i.startswith("kernels/")]
-    assert len(matmul) == 3 and len(lstm) == 2
+    assert len(matmul) == 2 and len(lstm) == 2
     # Every case the setting changes is found, with its size...
     assert all(r["verdict"] == "slower" and r["ratio"] > 1.5 for r in matmul), matmul
     # ...and none it leaves alone is called a change. ("uncertain" is an honest answer for a
@@ -240,7 +243,10 @@ def test_merged_stats_tests_replicates_not_samples() -> None:
     assert merged.replicates_s == [1.0, 1.2, 2.0, 2.0]
     assert merged.replicate_process == [0, 0, 1, 1]
     assert merged.median_s == pytest.approx(1.6)
-    assert merged.ci95_s == (1.0, 2.0)
+    # Two processes that disagree this much leave the median uncertain: the CI spans far more
+    # than the replicates' range (a t interval over two process medians).
+    lo, hi = merged.ci95_s
+    assert lo < 1.0 and hi > 2.0
     assert merged.n == 200 and not merged.target_met
 
 
@@ -274,7 +280,7 @@ def test_sigterm_keeps_what_the_finished_workers_returned(tmp_path: Path) -> Non
     assert proc.returncode == 130, stderr[-2000:]
     doc = load_results(next(out.glob("*/results.json")))
     assert doc["status"] == "interrupted"
-    assert len(doc["cases"]) == 11  # 8 kernels and the 3 matmul peaks, from worker 1
+    assert len(doc["cases"]) == 18  # 8 kernels, 2 matmul peaks, 8 ceilings, from worker 1
     for case in doc["cases"]:
         assert case["status"] == "ok"
         assert set(case["stats"]["replicate_process"]) == {0}

@@ -11,10 +11,14 @@ from bench.suites import PRESETS, SuiteError, parse_list, plan
 
 def test_quick_suite_is_small_and_peaks_come_first() -> None:
     cases = plan("quick", ["cpu"], None, None, None, with_train=False).cases
-    assert len(cases) <= 16  # 15, and the training batching pair since issue 23 (one more)
+    # 15, the training batching pair since issue 23 (one more), and since issue 22 three
+    # ceilings in place of the n=2048 matmul (two more)
+    assert len(cases) <= 18
     assert cases[0].workload == "matmul"
     assert len({c.id for c in cases}) == len(cases)
-    assert {c.workload for c in cases} == {"matmul", "batching", "kernels"}
+    assert {c.workload for c in cases} == {"matmul", "ceiling", "batching", "kernels"}
+    # one ceiling per kernel shape: the torch and loop LSTM share theirs
+    assert [c.workload for c in cases].count("ceiling") == 3
     with_data = plan("quick", ["cpu"], None, None, None, with_train=True).cases
     assert [c.workload for c in with_data].count("train") == 1
 
@@ -33,9 +37,24 @@ def test_filters() -> None:
     assert kernels and all(c.params["cell"] == "gru" and c.dtype == "bf16" for c in kernels)
     peaks = [c for c in cases if c.workload == "matmul"]
     assert {(c.device, c.dtype) for c in peaks} == {("cpu", "bf16"), ("cuda", "bf16")}
-    cuda_fp32 = plan("kernels", ["cuda"], None, None, None, False).cases
-    assert {c.params["tf32"] for c in cuda_fp32 if c.workload == "matmul"
-            and c.dtype == "fp32"} == {False, True}
+
+
+@pytest.mark.parametrize(("capability", "dtypes", "tf32", "fp16_sizes"), [
+    ((9, 0), {"fp32", "bf16", "fp16"}, {False, True}, {4096, 8192}),  # Hopper
+    ((7, 5), {"fp32", "fp16"}, {False}, {4096, 8192}),  # Turing: bf16 only emulated, no TF32
+    ((6, 1), {"fp32", "fp16"}, {False}, {1024, 2048}),  # consumer Pascal: fp16 at 1/64 rate
+])
+def test_a_gpu_is_planned_in_the_precisions_it_runs_natively(
+        monkeypatch: pytest.MonkeyPatch, capability, dtypes, tf32, fp16_sizes) -> None:
+    import bench.workloads.base as base
+
+    monkeypatch.setattr(base, "_capability", lambda device: capability)
+    cases = plan("kernels", ["cuda"], None, None, None, False).cases
+    assert {c.dtype for c in cases if c.workload == "kernels"} == dtypes
+    assert {c.params["tf32"] for c in cases if c.workload == "matmul"
+            and c.dtype == "fp32"} == tf32
+    assert {c.params["n"] for c in cases if c.workload == "matmul"
+            and c.dtype == "fp16"} == fp16_sizes
 
 
 def test_presets_all_expand() -> None:

@@ -255,12 +255,16 @@ def test_a_full_disk_mid_run_marks_the_run_failed_and_keeps_the_cases(tmp_path):
     config = tmp_path / "tiny.toml"
     config.write_text(KERNELS_CONFIG.format(budget=0.15), encoding="utf-8")
     out = tmp_path / "out"
+    # Room for the file after the first round (every case with its first samples, about 52 kB
+    # here) but not for the rounds after it, whose samples make it grow.
     result = _rnnbench("run", "--config", str(config), "--device", "cpu", "--out", str(out),
-                       preexec_fn=_limit_file_size(16_000))
+                       preexec_fn=_limit_file_size(60_000))
     assert_one_line_error(result, 1, "results", "File too large")
     doc = json.loads(_results_file(out).read_text())
     assert doc["status"] == "failed"
     assert "File too large" in doc["error"]
-    assert 1 <= len(doc["cases"]) < 7
+    assert len(doc["cases"]) >= 1
     assert all(c["status"] == "ok" and c["stats"]["samples_s"] for c in doc["cases"])
+    # the rounds did not all make it into the file
+    assert any(c["stats"]["visits"] < 6 for c in doc["cases"])
     assert not list(out.glob("*/.results.json.*"))  # no temporary file left behind

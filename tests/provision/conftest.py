@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -61,6 +62,13 @@ def run_replay(scenario: str, *args: str, json_out: bool = True,
                           text=True, timeout=120, check=False)
     assert "Traceback" not in done.stderr, done.stderr
     return done.returncode, json.loads(done.stdout) if json_out else done.stdout
+
+
+@functools.cache
+def replay_document(scenario: str) -> dict:
+    """The doctor's JSON document for one replay, run once per test session (several modules
+    read the same replays)."""
+    return run_replay(scenario)[1]
 
 
 @pytest.fixture

@@ -105,3 +105,27 @@ def test_checklist_verbose_and_colour():
     assert "\033[2m–\033[0m gpu.compute   skipped" in text  # verbose unfolds a skipped section
     assert "\033[31mNOT READY: 1 passed" in text
     assert "inferred from this machine" in text
+
+
+def test_long_alternatives_fold_unless_verbose_and_wrapped_lines_hang():
+    long_way = run("sudo a", "sudo b", "sudo c", "sudo reboot", condition="or, for a newer torch")
+    after = run("sudo d", condition="after the reboot")
+    check = CheckResult("torch.build", "fail", "torch is not installed " + "word " * 20,
+                        fixes=(run("python3 -m pip install torch"), long_way, after))
+    lines = render_checklist([check], width=80).splitlines()
+    fix = lines.index("      fix: python3 -m pip install torch")
+    assert lines[fix + 1] == "      or, for a newer torch: 5 steps in 2 parts (shown with -v)"
+    # the summary wraps under its own text, not under the mark
+    head = next(i for i, line in enumerate(lines) if "torch.build" in line)
+    assert lines[head + 1].startswith(" " * len("  ✗ torch.build  ")) and lines[head + 1].strip()
+    verbose = render_checklist([check], width=60, verbose=True).splitlines()
+    assert "           sudo reboot" in verbose and "      after the reboot:" in verbose
+
+
+def test_a_warnings_long_fix_waits_for_verbose_but_the_recap_keeps_its_first_command():
+    steps = [f"sudo step{i}" for i in range(5)]
+    check = CheckResult("cuda.host_compiler", "warn", "gcc too new", fixes=(run(*steps),))
+    lines = render_checklist([check]).splitlines()
+    assert "      fix: 5 steps (shown with -v)" in lines
+    assert "  ! cuda.host_compiler  sudo step0" in lines  # the recap
+    assert "      fix: sudo step0" in render_checklist([check], verbose=True).splitlines()

@@ -18,6 +18,7 @@ from provision.facts import DriverFacts, Facts, GpuHealth, GpuInfo, PciGpu, XidF
 from provision.fix import as_text
 from provision.probes import health as probe
 from provision.probes import nvml
+from provision.profile import Profile
 
 MIB = 2**20
 
@@ -280,7 +281,13 @@ def test_xid_from_dmesg_is_this_boot_and_fails(tmp_path, monkeypatch):
     result = checks.xid(facts, None)
     assert result.status == "fail" and "79 (GPU has fallen off the bus) on GPU 0" in \
         result.summary
-    assert "sudo nvidia-smi -r -i 0" in as_text(result.fixes)
+    # A GPU fallen off the bus cannot be reset from software: nvidia.driver names it with the
+    # hardware fix (power, cooling, reseat), which this check does not repeat.
+    assert result.because == "nvidia.driver" and not result.fixes
+    from provision.checks import nvidia as nvidia_checks
+
+    driver = nvidia_checks.driver(facts, Profile())
+    assert driver.status == "fail" and "reseat" in as_text(driver.fixes)
 
 
 def test_xid_from_kern_log_when_dmesg_is_refused(tmp_path, monkeypatch):

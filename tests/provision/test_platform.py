@@ -15,6 +15,8 @@ from provision.facts import (
     DriverFacts,
     Facts,
     GpuInfo,
+    GpuWorkFacts,
+    GpuWorkResult,
     OsFacts,
     PciGpu,
     PlatformFacts,
@@ -290,3 +292,24 @@ def test_debian9_needs_buster_before_a_driver_past_390():
                                        min_version="418.39"))
     assert "s/stretch/buster/g" in text and "stretch-security" not in text
     assert text.index("s/stretch/buster/g") < text.index("install -y linux-headers")
+
+
+def test_wsl1_is_sent_to_wsl2_by_the_distribution_name_wsl_sets(tmp_path, monkeypatch):
+    monkeypatch.setenv("WSL_DISTRO_NAME", "Ubuntu-22.04")
+    facts = Facts(os=OsFacts(id="ubuntu", version_id="22.04", family="debian"))
+    facts.platform = platform.probe_platform(tmp_path, "4.4.0-19041-Microsoft")
+    got = _checks(facts)["os.platform"]
+    assert got["status"] == "fail" and "WSL1" in got["summary"]
+    assert "wsl --set-version Ubuntu-22.04 2" in fix_text(got)
+
+
+def test_gpu_computation_on_amd_runs_through_hip_and_passes():
+    facts = Facts(torch=TorchFacts(installed=True, version="2.4.1+rocm6.1", hip="6.1.40091",
+                                   cuda_available=True))
+    facts.platform = PlatformFacts(kfd=True, amd_gpus=[AmdGpu(slot="0000:03:00.0")])
+    facts.gpu_work = GpuWorkFacts(ran=True, results=[GpuWorkResult(
+        index=0, name="AMD Instinct MI210", matmul_max_rel_err=1e-6, matmul_ok=True,
+        lstm_max_abs_err=1e-6, lstm_ok=True, fp32_tflops=20.1, half_dtype="bfloat16",
+        half_tflops=150.0, h2d_gb_s=24.0)])
+    got = _checks(facts)["gpu.compute"]
+    assert got["status"] == "pass" and "through HIP (ROCm 6.1.40091)" in got["summary"]

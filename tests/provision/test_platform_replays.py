@@ -21,7 +21,7 @@ GPU_STACK = ("nvidia.", "cuda.", "torch.")
 LINUX_DRIVER = re.compile(r"ubuntu-drivers|install -y (?:linux-headers\S* )?nvidia-driver|"
                           r"cuda-drivers|akmod-nvidia|nvidia-driver:|nvidia-open|"
                           r"install-new-recommends|system76-driver-nvidia|x11-video-nvidia|"
-                          r"nvidia-\d+xx-dkms|cuda_\*\.run|nvidia\.com/drivers\)?$")
+                          r"nvidia-\d+xx-dkms|cuda_\*\.run|install NVIDIA's proprietary driver")
 PACKAGE_TOOLS = {"apt": "apt-get ", "yum": "yum ", "dnf": "dnf ", "zypper": "zypper ",
                  "pacman": "pacman "}
 

@@ -5,7 +5,6 @@ running the tests."""
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import platform
 import re
@@ -21,7 +20,7 @@ from provision.fix import fixes_from_json
 from provision.fixes import CUDA_REPO_LAST, FEDORA_EOL, NVIDIA_BRANCH_PACKAGED
 from provision.torch_releases import TORCH_BUILDS, VARIANT_CUDA, kernels_for
 
-from .conftest import MACHINES, replay_names, run_replay
+from .conftest import MACHINES, replay_document, replay_names, run_replay
 
 GPU_STACK = ("nvidia.", "cuda.", "torch.")
 
@@ -97,10 +96,9 @@ EXPERTS: dict[str, Expert] = {
 REAL = sorted(EXPERTS)
 
 
-@functools.cache
 def doctor(name: str) -> dict:
-    """The doctor's JSON document for one replay (run once per replay for the whole module)."""
-    return run_replay(name)[1]
+    """The doctor's JSON document for one replay (run once per replay for the session)."""
+    return replay_document(name)
 
 
 def checks(name: str) -> dict[str, dict]:

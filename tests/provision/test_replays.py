@@ -73,7 +73,7 @@ def test_terminal_checklist_shows_marks_and_fixes(replay):
     assert "✗ System" in lines and "✓ NVIDIA driver" in lines
     assert "\033[" not in text  # not a terminal: no colour
     assert lines[-2].startswith("NOT READY: ") and "failed" in lines[-2]
-    assert lines[-1].startswith("benchmark readiness, apart from the verdict: ")
+    assert lines[-1].startswith("readiness (not the verdict): ")
 
 
 def test_two_toolkits_with_path_selecting_the_wrong_one(replay):

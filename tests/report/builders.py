@@ -141,9 +141,45 @@ def hostile_results() -> dict:
     return doc
 
 
+def _fix(*commands: str, condition: str = "", reason: str = "", reboot: bool = False) -> dict:
+    steps = [{"command": c, "reason": "", "reboot": False} for c in commands]
+    steps[-1]["reason"], steps[-1]["reboot"] = reason, reboot
+    return {"condition": condition, "words": "", "steps": steps}
+
+
 def doctor_document(summary: str = "the NVIDIA driver is loaded") -> dict:
+    """A doctor/2 document: a check per section, a root cause with two fixes (the second after
+    its reboot), a check that points to it, a skipped section and the readiness section."""
+    def check(check_id: str, status: str, text: str, fixes: list | None = None,
+              because: str = "", detail: str = "") -> dict:
+        return {"id": check_id, "status": status, "summary": text, "detail": detail,
+                "fixes": fixes or [], "because": because}
+    return {"schema": "rnnbench.doctor/2", "profile": "fedora29-gtx1050-cuda10",
+            "facts": facts(),
+            "checks": [
+                check("os.distro", "pass", summary),
+                check("perl.readline_gnu", "fail", "Term::ReadLine::Gnu is missing (the CUDA "
+                      "installer needs it)", [_fix("sudo dnf install perl-Term-ReadLine-Gnu")],
+                      detail="perl -MTerm::ReadLine::Gnu failed"),
+                check("cpu.governor", "warn", "CPU governor is powersave",
+                      [_fix("sudo cpupower frequency-set -g performance", reason=summary)]),
+                check("nvidia.nouveau", "fail", "nouveau kernel module is loaded",
+                      [_fix("sudo dracut --force", "sudo reboot", reboot=True),
+                       _fix("sudo dnf install -y akmod-nvidia", condition="after the reboot")]),
+                check("torch.cuda", "fail", "torch.cuda.is_available(): False",
+                      because="nvidia.nouveau"),
+                check("gpu.health", "skip", "No GPU answering NVML or nvidia-smi"),
+                check("gpu.ecc", "skip", "No GPU answering NVML or nvidia-smi")],
+            "readiness": [
+                check("bench.load", "warn", "Load average 3.7 (1 min)",
+                      [_fix("ps -eo pid,pcpu,comm --sort=-pcpu | head")]),
+                check("bench.smt", "pass", "SMT off")]}
+
+
+def legacy_doctor_document() -> dict:
+    """A doctor/1 document: one fix string per check, no readiness section."""
     return {"schema": "rnnbench.doctor/1", "profile": "fedora29-gtx1050-cuda10",
-            "facts": facts(), "checks": checks(summary)}
+            "facts": facts(), "checks": checks()}
 
 
 # The report works on records (bench.results); these read the hand-built documents above into

@@ -110,6 +110,18 @@ def test_page_renders_offline_without_errors(browser: object, rendered: dict[str
         visit.close()
 
 
+def test_doctor_page_reads_on_a_phone(browser: object, rendered: dict[str, Path]) -> None:
+    visit = Visit(browser, rendered["doctor"], 390)
+    try:
+        visit.check_clean()
+        # nothing scrolls the page sideways: long commands scroll inside their own box
+        assert visit.page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert visit.page.locator("#check-bench\\.load").is_visible()  # readiness is there
+        assert visit.page.locator("pre.fix-steps").first.is_visible()
+    finally:
+        visit.close()
+
+
 def test_hostile_strings_show_as_text_and_never_run(browser: object,
                                                     rendered: dict[str, Path]) -> None:
     for name, scheme in (("run-hostile", "dark"), ("doctor", "light"), ("index", "light")):

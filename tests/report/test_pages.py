@@ -77,7 +77,8 @@ def test_method_notes_say_how_interleaved_cases_were_timed_and_how_the_machine_m
                           "per_round_median_s": [0.0004, 0.00042, 0.00044]}]
     html = render_run_report(doc, tmp_path / "r.html").read_text(encoding="utf-8")
     count = len(doc["cases"])
-    assert f"The {count} batching cases were timed in 6 interleaved rounds" in html
+    assert f"The {count} cases were timed in 6 interleaved rounds" in html
+    assert "all cases are timed together in interleaved rounds" in html
     assert "A reference workload on cpu (a small epoch), timed in every round" in html
     assert "took 400 µs to 440 µs per step" in html
     assert "moved by 10% during the run" in html
@@ -126,15 +127,49 @@ def test_equal_runs_show_no_regression(tmp_path: Path) -> None:
     assert "0 real regression(s), 0 real improvement(s)" in html
 
 
-def test_doctor_page_lists_problems_first(rendered: dict[str, Path]) -> None:
+def test_doctor_page_has_the_terminals_sections_recap_and_tallies(
+        rendered: dict[str, Path]) -> None:
     html = rendered["doctor"].read_text(encoding="utf-8")
-    table = html.split('id="checks-table"', 1)[1]
-    assert table.index("perl.readline") < table.index("cpu.governor") < table.index(
-        "driver.loaded")
-    assert "sudo dnf install perl-Term-ReadLine-Gnu" in html
-    assert "Not ready: 1 check(s) failed" in html
+    recap = html.split('<ul class="recap">', 1)[1].split("</ul>", 1)[0]
+    # every ✗ and ! in the recap, failures first, each with the first command of its fix
+    order = [recap.index(f'href="#check-{i}"') for i in
+             ("perl.readline_gnu", "nvidia.nouveau", "torch.cuda", "cpu.governor", "bench.load")]
+    assert order == sorted(order)
+    assert "<code>sudo dnf install perl-Term-ReadLine-Gnu</code>" in recap
+    assert "because of nvidia.nouveau" in recap
+    checklist = html.split('id="checks"', 1)[1]
+    titles = ["System", "NVIDIA driver", "PyTorch", "GPU health: 2 checks skipped",
+              "Benchmark readiness"]
+    assert [checklist.index(t) for t in titles] == sorted(checklist.index(t) for t in titles)
+    assert "NOT READY: 1 passed, 1 warning, 3 failed, 2 skipped" in html
+    assert "benchmark readiness, apart from the verdict: 1 passed, 1 warning" in html
+    # a fix's steps one a line, the reboot last; what follows it under its condition
+    assert "sudo dracut --force\nsudo reboot</code>" in html
+    assert "after the reboot:</p>" in html
+    assert "Not ready: 3 check(s) failed" in html
     # no charts on this page, so no chart library either: it stays small
     assert "window.vegaEmbed" not in html and rendered["doctor"].stat().st_size < 100_000
+
+
+def test_a_long_alternative_is_folded_on_the_page_as_in_the_terminal(tmp_path: Path) -> None:
+    from bench.report import render_doctor
+
+    doc = builders.doctor_document()
+    doc["checks"][1]["fixes"].append(builders._fix("sudo a", "sudo b", "sudo c", "sudo d",
+                                                   "sudo e", condition="or, for a newer torch"))
+    html = render_doctor(doc, tmp_path / "d.html").read_text(encoding="utf-8")
+    assert ('<details class="fix-alternative"><summary>or, for a newer torch: 5 steps</summary>'
+            in html)
+    assert "sudo a\nsudo b\nsudo c\nsudo d\nsudo e</code>" in html  # all there, once opened
+
+
+def test_a_doctor_1_document_still_renders_its_fix(tmp_path: Path) -> None:
+    from bench.report import render_doctor
+
+    html = render_doctor(builders.legacy_doctor_document(), tmp_path / "d.html").read_text(
+        encoding="utf-8")
+    assert "sudo dnf install perl-Term-ReadLine-Gnu" in html  # kept, as words
+    assert "NOT READY: 1 passed, 1 warning, 1 failed, 0 skipped" in html
 
 
 def test_index_lists_runs_newest_first_with_the_latest_verdict(rendered: dict[str, Path]) -> None:

@@ -66,7 +66,7 @@ def kernels_table(results: RunResults) -> Table | None:
             num_cell(case.metrics.peak_memory_bytes, fmt_bytes),
         ] + timing_cells(case))
     table.row_ids, table.param_count = [c.id for c in cases], len(params)
-    table.brief = labels(params) + [*SPEED_COLUMNS, "fraction of peak"]
+    table.brief = labels(params) + [*SPEED_COLUMNS, "of GEMM ceiling"]
     mark_fastest(table, cases, list(group_by(cases, ["cell", "impl"]).values()),
                  "★ fastest cell and implementation of its setting")
     return table

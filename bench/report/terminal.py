@@ -55,22 +55,30 @@ def table_lines(table: Table, width: int = WIDTH,
     same = [i for i in brief if len(table.rows) > 1 and len({r[i].text for r in table.rows}) == 1]
     shown = [i for i in brief if i not in same]
     constants = list(table.constants) + [(table.columns[i], table.rows[0][i].text) for i in same]
-    grid = RichTable(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0, 0, 1), show_edge=False)
-    for n, i in enumerate(shown):
-        header = _shown(SHORT_HEADERS.get(table.columns[i], table.columns[i]))
-        header = f"  {header}" if n == 0 else header  # room for the best row's mark
-        grid.add_column(header, justify="right" if table.numeric[i] else "left",
-                        no_wrap=True, overflow="fold")
-    for r, row in enumerate(table.rows):
-        # An interval's spaced dash is the page's; the terminal needs the two columns.
-        cells = [_shown(row[i].text).replace(" – ", "–") for i in shown]
-        if cells:
-            cells[0] = f"{BEST_MARK if r in table.best else ' '} {cells[0]}"
-        grid.add_row(*cells)
-    buffer = io.StringIO()
-    Console(file=buffer, width=width, color_system=None, force_terminal=False,
-            highlight=False, emoji=False).print(grid)
-    lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
+
+    def render(gap: int, room: int) -> str:
+        grid = RichTable(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0, 0, gap),
+                         show_edge=False)
+        for n, i in enumerate(shown):
+            header = _shown(SHORT_HEADERS.get(table.columns[i], table.columns[i]))
+            header = f"  {header}" if n == 0 else header  # room for the best row's mark
+            grid.add_column(header, justify="right" if table.numeric[i] else "left",
+                            no_wrap=True, overflow="fold")
+        for r, row in enumerate(table.rows):
+            # An interval's spaced dash is the page's; the terminal needs the two columns.
+            cells = [_shown(row[i].text).replace(" – ", "–") for i in shown]
+            if cells:
+                cells[0] = f"{BEST_MARK if r in table.best else ' '} {cells[0]}"
+            grid.add_row(*cells)
+        buffer = io.StringIO()
+        Console(file=buffer, width=room, color_system=None, force_terminal=False,
+                highlight=False, emoji=False).print(grid)
+        return buffer.getvalue()
+
+    # Two spaces between columns where the table fits so, one where two would cut a column.
+    natural = max(len(line.rstrip()) for line in render(1, 1000).splitlines())
+    text = render(1 if natural <= width else 0, width)
+    lines = [line.rstrip() for line in text.splitlines()]
     if constants:
         said = "; ".join(f"{_shown(k)} {_shown(v)}" for k, v in constants)
         lines = textwrap.wrap(f"All rows: {said}", width, subsequent_indent="  ") + lines

@@ -178,7 +178,7 @@ def _warn_if_busy(load: float | None) -> None:
         # whose threads wait on each other), so say so where the user sees it.
         # One line of 80 columns at most; the report repeats it at the top of the page.
         print(f"rnnbench: warning: busy machine (load {load:.1f}, {os.cpu_count()} CPUs): "
-              "timings will be noisy and slow", file=sys.stderr)
+              "timings noisy and slow", file=sys.stderr)
 
 
 def _export(doc: RunResults, export_format: str, path: Path) -> None:

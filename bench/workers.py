@@ -20,7 +20,6 @@ import dataclasses
 import json
 import math
 import os
-import signal
 import string
 import subprocess
 import sys
@@ -31,9 +30,10 @@ from pathlib import Path
 import bench
 from bench.merging import apply_peaks, merge_case, merge_references
 from bench.progress import Display, relay_line
-from bench.results import CaseResult, ResultsError, RunResults
+from bench.results import CaseResult, ResultsError, RunResults, read_results
 from bench.runner import ResultsNotWritten, _case_record, _write, mark_failed
 from bench.suites import Case
+from bench.supervise import Relayed, deadline_s, relay, stop, worker_argv
 from bench.workloads import after_cases
 
 # How long a worker asked to stop may take to write what it measured before it is killed.
@@ -128,7 +128,7 @@ def _name(process: int, env: Environment, schedule: Schedule) -> str:
     return f"worker {process + 1}/{schedule.processes}{side}"
 
 
-def _worker_environ() -> dict[str, str]:
+def worker_environ() -> dict[str, str]:
     """This environment, with this checkout of bench importable from any interpreter."""
     root = str(Path(bench.__file__).resolve().parents[1])
     environ = dict(os.environ)
@@ -146,54 +146,46 @@ def _run_worker(job: dict, process: int, env: Environment, schedule: Schedule,
         job_path.write_text(json.dumps(job | {"process": process, "env": env.label}),
                             encoding="utf-8")
         try:
-            proc = subprocess.Popen([env.python, "-m", "bench.worker", str(job_path),
-                                     str(out_path)], stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                    errors="replace", env=_worker_environ())
+            proc = subprocess.Popen(worker_argv(env.python, str(job_path), str(out_path)),
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, env=worker_environ())
         except OSError as exc:
             return WorkerOutcome(process, env, None,
                                  f"{name}: cannot start {env.python} ({exc.strerror or exc})")
-        last = _relay(proc, name, progress)
+        limit = deadline_s(len(job["cases"]), schedule.budget_s)
+        try:
+            # Progress events feed the run's one display; other lines show above it.
+            relayed = relay(proc, name, progress.stream, limit,
+                            events=lambda line: relay_line(line, progress),
+                            write=progress.message)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: stop it, keep nothing it wrote
+            stop(proc, STOP_GRACE_S)
+            raise
         returned = _read_output(out_path)
-    code = proc.returncode
-    if code == 0:
-        return WorkerOutcome(process, env, returned, None)
-    how = f"killed by signal {-code}" if code < 0 else f"exited with code {code}"
-    return WorkerOutcome(process, env, returned, f"{name} {how}", last)
+    return _outcome(job, process, env, name, proc.returncode, returned, relayed, limit)
 
 
-def _relay(proc: subprocess.Popen, name: str, progress: Display) -> str:
-    """Feed the worker's progress events to the display and show its other lines with its
-    name; return its last other line. On Ctrl-C or SIGTERM, ask the worker to stop (it keeps
-    nothing the parent would use) and re-raise."""
-    last = ""
-    try:
-        for line in proc.stderr:
-            line = line.rstrip()
-            if line and not relay_line(line, progress):
-                last = line.strip()
-                progress.message(f"[{name}] {line}")
-        proc.wait()
-    except KeyboardInterrupt:
-        _stop(proc)
-        raise
-    return last[:300]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=STOP_GRACE_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+def _outcome(job: dict, process: int, env: Environment, name: str, code: int,
+             returned: RunResults | None, relayed: Relayed, limit: float) -> WorkerOutcome:
+    """What the worker gave, and why it failed: stopped at its deadline, exited with an error,
+    or exited 0 without returning every case (its cases are then failed, never dropped)."""
+    if relayed.timed_out:
+        failure = f"{name} stopped after its deadline of {limit:.0f} s (no answer)"
+    elif code != 0:
+        how = f"killed by signal {-code}" if code < 0 else f"exited with code {code}"
+        failure = f"{name} {how}"
+    else:
+        missing = [c for c in job["cases"] if _find(returned, Case(**c).id) is None]
+        failure = (f"{name} exited without returning {len(missing)} of {len(job['cases'])} "
+                   "cases" if missing else None)
+    return WorkerOutcome(process, env, returned, failure, relayed.last_line)
 
 
 def _read_output(path: Path) -> RunResults | None:
+    """The worker's results, read as any results file is (regular file, bounded size)."""
     try:
-        return RunResults.from_dict(json.loads(path.read_text(encoding="utf-8")), str(path))
-    except (OSError, ValueError, ResultsError):
+        return read_results(path)
+    except ResultsError:
         return None
 
 

@@ -122,6 +122,16 @@ def _check_workers(processes: int | None, pythons: list[str]) -> None:
         path = Path(python)
         if not path.is_file() or not os.access(path, os.X_OK):
             raise UserError(f"--python {python}: not an executable file", 2)
+    if pythons:  # before any case runs: one line, not a traceback from every worker
+        from bench.supervise import check_interpreter
+        from bench.workers import worker_environ
+
+        for python in pythons:
+            if os.path.realpath(python) == os.path.realpath(sys.executable):
+                continue  # this interpreter: it runs rnnbench with torch already
+            problem = check_interpreter(python, worker_environ())
+            if problem:
+                raise UserError(f"--python {python}: cannot run the workers: {problem}", 2)
 
 
 def _check_outputs(out: Path, export_path: Path | None, threads: int | None, seed: int,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -63,10 +64,30 @@ def main(argv: list[str]) -> int:
         print("usage: python -m bench.worker JOB.json OUT.json", file=sys.stderr)
         return 2
     job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    parent = job.get("parent")
+    _stop_with_parent()
     try:
+        if parent is not None and os.getppid() != parent:  # it died before we could ask
+            raise KeyboardInterrupt
         return run_job(job, Path(argv[1]))
     except KeyboardInterrupt:
         return 130
+    finally:
+        if parent is not None and os.getppid() != parent:
+            # Nobody will read what we wrote: the parent's temporary folder is ours to remove.
+            shutil.rmtree(Path(argv[0]).parent, ignore_errors=True)
+
+
+def _stop_with_parent() -> None:
+    """Ask Linux for SIGTERM when the parent dies (PR_SET_PDEATHSIG): a parent killed with
+    SIGKILL cannot stop its worker, nor remove the worker's temporary folder itself."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the folder may outlive a killed parent
+        pass
 
 
 if __name__ == "__main__":

@@ -143,8 +143,8 @@ def _run_worker(job: dict, process: int, env: Environment, schedule: Schedule,
                     f"rounds, {schedule.budget_s:.3g} s of sampling per case")
     with tempfile.TemporaryDirectory(prefix="rnnbench-worker-") as folder:
         job_path, out_path = Path(folder) / "job.json", Path(folder) / "out.json"
-        job_path.write_text(json.dumps(job | {"process": process, "env": env.label}),
-                            encoding="utf-8")
+        job_path.write_text(json.dumps(job | {"process": process, "env": env.label,
+                                              "parent": os.getpid()}), encoding="utf-8")
         try:
             proc = subprocess.Popen(worker_argv(env.python, str(job_path), str(out_path)),
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

@@ -102,6 +102,13 @@ def _named(nodes: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
+def _others(fact: Fact, shown: list[tuple[str, int]], total_values: int) -> str:
+    """The other values of a tie, the largest first, at most MAX_NAMED of them."""
+    text = "; ".join(f"{c} {_verb(fact.phrase, v, c)}" for v, c in shown)
+    more = total_values - len(shown)
+    return text + (f"; and {more} more values" if more > 0 else "")
+
+
 def find_drift(nodes: list[NodeRecord]) -> list[Drift]:
     """Every minority value of every fact, largest minority first within a fact."""
     found = []
@@ -114,11 +121,14 @@ def find_drift(nodes: list[NodeRecord]) -> list[Drift]:
         total = len(values)
         (top, top_count), (_, second_count) = counts[0], counts[1]
         tie = top_count == second_count
+        by_value: dict[str, list[str]] = {}  # one pass: linear in nodes, however many values
+        for name, value in values.items():
+            by_value.setdefault(value, []).append(name)
         for value, count in counts if tie else counts[1:]:
-            members = sorted(name for name, v in values.items() if v == value)
+            members = sorted(by_value[value])
             if tie:
-                others = "; ".join(f"{c} {_verb(fact.phrase, v, c)}"
-                                   for v, c in counts if v != value)
+                others = _others(fact, [(v, c) for v, c in counts[:MAX_NAMED + 1]
+                                        if v != value][:MAX_NAMED], len(counts) - 1)
                 sentence = (f"No majority on {fact.name}: {count} of {total} nodes "
                             f"({_named(members)}) {_verb(fact.phrase, value, count)}; {others}.")
             else:

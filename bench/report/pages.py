@@ -6,6 +6,7 @@ atomically, returning the path written.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -160,7 +161,8 @@ def _rounds_notes(results: RunResults) -> list[str]:
              "drift in the machine's speed hits every case alike."]
     for ref in results.references or []:
         per_round = ref.per_round_median_s or []
-        if len(per_round) < 2:
+        # A file can hold a 0 or an infinite median: no spread is said from those.
+        if len(per_round) < 2 or not all(math.isfinite(v) and v > 0 for v in per_round):
             continue
         spread = max_min_spread(per_round)
         notes.append(f"A reference workload on {text(ref.device)} "

@@ -15,6 +15,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.hostile.outcomes import assert_one_line_error
@@ -74,6 +75,7 @@ def test_a_bench_package_in_the_current_folder_never_runs_in_a_worker(tmp_path: 
     done = run(tmp_path, "--processes", "1", "--python", sys.executable)
     assert done.returncode == 0, done.stderr[-3000:]
     assert not (tmp_path / "PWNED").exists()
+    assert "nan" not in done.stdout  # a grid without an ideal strategy (issue 21, item 10)
     doc = results_of(tmp_path)
     assert doc["cases"] and all(c["status"] == "ok" for c in doc["cases"])
 
@@ -108,3 +110,25 @@ def test_an_interpreter_without_torch_is_one_line_before_any_case(tmp_path: Path
     done = run(tmp_path, "--processes", "1", "--python", bare)
     assert_one_line_error(done, 2, "--python", "torch")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_parent_killed_with_sigkill_leaves_no_worker_folder(tmp_path: Path) -> None:
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "tiny.toml").write_text(TINY.replace("budget_s = 0.02", "budget_s = 30"))
+    parent = subprocess.Popen([RNNBENCH, "run", "--config", "tiny.toml", "--device", "cpu",
+                               "--out", "out", "--processes", "1", "--python", sys.executable],
+                              cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, "TMPDIR": str(tmp_path / "tmp")})
+    try:
+        deadline = time.monotonic() + 120
+        while not list((tmp_path / "tmp").glob("rnnbench-worker-*/job.json")):
+            assert time.monotonic() < deadline and parent.poll() is None, "no worker started"
+            time.sleep(0.2)
+        time.sleep(1.0)  # the worker is under way
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 60
+    while list((tmp_path / "tmp").glob("rnnbench-worker-*")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not list((tmp_path / "tmp").glob("rnnbench-worker-*"))

@@ -117,12 +117,18 @@ class Notes:
             return ""
         if note not in self.texts:
             self.texts.append(note)
-        n = self.texts.index(note) + 1
-        return SUPERSCRIPTS[n - 1] if n <= len(SUPERSCRIPTS) else f"[{n}]"
+        return self._sign(self.texts.index(note))
+
+    @staticmethod
+    def _sign(index: int) -> str:
+        return SUPERSCRIPTS[index] if index < len(SUPERSCRIPTS) else f"[{index + 1}]"
+
+    def marked(self) -> list[tuple[str, str]]:
+        """(mark, note) in order, for a page."""
+        return [(self._sign(i), t) for i, t in enumerate(self.texts)]
 
     def lines(self) -> list[str]:
-        return [f"{SUPERSCRIPTS[i] if i < len(SUPERSCRIPTS) else f'[{i + 1}]'} {shown(t)}"
-                for i, t in enumerate(self.texts)]
+        return [f"{mark} {shown(t)}" for mark, t in self.marked()]
 
 
 def group_table(group: Group, cmp: Comparison, notes: Notes) -> Any:

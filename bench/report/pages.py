@@ -234,7 +234,7 @@ class PairView:
     the chart's points (one per case, in run order)."""
 
     table: Table
-    notes: list[str]
+    notes: list[tuple[str, str]]  # (mark, note)
     points: list[dict[str, Any]]
 
 
@@ -312,7 +312,7 @@ def _pair_view(comparison: Comparison, base: RunResults, new: RunResults, table_
                      Cell("yes" if real else "no", "yes" if real else "no"), base_cell,
                      new_cell, Cell(DASH if p is None else f"{p:.3g}", p)]
         table.rows.append(cells + [text_cell(row.id, "id")])
-    return PairView(table, notes.texts, points)
+    return PairView(table, notes.marked(), points)
 
 
 def shift_sentence(shift: Shift, threshold: float) -> str:

@@ -1,5 +1,6 @@
 """Writing files so that a reader never sees half of one, and so that nothing rnnbench does not
-own is replaced: every writer of the project goes through `write_atomic`.
+own is replaced: every writer of the project goes through `write_atomic`. Reading an input
+file goes through `read_regular`: a regular file of bounded size, or one line saying why not.
 
 - A regular file (or none yet) is written to a temporary file beside it, then renamed over it.
 - A link is followed: its target is written, the link stays a link (`-o /dev/stdout`, a link
@@ -154,3 +155,34 @@ def same_file(a: Path, b: Path) -> bool:
 def input_at(inputs: Iterable[Path], out: Path) -> Path | None:
     """The first of `inputs` that writing `out` would replace, or None."""
     return next((Path(p) for p in inputs if same_file(Path(p), Path(out))), None)
+
+
+class UnreadableFile(ValueError):
+    """An input file that is not read; the message is one line naming the file and why."""
+
+
+def read_regular(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of `path` when it is a regular file of at most `limit` bytes (`what` names
+    the kind of file in the message). A FIFO is refused without waiting for a writer, a device
+    (/dev/zero) without reading it, a folder without an error from the reader."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer before it can be refused.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except FileNotFoundError:
+        raise UnreadableFile(f"{path}: no such file") from None
+    except OSError as exc:
+        raise UnreadableFile(f"{path}: cannot read ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnreadableFile(f"{path}: not a regular file")
+        try:
+            data = fh.read(limit + 1)
+        except OSError as exc:
+            raise UnreadableFile(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise UnreadableFile(f"{path}: too large for {what} (over {_size(limit)})")
+    return data
+
+
+def _size(limit: int) -> str:
+    return f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit} bytes"

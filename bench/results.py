@@ -18,14 +18,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
-import stat
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench.files import write_atomic
+from bench.files import UnreadableFile, read_regular, write_atomic
 
 SCHEMA = "rnnbench.results/1"
 REQUIRED_KEYS = ("schema", "created", "rnnbench_version", "command", "facts", "settings", "cases")
@@ -533,20 +531,11 @@ _MAX_INT_DIGITS = 4000
 
 def _read_bounded(path: Path, limit: int = MAX_RESULTS_BYTES) -> str:
     """The text of a regular file of at most `limit` bytes: a device, a FIFO or a folder is
-    refused before it is opened (reading /dev/zero never ends; opening a FIFO waits)."""
+    refused before it is read (reading /dev/zero never ends; opening a FIFO waits)."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise ResultsError(f"{path}: not a regular file")
-        with path.open("rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # replaced since the check
-                raise ResultsError(f"{path}: not a regular file")
-            data = f.read(limit + 1)
-    except FileNotFoundError:
-        raise ResultsError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise ResultsError(f"{path}: cannot read ({exc.__class__.__name__})") from None
-    if len(data) > limit:
-        raise ResultsError(f"{path}: too large for a results file (over {limit >> 20} MB)")
+        data = read_regular(path, limit, "a results file")
+    except UnreadableFile as exc:
+        raise ResultsError(str(exc)) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -3,8 +3,8 @@
 It reads the job the parent wrote (the cases, seed, budget, target, rounds, threads), fixes
 torch's settings in this fresh process, and runs the cases with the ordinary runner into OUT.json,
 a results document rewritten after every case, so a worker that dies still leaves what it
-finished. Its progress lines go to stderr, which the parent relays. The document's `worker`
-entry says which interpreter, torch and environment measured it.
+finished. Its progress goes to stderr as event lines (bench/progress.py) that feed the parent's
+display. The document's `worker` entry says which interpreter, torch and environment measured it.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -33,8 +34,9 @@ def run_job(job: dict, out: Path) -> int:
     """Run the job's cases into `out`; 0 when the run completed, 130 when interrupted."""
     import torch
 
+    from bench.progress import EventWriter
     from bench.results import RunResults, RunSettings
-    from bench.runner import Progress, fix_settings, run_cases
+    from bench.runner import fix_settings, run_cases
     from bench.suites import Case
 
     fixed = fix_settings(job.get("threads"), bool(job.get("cudnn_benchmark", False)))
@@ -48,7 +50,7 @@ def run_job(job: dict, out: Path) -> int:
                            "torch_cuda": torch.version.cuda,
                            "threads": fixed["threads"], "env_vars": setting_vars(dict(os.environ))}
     run_cases(cases, doc, out, int(job["seed"]), float(job["budget_s"]), float(job["target"]),
-              Progress(len(cases), float(job["budget_s"])), rounds=int(job["rounds"]))
+              EventWriter(), rounds=int(job["rounds"]))
     return {"complete": 0, "interrupted": 130}.get(doc.status or "", 1)
 
 
@@ -62,10 +64,30 @@ def main(argv: list[str]) -> int:
         print("usage: python -m bench.worker JOB.json OUT.json", file=sys.stderr)
         return 2
     job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    parent = job.get("parent")
+    _stop_with_parent()
     try:
+        if parent is not None and os.getppid() != parent:  # it died before we could ask
+            raise KeyboardInterrupt
         return run_job(job, Path(argv[1]))
     except KeyboardInterrupt:
         return 130
+    finally:
+        if parent is not None and os.getppid() != parent:
+            # Nobody will read what we wrote: the parent's temporary folder is ours to remove.
+            shutil.rmtree(Path(argv[0]).parent, ignore_errors=True)
+
+
+def _stop_with_parent() -> None:
+    """Ask Linux for SIGTERM when the parent dies (PR_SET_PDEATHSIG): a parent killed with
+    SIGKILL cannot stop its worker, nor remove the worker's temporary folder itself."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the folder may outlive a killed parent
+        pass
 
 
 if __name__ == "__main__":

@@ -20,22 +20,21 @@ import dataclasses
 import json
 import math
 import os
-import signal
 import string
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
 import bench
 from bench.merging import apply_peaks, merge_case, merge_references
-from bench.results import CaseResult, ResultsError, RunResults
+from bench.progress import Display, relay_line
+from bench.results import CaseResult, ResultsError, RunResults, read_results
 from bench.runner import ResultsNotWritten, _case_record, _write, mark_failed
 from bench.suites import Case
+from bench.supervise import Relayed, deadline_s, relay, stop, worker_argv
 from bench.workloads import after_cases
-from provision.text import printable
 
 # How long a worker asked to stop may take to write what it measured before it is killed.
 STOP_GRACE_S = 30.0
@@ -86,15 +85,15 @@ class WorkerOutcome:
 
 def run_in_workers(cases: list[Case], doc: RunResults, path: Path, seed: int, budget_s: float,
                    target: float, rounds: int, processes: int, envs: list[Environment],
-                   threads: int | None = None, stream: TextIO | None = None) -> RunResults:
+                   threads: int | None = None, progress: Display | None = None) -> RunResults:
     """Run `cases` in `processes` workers per environment, rewriting `path` after each worker.
 
     `threads`: torch threads each worker sets; None leaves each interpreter's own default.
+    `progress`: the run's display, which the workers' events feed (default: lines on stderr).
 
     Returns the run with status "complete", "interrupted" (Ctrl-C/SIGTERM: what the finished
     workers returned is kept) or "failed" when `path` could not be written.
     """
-    stream = stream or sys.stderr
     schedule = Schedule.split(processes, rounds, budget_s)
     settings = doc.settings
     job = {"cases": [dataclasses.asdict(c) for c in cases], "seed": seed,
@@ -102,13 +101,14 @@ def run_in_workers(cases: list[Case], doc: RunResults, path: Path, seed: int, bu
            "threads": threads, "cudnn_benchmark": bool(settings.cudnn_benchmark)}
     settings.extra["rounds_per_process"] = schedule.rounds
     outcomes: list[WorkerOutcome] = []
+    progress = progress or Display(cases, processes * len(envs), budget_s, live=False)
     doc.status = "running"
     try:
         try:
             _write(doc, path)
             for process in range(processes):
                 for env in envs:
-                    outcomes.append(_run_worker(job, process, env, schedule, stream))
+                    outcomes.append(_run_worker(job, process, env, schedule, progress))
                     _merge(doc, cases, outcomes, envs, schedule)
                     _write(doc, path)
         except KeyboardInterrupt:
@@ -128,7 +128,7 @@ def _name(process: int, env: Environment, schedule: Schedule) -> str:
     return f"worker {process + 1}/{schedule.processes}{side}"
 
 
-def _worker_environ() -> dict[str, str]:
+def worker_environ() -> dict[str, str]:
     """This environment, with this checkout of bench importable from any interpreter."""
     root = str(Path(bench.__file__).resolve().parents[1])
     environ = dict(os.environ)
@@ -137,63 +137,55 @@ def _worker_environ() -> dict[str, str]:
 
 
 def _run_worker(job: dict, process: int, env: Environment, schedule: Schedule,
-                stream: TextIO) -> WorkerOutcome:
+                progress: Display) -> WorkerOutcome:
     name = _name(process, env, schedule)
-    print(f"rnnbench: {name} ({env.python}): {len(job['cases'])} cases, "
-          f"{schedule.rounds} rounds, {schedule.budget_s:.3g} s of sampling per case",
-          file=stream, flush=True)
+    progress.worker(name, f"{env.python}: {len(job['cases'])} cases, {schedule.rounds} "
+                    f"rounds, {schedule.budget_s:.3g} s of sampling per case")
     with tempfile.TemporaryDirectory(prefix="rnnbench-worker-") as folder:
         job_path, out_path = Path(folder) / "job.json", Path(folder) / "out.json"
-        job_path.write_text(json.dumps(job | {"process": process, "env": env.label}),
-                            encoding="utf-8")
+        job_path.write_text(json.dumps(job | {"process": process, "env": env.label,
+                                              "parent": os.getpid()}), encoding="utf-8")
         try:
-            proc = subprocess.Popen([env.python, "-m", "bench.worker", str(job_path),
-                                     str(out_path)], stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                    errors="replace", env=_worker_environ())
+            proc = subprocess.Popen(worker_argv(env.python, str(job_path), str(out_path)),
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, env=worker_environ())
         except OSError as exc:
             return WorkerOutcome(process, env, None,
                                  f"{name}: cannot start {env.python} ({exc.strerror or exc})")
-        last = _relay(proc, name, stream)
+        limit = deadline_s(len(job["cases"]), schedule.budget_s)
+        try:
+            # Progress events feed the run's one display; other lines show above it.
+            relayed = relay(proc, name, progress.stream, limit,
+                            events=lambda line: relay_line(line, progress),
+                            write=progress.message)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: stop it, keep nothing it wrote
+            stop(proc, STOP_GRACE_S)
+            raise
         returned = _read_output(out_path)
-    code = proc.returncode
-    if code == 0:
-        return WorkerOutcome(process, env, returned, None)
-    how = f"killed by signal {-code}" if code < 0 else f"exited with code {code}"
-    return WorkerOutcome(process, env, returned, f"{name} {how}", last)
+    return _outcome(job, process, env, name, proc.returncode, returned, relayed, limit)
 
 
-def _relay(proc: subprocess.Popen, name: str, stream: TextIO) -> str:
-    """Print the worker's progress lines with its name; return its last line. On Ctrl-C or
-    SIGTERM, ask the worker to stop (it keeps nothing the parent would use) and re-raise."""
-    last = ""
-    try:
-        for line in proc.stderr:
-            line = line.rstrip()
-            if line:
-                last = line.strip()
-                print(f"  [{name}] {printable(line, False)}", file=stream, flush=True)
-        proc.wait()
-    except KeyboardInterrupt:
-        _stop(proc)
-        raise
-    return last[:300]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=STOP_GRACE_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+def _outcome(job: dict, process: int, env: Environment, name: str, code: int,
+             returned: RunResults | None, relayed: Relayed, limit: float) -> WorkerOutcome:
+    """What the worker gave, and why it failed: stopped at its deadline, exited with an error,
+    or exited 0 without returning every case (its cases are then failed, never dropped)."""
+    if relayed.timed_out:
+        failure = f"{name} stopped after its deadline of {limit:.0f} s (no answer)"
+    elif code != 0:
+        how = f"killed by signal {-code}" if code < 0 else f"exited with code {code}"
+        failure = f"{name} {how}"
+    else:
+        missing = [c for c in job["cases"] if _find(returned, Case(**c).id) is None]
+        failure = (f"{name} exited without returning {len(missing)} of {len(job['cases'])} "
+                   "cases" if missing else None)
+    return WorkerOutcome(process, env, returned, failure, relayed.last_line)
 
 
 def _read_output(path: Path) -> RunResults | None:
+    """The worker's results, read as any results file is (regular file, bounded size)."""
     try:
-        return RunResults.from_dict(json.loads(path.read_text(encoding="utf-8")), str(path))
-    except (OSError, ValueError, ResultsError):
+        return read_results(path)
+    except ResultsError:
         return None
 
 

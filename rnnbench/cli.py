@@ -115,7 +115,8 @@ def run(
     processes: int = typer.Option(None, "--processes", min=1, help="Fresh worker processes "
                                   "that share each case's rounds and budget, so comparisons "
                                   "test per-process replicates (default: the suite's setting: "
-                                  "3 for quick, 2 for batching, else 1 = in this process)."),
+                                  "3 for quick, kernels and full, else 1 = in this process, "
+                                  "whose CIs leave out process-to-process variation)."),
     python: list[str] = typer.Option(None, "--python", help="Run the workers in this "
                                      "interpreter; give it twice (A, then B) to time two "
                                      "environments in the same rounds, in one results file."),

@@ -27,10 +27,12 @@ def _plain(value: Any) -> str | None:
 
 
 def _gpu_models(facts: dict) -> str | None:
-    """The node's GPU names, sorted and joined (two GPUs of a model count twice)."""
+    """The node's GPUs, counted per model: '8× NVIDIA H100', '2× A100 + Tesla V100' (a node
+    with one GPU of a model shows its name alone)."""
     gpus = _get(facts, "driver", "gpus") or _get(facts, "pci_gpus") or []
-    names = sorted(str(g["name"]) for g in gpus if isinstance(g, dict) and g.get("name"))
-    return " + ".join(names) or None
+    counts = Counter(str(g["name"]) for g in gpus if isinstance(g, dict) and g.get("name"))
+    return " + ".join(f"{n}× {name}" if n > 1 else name
+                      for name, n in sorted(counts.items())) or None
 
 
 def _cuda(facts: dict) -> str | None:
@@ -57,7 +59,7 @@ FACTS = (
     Fact("CUDA", "run CUDA {v}", _cuda),
     Fact("torch", "run torch {v}", _path("torch", "version")),
     Fact("kernel", "run kernel {v}", _path("os", "kernel")),
-    Fact("GPU model", "have GPU {v}", _gpu_models),
+    Fact("GPU model", "have {v}", _gpu_models),
     Fact("governor", "use CPU governor {v}", _path("cpu", "governor")),
     Fact("OS", "run {v}", _path("os", "pretty_name")),
     Fact("Python", "run Python {v}", _path("python", "version")),
@@ -100,6 +102,13 @@ def _named(nodes: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
+def _others(fact: Fact, shown: list[tuple[str, int]], total_values: int) -> str:
+    """The other values of a tie, the largest first, at most MAX_NAMED of them."""
+    text = "; ".join(f"{c} {_verb(fact.phrase, v, c)}" for v, c in shown)
+    more = total_values - len(shown)
+    return text + (f"; and {more} more values" if more > 0 else "")
+
+
 def find_drift(nodes: list[NodeRecord]) -> list[Drift]:
     """Every minority value of every fact, largest minority first within a fact."""
     found = []
@@ -112,11 +121,14 @@ def find_drift(nodes: list[NodeRecord]) -> list[Drift]:
         total = len(values)
         (top, top_count), (_, second_count) = counts[0], counts[1]
         tie = top_count == second_count
+        by_value: dict[str, list[str]] = {}  # one pass: linear in nodes, however many values
+        for name, value in values.items():
+            by_value.setdefault(value, []).append(name)
         for value, count in counts if tie else counts[1:]:
-            members = sorted(name for name, v in values.items() if v == value)
+            members = sorted(by_value[value])
             if tie:
-                others = "; ".join(f"{c} {_verb(fact.phrase, v, c)}"
-                                   for v, c in counts if v != value)
+                others = _others(fact, [(v, c) for v, c in counts[:MAX_NAMED + 1]
+                                        if v != value][:MAX_NAMED], len(counts) - 1)
                 sentence = (f"No majority on {fact.name}: {count} of {total} nodes "
                             f"({_named(members)}) {_verb(fact.phrase, value, count)}; {others}.")
             else:

@@ -25,10 +25,10 @@ class FleetView:
     @property
     def check_ids(self) -> list[str]:
         """Every check any node ran, in the order the nodes list them."""
-        ids: list[str] = []
+        ids: dict[str, None] = {}  # a dict keeps the order and finds an id in O(1)
         for node in self.nodes:
-            ids += [c.id for c in node.checks if c.id not in ids]
-        return ids
+            ids.update(dict.fromkeys(c.id for c in node.checks))
+        return list(ids)
 
     @property
     def exit_code(self) -> int:
@@ -44,13 +44,19 @@ def build_view(nodes: list[NodeRecord], threshold: float = THRESHOLD) -> FleetVi
 
 
 def unique_names(nodes: list[NodeRecord]) -> list[NodeRecord]:
-    """Two nodes never share a name: later ones get '#2', '#3'."""
-    seen: dict[str, int] = {}
+    """Two nodes never share a name: a repeated name gets the first free '#2', '#3' ..., never
+    one that another node has (nodes 'dup', 'dup' and 'dup#2' become 'dup', 'dup#3', 'dup#2')."""
+    given = {node.name for node in nodes}
+    taken: set[str] = set()
+    next_number: dict[str, int] = {}  # per name, where the search goes on (linear in nodes)
     for node in nodes:
-        count = seen.get(node.name, 0) + 1
-        seen[node.name] = count
-        if count > 1:
-            node.name = f"{node.name}#{count}"
+        if node.name in taken:
+            base, number = node.name, next_number.get(node.name, 2)
+            while f"{base}#{number}" in given or f"{base}#{number}" in taken:
+                number += 1
+            next_number[base] = number + 1
+            node.name = f"{base}#{number}"
+        taken.add(node.name)
     return nodes
 
 

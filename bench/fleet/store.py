@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench.files import write_atomic
+from bench.files import read_regular, write_atomic
 from bench.fleet.nodes import NodeRecord, document_kind, node_from_document, unreachable, unreadable
 
 FLEET_SCHEMA = "rnnbench.fleet/1"
@@ -58,14 +58,11 @@ def write_fleet(out_dir: Path, wires: list[dict], kind: str, command: list[str])
 def load_json(path: Path) -> Any:
     """A JSON file's content; ValueError with a one-line reason when it cannot be read."""
     path = Path(path)
+    data = read_regular(path, MAX_FILE_BYTES, "a node's file")  # UnreadableFile: a ValueError
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ValueError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB")
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read ({type(exc).__name__})") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: cannot read (not UTF-8 text)") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

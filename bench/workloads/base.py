@@ -9,6 +9,7 @@ the package's __init__ (the registry) imports them, never the reverse.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -45,8 +46,11 @@ def autocast_for(device: str, dtype: str) -> AbstractContextManager:
 
 
 def tf32_capable(device: str) -> bool:
-    """Whether the GPU has TF32 at all (compute capability 8.0, Ampere, and later): elsewhere
-    torch's TF32 flags are on and change nothing."""
+    """Whether the GPU can run fp32 work in TF32 here: it has TF32 (compute capability 8.0,
+    Ampere, and later; elsewhere torch's TF32 flags are on and change nothing) and NVIDIA's
+    libraries are not told to refuse it (NVIDIA_TF32_OVERRIDE=0 wins over torch's flags)."""
+    if os.environ.get("NVIDIA_TF32_OVERRIDE") == "0":
+        return False
     return device.startswith("cuda") and (_capability(device) or (8, 0)) >= (8, 0)
 
 

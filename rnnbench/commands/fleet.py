@@ -48,11 +48,29 @@ def _finish(nodes: list, page: Path, json_out: bool, title: str) -> int:
             lines.append(f"  {node.name}: {node.problem}")
         elif node.failed_checks:
             lines.append(f"  {node.name}: fails {', '.join(c.id for c in node.failed_checks)}")
-    lines += [f"  {d.sentence}" for d in view.drift] + [f"  {o.sentence}" for o in view.outliers]
+    lines += [f"  {sentence}" for sentence in _drift_lines(view.drift)]
+    lines += [f"  {o.sentence}" for o in view.outliers]
     lines.append(f"HTML: {page}")
     for line in lines:
         typer.echo(printable(line, keep_newlines=False))
     return view.exit_code
+
+
+# Drift lines printed per fact; the rest are counted in one line (all are on the page and in
+# --json): with every node on its own kernel, one line per node would bury the summary.
+DRIFT_LINES_PER_FACT = 3
+
+
+def _drift_lines(drift: list) -> list[str]:
+    lines, shown, left = [], {}, {}
+    for d in drift:
+        shown[d.fact] = shown.get(d.fact, 0) + 1
+        if shown[d.fact] <= DRIFT_LINES_PER_FACT:
+            lines.append(d.sentence)
+        else:
+            left[d.fact] = left.get(d.fact, 0) + 1
+    return lines + [f"... and {n} more values of {fact} (all on the page and in --json)"
+                    for fact, n in left.items()]
 
 
 def _default_out(kind: str) -> Path:
@@ -71,10 +89,14 @@ def gather_command(kind: str, address: str | None, timeout: float, out: Path | N
         raise UserError("--timeout must be positive", 2)
     config_text = None
     if config is not None:
-        try:
-            config_text = Path(config).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"--config {config}: cannot read ({type(exc).__name__})", 2) from None
+        from bench.files import UnreadableFile, read_regular
+        from bench.suites import MAX_CONFIG_BYTES
+
+        try:  # a FIFO or a device is refused, not waited on or read without end
+            config_text = read_regular(Path(config), MAX_CONFIG_BYTES, "a config").decode("utf-8")
+        except (UnreadableFile, UnicodeDecodeError) as exc:
+            reason = exc if isinstance(exc, UnreadableFile) else f"{config}: not UTF-8 text"
+            raise UserError(f"--config {reason}", 2) from None
     out = Path(out) if out is not None else _default_out(kind)
     _refuse_foreign_page(out / PAGE)  # asked before the nodes are, not after
     try:

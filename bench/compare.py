@@ -283,13 +283,21 @@ def _replicate_verdict(row: Row, test: CaseTest, adjusted_p: float, threshold: f
 
 
 def _undecided_note(row: Row, base: Replicates, new: Replicates) -> str:
-    """How many more processes (or replicates) might decide an uncertain case, as an estimate."""
-    if row.processes_needed is not None:
-        have = min(base.processes or 0, new.processes or 0)
-        more = max(1, row.processes_needed - have)
+    """How many more processes (or replicates) might decide an uncertain case, as an estimate,
+    counted from the processes these runs actually used."""
+    have = min(base.processes or 0, new.processes or 0)
+    if row.processes_needed is not None and row.processes_needed > have:
+        more = row.processes_needed - have
         return (f"beyond the threshold but the CI reaches within it: about {more} more worker "
-                f"process(es) per side (--processes {row.processes_needed}) might decide it "
-                "(estimate from the measured replicate spread)")
+                f"process(es) per side than the {have} these runs used "
+                f"(--processes {row.processes_needed}) might decide it (estimate from the "
+                "measured replicate spread)")
+    if row.processes_needed is not None:
+        # The estimate says the processes used should have sufficed; they did not, so it
+        # cannot size the next run: say so rather than advise what was already done.
+        return (f"beyond the threshold but the CI reaches within it, though the {have} worker "
+                "processes per side these runs used should have decided it by the estimate from "
+                f"the replicate spread; more (e.g. --processes {2 * have}) narrow the CI")
     if row.replicates_needed is not None:
         return (f"beyond the threshold but the CI reaches within it: about "
                 f"{row.replicates_needed} replicates per side might decide it (estimate from "

@@ -12,16 +12,14 @@ import ctypes
 import gc
 import json
 import os
-import sys
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
 import torch
 
 from bench.files import write_atomic
 from bench.merging import apply_peaks, merge_stats
+from bench.progress import RunProgress as Progress
 from bench.results import (
     CaseMetrics,
     CaseResult,
@@ -35,7 +33,6 @@ from bench.stats import max_min_spread, median
 from bench.suites import Case
 from bench.timer import Timer
 from bench.workloads import Prepared, after_cases, build
-from provision.text import printable
 
 
 def present_devices() -> list[str]:
@@ -86,43 +83,6 @@ def _peak_memory(device: str) -> dict:
 
     return {"peak_memory_bytes": psutil.Process().memory_info().rss,
             "peak_memory_kind": "process RSS at end of case"}
-
-
-# ------------------------------------------------------------------------------- progress
-@dataclass
-class Progress:
-    """Progress on stderr: a line per case as it is built and warmed up, then a line per
-    round with the rounds' own estimate of the time left, then a line per case that failed."""
-
-    total: int
-    budget_s: float
-    stream: TextIO = field(default_factory=lambda: sys.stderr)
-    started: float = field(default_factory=time.perf_counter)
-    done: int = 0
-
-    def preparing(self, case: Case, index: int, group: int) -> None:
-        elapsed = time.perf_counter() - self.started
-        print(f"    preparing {index}/{group} for timing in rounds: "
-              f"{printable(case.id, False)}  elapsed {_clock(elapsed)}", file=self.stream,
-              flush=True)
-
-    def round(self, number: int, sampling: int, group: int, seconds_left: float) -> None:
-        elapsed = time.perf_counter() - self.started
-        print(f"    round {number}: {sampling} of {group} cases still sampling  "
-              f"elapsed {_clock(elapsed)}, ETA of the rounds {_clock(seconds_left)}",
-              file=self.stream, flush=True)
-
-    def finish(self, record: CaseResult) -> None:
-        self.done += 1
-        if record.status != "ok":
-            # The error names the user's files (a corpus file name can hold escapes).
-            print(f"    {record.status}: {printable(record.error, False)}", file=self.stream,
-                  flush=True)
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 # ------------------------------------------------------------------------------- cases

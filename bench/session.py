@@ -13,10 +13,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench import __version__
+from bench.progress import Display, RunProgress
 from bench.recommend import recommend
 from bench.results import CaseSettings, DataLengths, RunResults, RunSettings, write_results
 from bench.rounds import MIN_ROUNDS
-from bench.runner import Progress, fix_settings, mark_failed, run_cases
+from bench.runner import fix_settings, mark_failed, run_cases
 from bench.suites import Plan
 from bench.workers import environments, run_in_workers
 from bench.workloads import get
@@ -136,7 +137,7 @@ def start_session(plan: Plan, settings: RunSettings, out: Path,
                    threads or plan.settings.get("threads"))
 
 
-def run_session(session: Session, progress: Progress | None = None) -> RunResults:
+def run_session(session: Session, progress: RunProgress | None = None) -> RunResults:
     """Run the cases, rewriting results.json as they finish, and return the run (status
     "complete", "interrupted" after Ctrl-C with the cases measured so far, or "failed" with
     the reason when results.json could not be written)."""
@@ -149,7 +150,7 @@ def run_session(session: Session, progress: Progress | None = None) -> RunResult
         doc = run_in_workers(session.plan.cases, session.doc, session.results_path,
                              settings.seed, settings.budget_s, settings.target, settings.rounds,
                              processes, environments(session.pythons), session.threads,
-                             progress.stream if progress else None)
+                             progress if isinstance(progress, Display) else None)
     session.doc = doc
     if doc.status == "failed":
         return doc

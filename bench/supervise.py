@@ -21,6 +21,7 @@ import os
 import selectors
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -120,9 +121,13 @@ class _Lines:
         return bytes(data).decode("utf-8", "replace").rstrip()[:MAX_LINE_CHARS]
 
 
-def relay(proc: subprocess.Popen, name: str, stream: TextIO, deadline: float) -> Relayed:
+def relay(proc: subprocess.Popen, name: str, stream: TextIO, deadline: float,
+          events: Callable[[str], bool] | None = None,
+          write: Callable[[str], None] | None = None) -> Relayed:
     """Print the worker's output lines with its name (as text, cut at MAX_LINE_CHARS) until
-    it closes its output and exits, or until `deadline` seconds pass: then stop it."""
+    it closes its output and exits, or until `deadline` seconds pass: then stop it.
+    `events`: takes a line that is a progress event (True) before it is printed; `write`:
+    prints the other lines instead of `stream` (the run's live display)."""
     outcome = Relayed()
     lines = _Lines()
     end = time.monotonic() + deadline
@@ -138,7 +143,7 @@ def relay(proc: subprocess.Popen, name: str, stream: TextIO, deadline: float) ->
                 continue
             chunk = os.read(fd, _CHUNK)
             for line in lines.feed(chunk) if chunk else lines.rest():
-                _show(line, name, stream, outcome)
+                _show(line, name, stream, outcome, events, write)
             if not chunk:
                 break
     if outcome.timed_out:
@@ -152,10 +157,17 @@ def relay(proc: subprocess.Popen, name: str, stream: TextIO, deadline: float) ->
     return outcome
 
 
-def _show(line: str, name: str, stream: TextIO, outcome: Relayed) -> None:
-    if line.strip():
-        outcome.last_line = line.strip()[:300]
-        print(f"  [{name}] {printable(line, False)}", file=stream, flush=True)
+def _show(line: str, name: str, stream: TextIO, outcome: Relayed,
+          events: Callable[[str], bool] | None = None,
+          write: Callable[[str], None] | None = None) -> None:
+    if not line.strip() or (events is not None and events(line)):
+        return
+    outcome.last_line = line.strip()[:300]
+    shown = f"  [{name}] {printable(line, False)}"
+    if write is not None:
+        write(shown)
+    else:
+        print(shown, file=stream, flush=True)
 
 
 def stop(proc: subprocess.Popen, grace: float) -> None:

@@ -3,8 +3,8 @@
 It reads the job the parent wrote (the cases, seed, budget, target, rounds, threads), fixes
 torch's settings in this fresh process, and runs the cases with the ordinary runner into OUT.json,
 a results document rewritten after every case, so a worker that dies still leaves what it
-finished. Its progress lines go to stderr, which the parent relays. The document's `worker`
-entry says which interpreter, torch and environment measured it.
+finished. Its progress goes to stderr as event lines (bench/progress.py) that feed the parent's
+display. The document's `worker` entry says which interpreter, torch and environment measured it.
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ def run_job(job: dict, out: Path) -> int:
     """Run the job's cases into `out`; 0 when the run completed, 130 when interrupted."""
     import torch
 
+    from bench.progress import EventWriter
     from bench.results import RunResults, RunSettings
-    from bench.runner import Progress, fix_settings, run_cases
+    from bench.runner import fix_settings, run_cases
     from bench.suites import Case
 
     fixed = fix_settings(job.get("threads"), bool(job.get("cudnn_benchmark", False)))
@@ -49,7 +50,7 @@ def run_job(job: dict, out: Path) -> int:
                            "torch_cuda": torch.version.cuda,
                            "threads": fixed["threads"], "env_vars": setting_vars(dict(os.environ))}
     run_cases(cases, doc, out, int(job["seed"]), float(job["budget_s"]), float(job["target"]),
-              Progress(len(cases), float(job["budget_s"])), rounds=int(job["rounds"]))
+              EventWriter(), rounds=int(job["rounds"]))
     return {"complete": 0, "interrupted": 130}.get(doc.status or "", 1)
 
 

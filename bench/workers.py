@@ -27,16 +27,15 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
 import bench
 from bench.merging import apply_peaks, merge_case, merge_references
+from bench.progress import Display, relay_line
 from bench.results import CaseResult, ResultsError, RunResults, read_results
 from bench.runner import ResultsNotWritten, _case_record, _write, mark_failed
 from bench.suites import Case
 from bench.supervise import Relayed, deadline_s, relay, stop, worker_argv
 from bench.workloads import after_cases
-from provision.text import printable
 
 # How long a worker asked to stop may take to write what it measured before it is killed.
 STOP_GRACE_S = 30.0
@@ -87,15 +86,15 @@ class WorkerOutcome:
 
 def run_in_workers(cases: list[Case], doc: RunResults, path: Path, seed: int, budget_s: float,
                    target: float, rounds: int, processes: int, envs: list[Environment],
-                   threads: int | None = None, stream: TextIO | None = None) -> RunResults:
+                   threads: int | None = None, progress: Display | None = None) -> RunResults:
     """Run `cases` in `processes` workers per environment, rewriting `path` after each worker.
 
     `threads`: torch threads each worker sets; None leaves each interpreter's own default.
+    `progress`: the run's display, which the workers' events feed (default: lines on stderr).
 
     Returns the run with status "complete", "interrupted" (Ctrl-C/SIGTERM: what the finished
     workers returned is kept) or "failed" when `path` could not be written.
     """
-    stream = stream or sys.stderr
     schedule = Schedule.split(processes, rounds, budget_s)
     settings = doc.settings
     job = {"cases": [dataclasses.asdict(c) for c in cases], "seed": seed,
@@ -103,13 +102,14 @@ def run_in_workers(cases: list[Case], doc: RunResults, path: Path, seed: int, bu
            "threads": threads, "cudnn_benchmark": bool(settings.cudnn_benchmark)}
     settings.extra["rounds_per_process"] = schedule.rounds
     outcomes: list[WorkerOutcome] = []
+    progress = progress or Display(cases, processes * len(envs), budget_s, live=False)
     doc.status = "running"
     try:
         try:
             _write(doc, path)
             for process in range(processes):
                 for env in envs:
-                    outcomes.append(_run_worker(job, process, env, schedule, stream))
+                    outcomes.append(_run_worker(job, process, env, schedule, progress))
                     _merge(doc, cases, outcomes, envs, schedule)
                     _write(doc, path)
         except KeyboardInterrupt:
@@ -138,11 +138,10 @@ def worker_environ() -> dict[str, str]:
 
 
 def _run_worker(job: dict, process: int, env: Environment, schedule: Schedule,
-                stream: TextIO) -> WorkerOutcome:
+                progress: Display) -> WorkerOutcome:
     name = _name(process, env, schedule)
-    print(f"rnnbench: {name} ({printable(env.python, False)}): {len(job['cases'])} cases, "
-          f"{schedule.rounds} rounds, {schedule.budget_s:.3g} s of sampling per case",
-          file=stream, flush=True)
+    progress.worker(name, f"{env.python}: {len(job['cases'])} cases, {schedule.rounds} "
+                    f"rounds, {schedule.budget_s:.3g} s of sampling per case")
     sweep_stale_folders()
     with tempfile.TemporaryDirectory(prefix=f"{FOLDER_PREFIX}{os.getpid()}-") as folder:
         job_path, out_path = Path(folder) / "job.json", Path(folder) / "out.json"
@@ -157,7 +156,10 @@ def _run_worker(job: dict, process: int, env: Environment, schedule: Schedule,
                                  f"{name}: cannot start {env.python} ({exc.strerror or exc})")
         limit = deadline_s(len(job["cases"]), schedule.budget_s)
         try:
-            relayed = relay(proc, name, stream, limit)
+            # Progress events feed the run's one display; other lines show above it.
+            relayed = relay(proc, name, progress.stream, limit,
+                            events=lambda line: relay_line(line, progress),
+                            write=progress.message)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: stop it, keep nothing it wrote
             stop(proc, STOP_GRACE_S)
             raise

@@ -4,8 +4,12 @@ The goldens in tests/fixtures/golden were produced by release 0.1.0 itself (comm
 the two fixture files: `rnnbench compare A B` (text and --json), `rnnbench report B -o report.html`
 and `rnnbench report A B -o comparison.html`. Pages are compared with the inlined JavaScript
 bodies, their CSP hashes and the Vega-Lite schema address taken out: those come from the
-installed altair and vl-convert versions, not from rnnbench. The goldens were regenerated once,
-when every page gained its Content-Security-Policy (line 6); nothing else in them changed.
+installed altair and vl-convert versions, not from rnnbench. The goldens were regenerated when
+every page gained its Content-Security-Policy (line 6), and again when issue 24 reworked what a
+person reads (compare as tables per workload, rates with thousands separators, brief table columns
+with the rest behind a toggle, charts with CIs): the figures are the same, their layout is not.
+The same regeneration takes in what other issues changed in these outputs meanwhile: compare
+--json's `incomplete` list, the batching and kernels tables' new columns, the checklist's styles.
 """
 
 from __future__ import annotations

@@ -27,10 +27,12 @@ def _plain(value: Any) -> str | None:
 
 
 def _gpu_models(facts: dict) -> str | None:
-    """The node's GPU names, sorted and joined (two GPUs of a model count twice)."""
+    """The node's GPUs, counted per model: '8× NVIDIA H100', '2× A100 + Tesla V100' (a node
+    with one GPU of a model shows its name alone)."""
     gpus = _get(facts, "driver", "gpus") or _get(facts, "pci_gpus") or []
-    names = sorted(str(g["name"]) for g in gpus if isinstance(g, dict) and g.get("name"))
-    return " + ".join(names) or None
+    counts = Counter(str(g["name"]) for g in gpus if isinstance(g, dict) and g.get("name"))
+    return " + ".join(f"{n}× {name}" if n > 1 else name
+                      for name, n in sorted(counts.items())) or None
 
 
 def _cuda(facts: dict) -> str | None:
@@ -57,7 +59,7 @@ FACTS = (
     Fact("CUDA", "run CUDA {v}", _cuda),
     Fact("torch", "run torch {v}", _path("torch", "version")),
     Fact("kernel", "run kernel {v}", _path("os", "kernel")),
-    Fact("GPU model", "have GPU {v}", _gpu_models),
+    Fact("GPU model", "have {v}", _gpu_models),
     Fact("governor", "use CPU governor {v}", _path("cpu", "governor")),
     Fact("OS", "run {v}", _path("os", "pretty_name")),
     Fact("Python", "run Python {v}", _path("python", "version")),

@@ -17,15 +17,15 @@ from bench.report.cases import (
     speedup,
     workload_cases,
 )
-from bench.report.charts import PANEL_WIDTH, Chart, finish, label
+from bench.report.charts import PANEL_WIDTH, Chart, bars_chart, finish, label
 from bench.report.fields import (
     DASH,
     fmt_bytes,
+    fmt_count,
     fmt_interval,
     fmt_percent,
     fmt_ratio,
     fmt_seconds,
-    fmt_si,
     number,
     text,
 )
@@ -46,6 +46,7 @@ from bench.report.tables import (
     Cell,
     Table,
     labels,
+    mark_fastest,
     num_cell,
     numeric_params,
     param_cell,
@@ -71,6 +72,10 @@ def strategy(case: CaseResult) -> str | None:
 # ------------------------------------------------------------------------------ table
 COLUMNS = [*SPEED_COLUMNS, "speed-up vs padded", "fraction of ideal", "fraction of its limit",
            "padding efficiency", "padding efficiency, 5 seeds", "peak memory", "same results"]
+BRIEF_COLUMNS = [*SPEED_COLUMNS, "speed-up vs padded", "fraction of ideal"]
+# What a reader chooses among when the fastest is marked: the strategy with its batch size or
+# token budget (a token budget has no batch size, a padded batch no budget).
+CHOICE = ["strategy", "batch", "max_tokens"]
 
 
 def fmt_fraction(value: object) -> str:
@@ -126,14 +131,25 @@ def batching_table(results: RunResults) -> Table | None:
             num_cell(m.peak_memory_bytes, fmt_bytes),
             _verified_cell(case),
         ] + timing_cells(case))
+    table.row_ids, table.param_count = [c.id for c in cases], len(params)
+    table.brief = labels(params) + BRIEF_COLUMNS
+    # "ideal" is a reference, not a strategy one can pick: the mark goes to the fastest other.
+    mark_fastest(table, cases, [[c for c in g if strategy(c) != "ideal"]
+                                for g in group_by(cases, CHOICE).values()],
+                 "★ fastest strategy of its setting (ideal, a reference, left out)")
     return table
 
 
 # ------------------------------------------------------------------------------ chart
 def batching_charts(results: RunResults) -> list[Chart]:
-    """Tokens/s per strategy with CI bars, one panel per cell/distribution/mode/device."""
+    """Tokens/s per strategy with CI bars, one panel per cell/distribution/mode/device, all on
+    one x-scale so bars compare across panels; each panel lists only its own strategies, and
+    the fastest (ideal, a reference, aside) is marked."""
+    cases = workload_cases(results, WORKLOAD)
+    best = {id(fastest([c for c in group if strategy(c) != "ideal"]))
+            for group in group_by(cases, CHOICE).values()}
     rows, names = [], []
-    for case in workload_cases(results, WORKLOAD):
+    for case in cases:
         measured, tokens = speed(case), number(case.metrics.tokens_per_s)
         if measured is None or tokens is None:
             continue
@@ -143,30 +159,20 @@ def batching_charts(results: RunResults) -> list[Chart]:
             "strategy": names[-1],
             "panel": label(case, ["cell", "dist", "mode", "device", "dtype"]) or "all",
             "tokens_per_s": tokens, "lo": lo, "hi": hi,
-            "ci": fmt_interval(measured[1], lambda x: fmt_si(x, "tok/s")),
+            "ci": fmt_interval(measured[1], fmt_count),
             "n": int(case.stats.n or 0),
             "speedup": text(number(case.metrics.speedup_vs_padded)),
             "padding_efficiency": fmt_percent(case.metrics.padding_efficiency),
+            "mark": "★ fastest" if id(case) in best else "",
         })
     if not rows:
         return []
     order = [s for s in STRATEGY_ORDER if s in names]
     order += sorted(set(names) - set(order))
-    tooltip = [alt.Tooltip("strategy:N"), alt.Tooltip("panel:N", title="setting"),
-               alt.Tooltip("tokens_per_s:Q", title="tokens/s", format=",.0f"),
-               alt.Tooltip("ci:N", title="95% CI"), alt.Tooltip("n:Q", title="samples"),
-               alt.Tooltip("padding_efficiency:N", title="padding efficiency")]
-    base = alt.Chart().encode(y=alt.Y("strategy:N", sort=order, title=None))
-    bars = base.mark_bar().encode(
-        x=alt.X("tokens_per_s:Q", title="real tokens per second"),
-        color=alt.Color("strategy:N", sort=order, legend=None), tooltip=tooltip)
-    whiskers = base.mark_rule(strokeWidth=2, color="#888").encode(x="lo:Q", x2="hi:Q",
-                                                                  tooltip=tooltip)
-    chart = alt.layer(bars, whiskers, data=alt.Data(values=rows)).properties(
-        width=PANEL_WIDTH, height=alt.Step(18)).facet(
-        facet=alt.Facet("panel:N", title=None), columns=2).resolve_scale(x="independent")
     return [Chart("batching", "Tokens per second by batching strategy (bars: median, "
-                  "lines: 95% CI)", finish(chart), headline=True)]
+                  "lines: 95% CI; ★ the fastest strategy of its panel, ideal aside)",
+                  finish(bars_chart(rows, "strategy", order, "real tokens per second")),
+                  headline=True)]
 
 
 # ------------------------------------------------------------------------------ findings

@@ -7,6 +7,7 @@ Facts reads as a table, and several machines line up side by side.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from bench.report.fields import DASH, text
@@ -19,7 +20,8 @@ STATUS_ORDER = {"fail": 0, "warn": 1, "pass": 2, "skip": 3}
 
 def checks_table(checks: Any, table_id: str = "checks-table") -> Table:
     """The doctor's checklist, problems first."""
-    table = Table(table_id, ["status", "check", "summary", "detail", "fix"], [False] * 5)
+    table = Table(table_id, ["status", "check", "summary", "detail", "fix"], [False] * 5,
+                  stack=True)
     rows = [c for c in checks if isinstance(c, dict)] if isinstance(checks, list) else []
     rows.sort(key=lambda c: STATUS_ORDER.get(str(c.get("status")), 4))
     for check in rows:
@@ -63,6 +65,39 @@ def facts_table(facts_list: list[Any], labels: list[str], table_id: str = "facts
         css = "differs" if len(flat) > 1 and len(set(values)) > 1 else ""
         table.rows.append([text_cell(key, css)] + [text_cell(v, css) for v in values])
     return table
+
+
+# Facts that change from minute to minute on any machine: when two runs differ in them, that says
+# nothing about the machines, so "side by side" leaves them out rather than highlight them.
+VOLATILE = ("gathered_at", "gather_seconds", "memory_available", "memory_free", "memory_used",
+            "load_1min", "load_5min", "load_15min", "steal_fraction", "temperature",
+            "utilization", "power_draw", "clocks", "uptime", "pstate", "fan_speed")
+
+
+def volatile(key: str) -> bool:
+    return any(part in key for part in VOLATILE)
+
+
+@dataclass
+class FactsSideBySide:
+    """Machines' facts for a comparison: the lasting facts that differ, all lasting facts, and
+    how many changing ones (load, free memory, times) were left out."""
+
+    differing: Table
+    lasting: Table
+    left_out: int
+
+
+def facts_side_by_side(facts_list: list[Any], labels: list[str],
+                       table_id: str = "compare-facts-table") -> FactsSideBySide:
+    everything = facts_table(facts_list, labels, table_id + "-all")
+    lasting = Table(everything.id, everything.columns, everything.numeric,
+                    [row for row in everything.rows if not volatile(row[0].text)])
+    differing = Table(table_id, everything.columns, everything.numeric,
+                      [row for row in lasting.rows if row[0].css == "differs"])
+    for row in differing.rows:  # every row here differs: no highlight needed
+        row[:] = [Cell(c.text, c.sort, "") for c in row]
+    return FactsSideBySide(differing, lasting, len(everything.rows) - len(lasting.rows))
 
 
 def settings_pairs(results: RunResults) -> list[tuple[str, str]]:

@@ -64,6 +64,12 @@ def fmt_si(value: Any, unit: str = "") -> str:
     return f"{x:.3g} {unit}".rstrip()
 
 
+def fmt_count(value: Any) -> str:
+    """1234567.8 -> '1,234,568': a rate in whole units, with thousands separators."""
+    x = number(value)
+    return DASH if x is None else f"{x:,.0f}"
+
+
 def fmt_seconds(value: Any) -> str:
     x = number(value)
     if x is None:

@@ -8,6 +8,7 @@ it is; a node's report with no relative path to the page (another drive) is not 
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -52,9 +53,32 @@ def relative_link(target: str | None, page: Path) -> str | None:
     return quote(Path(relative).as_posix())
 
 
-def matrix(view: FleetView, page: Path) -> list[MatrixRow]:
+@dataclass(frozen=True)
+class MatrixColumn:
+    check_id: str
+    fails: int
+    warns: int
+
+
+def columns(view: FleetView) -> list[MatrixColumn]:
+    """The checks as the grid's columns: those that fail somewhere first (most failing nodes
+    first), then those that warn, then the rest, each in the order the nodes list them, so a
+    problem is on screen without scrolling."""
+    fails: Counter[str] = Counter()
+    warns: Counter[str] = Counter()
+    for node in view.nodes:  # one pass: a fleet of thousands of nodes stays linear
+        for check in node.checks:
+            if check.status == "fail":
+                fails[check.id] += 1
+            elif check.status == "warn":
+                warns[check.id] += 1
+    found = [MatrixColumn(i, fails[i], warns[i]) for i in view.check_ids]
+    return sorted(found, key=lambda c: (-c.fails, -c.warns))
+
+
+def matrix(view: FleetView, page: Path, order: list[MatrixColumn]) -> list[MatrixRow]:
     rows = []
-    check_ids = view.check_ids  # once: asked per node, it made the page quadratic in nodes
+    check_ids = [c.check_id for c in order]  # once: per node, it made the page quadratic
     for node in view.nodes:
         by_id = {c.id: c for c in node.checks}
         cells = []
@@ -108,11 +132,12 @@ def render_node_reports(nodes: list[NodeRecord]) -> None:
 def render_fleet(view: FleetView, out_html: Path, title: str = "rnnbench fleet") -> Path:
     """Write the fleet page; return its path."""
     out_html = Path(out_html)
+    order = columns(view)
     context = {
         "title": title,
         "summary": summary_sentence(view),
-        "check_ids": view.check_ids,
-        "rows": matrix(view, out_html),
+        "columns": order,
+        "rows": matrix(view, out_html, order),
         "drift": [d.sentence for d in view.drift],
         "outliers": outliers_table(view),
         "outlier_sentences": [o.sentence for o in view.outliers],

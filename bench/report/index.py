@@ -114,7 +114,7 @@ def _latest(entry: _Entry) -> dict[str, Any]:
     return {"when": fmt_when(entry.when), "link": entry.link, "suite": suite_name(run),
             "machine": machine_line(run.facts),
             "findings": [f.sentence for f in compute_findings(run)],
-            "verdict": doctor_verdict(dig(run.doctor, "checks"))}
+            "verdict": doctor_verdict(dig(run.doctor, "checks"), run.facts)}
 
 
 def _first_latest(entries: list[_Entry]) -> dict[str, Any] | None:

@@ -11,10 +11,11 @@ from typing import Any
 
 import altair as alt
 
-from bench.report.cases import group_by, setting, speed, workload_cases
-from bench.report.charts import PANEL_WIDTH, Chart, finish, label
+from bench.report.cases import fastest, group_by, setting, speed, workload_cases
+from bench.report.charts import PANEL_WIDTH, Chart, bars_chart, finish, label
 from bench.report.fields import (
     fmt_bytes,
+    fmt_count,
     fmt_interval,
     fmt_percent,
     fmt_seconds,
@@ -29,6 +30,7 @@ from bench.report.tables import (
     TIMING_COLUMNS,
     Table,
     labels,
+    mark_fastest,
     num_cell,
     numeric_params,
     param_cell,
@@ -63,6 +65,10 @@ def kernels_table(results: RunResults) -> Table | None:
             num_cell(case.metrics.peak_fraction, fmt_percent),
             num_cell(case.metrics.peak_memory_bytes, fmt_bytes),
         ] + timing_cells(case))
+    table.row_ids, table.param_count = [c.id for c in cases], len(params)
+    table.brief = labels(params) + [*SPEED_COLUMNS, "of GEMM ceiling"]
+    mark_fastest(table, cases, list(group_by(cases, ["cell", "impl"]).values()),
+                 "★ fastest cell and implementation of its setting")
     return table
 
 
@@ -158,31 +164,29 @@ def scaling_chart(results: RunResults, dimension: str, title: str) -> Chart | No
 
 
 def cell_chart(results: RunResults) -> Chart | None:
-    """Tokens/s by cell and implementation, for runs without a size grid."""
+    """Tokens/s by cell and implementation with 95% CIs, for runs without a size grid; the
+    fastest of each panel marked."""
+    cases = workload_cases(results, WORKLOAD)
+    best = {id(fastest(group)) for group in group_by(cases, ["cell", "impl"]).values()
+            if len(group) > 1}
     rows = []
-    for case in workload_cases(results, WORKLOAD):
+    for case in cases:
         measured, tokens = speed(case), number(case.metrics.tokens_per_s)
         if measured is None or tokens is None:
             continue
+        lo, hi = measured[1] or (tokens, tokens)
         rows.append({"series": label(case, ["cell", "impl"]) or "case",
                      "panel": label(case, ["device", "dtype", "mode", "hidden", "batch"]),
-                     "tokens_per_s": tokens,
-                     "ci": fmt_interval(measured[1], lambda x: fmt_si(x, "tok/s")),
+                     "tokens_per_s": tokens, "lo": lo, "hi": hi,
+                     "ci": fmt_interval(measured[1], fmt_count),
                      "n": int(case.stats.n or 0),
-                     "peak": fmt_percent(case.metrics.peak_fraction)})
+                     "mark": "★ fastest" if id(case) in best else ""})
     if not rows:
         return None
-    chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
-        y=alt.Y("series:N", title=None), x=alt.X("tokens_per_s:Q", title="tokens per second"),
-        color=alt.Color("series:N", legend=None),
-        tooltip=[alt.Tooltip("series:N"), alt.Tooltip("panel:N", title="setting"),
-                 alt.Tooltip("tokens_per_s:Q", title="tokens/s", format=",.0f"),
-                 alt.Tooltip("ci:N", title="95% CI"), alt.Tooltip("n:Q", title="samples"),
-                 alt.Tooltip("peak:N", title="of peak")],
-    ).properties(width=PANEL_WIDTH, height=alt.Step(18)).facet(
-        facet=alt.Facet("panel:N", title=None), columns=2).resolve_scale(y="independent")
-    return Chart("kernels-cells", "Tokens per second by cell and implementation", finish(chart),
-                 headline=True)
+    order = list(dict.fromkeys(r["series"] for r in rows))
+    return Chart("kernels-cells", "Tokens per second by cell and implementation (bars: "
+                 "median, lines: 95% CI; ★ the fastest)",
+                 finish(bars_chart(rows, "series", order, "tokens per second")), headline=True)
 
 
 def kernels_charts(results: RunResults) -> list[Chart]:

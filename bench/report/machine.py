@@ -45,7 +45,15 @@ class Verdict:
     problems: list[tuple[str, str, str]]  # (status, id, summary) of fails and warnings
 
 
-def doctor_verdict(checks: Any) -> Verdict:
+def has_gpu(facts: Any) -> bool:
+    """Whether the facts name any GPU (the driver's, the PCI bus's or torch's)."""
+    return bool(dig(facts, "driver", "gpus", 0, "name") or dig(facts, "pci_gpus", 0, "name")
+                or dig(facts, "torch", "devices", 0, "name"))
+
+
+def doctor_verdict(checks: Any, facts: Any = None) -> Verdict:
+    """The checklist summed up; with the facts, "ready" says what for: a machine with no GPU
+    passes the checks for CPU work only, and says so."""
     rows = [c for c in checks if isinstance(c, Mapping)] if isinstance(checks, list) else []
     if not rows:
         return Verdict("none", "The doctor's checklist is not in this file.", {}, [])
@@ -57,6 +65,25 @@ def doctor_verdict(checks: Any) -> Verdict:
     words = {"fail": "Not ready: {fail} check(s) failed",
              "warn": "Ready, with {warn} warning(s)",
              "pass": "Ready: no check failed or warned"}
+    if facts is not None and status != "fail" and not has_gpu(facts):
+        words = {"warn": "CPU only: no GPU. Ready for CPU work, with {warn} warning(s)",
+                 "pass": "CPU only: no GPU. Ready for CPU work: no check failed or warned"}
     sentence = words[status].format(fail=counts.get("fail", 0), warn=counts.get("warn", 0))
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     return Verdict(status, f"{sentence} ({summary}).", dict(counts), problems)
+
+
+def busy_note(load: float | None, cpus: Any, readiness: Any = None) -> str | None:
+    """A sentence for the top of a run's page when the machine was busy as the run began
+    (the load the run saw, or the doctor's readiness check of it); None when it was quiet."""
+    from provision.checks.readiness import LOAD_LIMIT
+
+    warned = next((c for c in readiness or [] if isinstance(c, Mapping)
+                   and c.get("id") == "bench.load" and c.get("status") == "warn"), None)
+    if (load is None or load < LOAD_LIMIT) and warned is None:
+        return None
+    on = f" on {cpus} CPUs" if cpus else ""
+    said = f"load average {load:.1f}{on}" if load is not None else text(warned.get("summary"))
+    return (f"The machine was busy when this run began ({said}): other work competed for the "
+            "cores, so timings are noisier and slower than on a quiet machine. Comparisons "
+            "within this run share that load; comparisons with other runs may not.")

@@ -15,9 +15,15 @@ from typing import Any
 
 from bench.compare import Comparison, compare_results
 from bench.files import is_stream, write_atomic
+from bench.labels import short_labels
 from bench.report.charts import Chart, comparison_chart
 from bench.report.checklist import checklist
-from bench.report.environment import checks_table, facts_table, settings_pairs
+from bench.report.environment import (
+    checks_table,
+    facts_side_by_side,
+    facts_table,
+    settings_pairs,
+)
 from bench.report.fields import (
     DASH,
     dig,
@@ -30,7 +36,7 @@ from bench.report.fields import (
 from bench.report.findings import compute_findings
 from bench.report.inputs import as_run
 from bench.report.links import relative_href
-from bench.report.machine import doctor_verdict, machine_line
+from bench.report.machine import busy_note, doctor_verdict, machine_line
 from bench.report.pieces import report_pieces
 from bench.report.render import render_page, write_svg
 from bench.report.tables import Cell, Table, failed_table, text_cell
@@ -117,13 +123,16 @@ def method_notes(results: RunResults) -> list[str]:
     if counts:
         notes.append(f"{len(measured)} cases measured with {min(counts)}–{max(counts)} samples "
                      f"each (median {statistics.median(counts):g}).")
-    missed = [text(c.id) for c in measured if c.stats.target_met is False]
+    names = short_labels(measured)
+    missed = [names.get(c.id, text(c.id)) for c in measured if c.stats.target_met is False]
     if missed:
         shown = ", ".join(missed[:MAX_LISTED_CASES])
         more = len(missed) - MAX_LISTED_CASES
         shown += f" and {more} more" if more > 0 else ""
-        notes.append(f"{len(missed)} case(s) did not reach the noise target within the budget "
-                     f"(their intervals are wider): {shown}.")
+        notes.append(f"{len(missed)} case(s) did not reach the noise target within the budget: "
+                     f"{shown}. Their intervals are wider, and every figure and finding on "
+                     "this page is given with its interval, so they hold as stated; only "
+                     "differences smaller than those intervals stay undecided.")
     elif measured:
         notes.append("Every measured case reached the noise target.")
     return notes + _rounds_notes(results)
@@ -197,7 +206,10 @@ def render_run_report(results: RunResults | Mapping, out_html: Path) -> Path:
         "status_note": run_status_note(results),
         "created": fmt_when(results.created),
         "findings": [f.sentence for f in compute_findings(results)],
-        "verdict": doctor_verdict(dig(results.doctor, "checks")),
+        "verdict": doctor_verdict(dig(results.doctor, "checks"), results.facts),
+        "busy": busy_note(number(results.settings.load_average_1min_at_start),
+                          dig(results.facts, "cpu", "logical_cores"),
+                          dig(results.doctor, "readiness", default=[])),
         "profile": profile_name(dig(results.doctor, "profile")),
         "sections": [s for s in sections if s.charts or s.tables],
         "method": method_notes(results),
@@ -216,55 +228,91 @@ VERDICT_ORDER = {"slower": 0, "faster": 1, "missing": 2, "same": 3}
 REPLICATE_ORDER = {"slower": 0, "faster": 1, "uncertain": 2, "missing": 3, "same": 4}
 
 
-def _replicate_table(comparison: Comparison, table_id: str) -> Table:
-    """Cases judged on replicates: the ratio relative to the shift with its CI, the adjusted
-    p, and for an uncertain case how many processes might decide it."""
-    table = Table(table_id, ["case", "verdict", "new / base", "vs shift (95% CI)",
-                             "adjusted p", "base median", "new median", "note"],
-                  [False, False, True, True, True, True, True, False])
-    for row in sorted(comparison.rows, key=lambda r: REPLICATE_ORDER.get(r.verdict, 5)):
-        verdict, ratio = str(row.verdict), number(row.ratio)
-        rel, p = number(row.relative_ratio), number(row.adjusted_p)
-        ci = (f"{rel:.3f} ({row.relative_ci[0]:.3f}–{row.relative_ci[1]:.3f})"
-              if rel is not None and row.relative_ci else DASH)
-        table.rows.append([
-            text_cell(row.id, "wrap"),
-            Cell(verdict, REPLICATE_ORDER.get(verdict, 5),
-                 f"verdict-{verdict}" + (" regression" if verdict == "slower" else "")),
-            Cell(DASH if ratio is None else f"{ratio:.3f}", ratio),
-            Cell(ci, rel), Cell(DASH if p is None else f"{p:.3g}", p),
-            Cell(fmt_seconds(row.base_median_s), number(row.base_median_s)),
-            Cell(fmt_seconds(row.new_median_s), number(row.new_median_s)),
-            text_cell(row.note or "", "wrap"),
-        ])
-    return table
+@dataclass
+class PairView:
+    """One pair of runs on the comparison page: its table, the notes its rows point to, and
+    the chart's points (one per case, in run order)."""
+
+    table: Table
+    notes: list[tuple[str, str]]  # (mark, note)
+    points: list[dict[str, Any]]
 
 
-def _comparison_table(comparison: Comparison, table_id: str) -> tuple[Table, list[dict[str, Any]]]:
-    """Case by case, regressions first; the verdict sits next to the case it judges."""
-    table = Table(table_id, ["case", "verdict", "new / base", "real difference", "base median",
-                             "new median", "p (rank test)"],
-                  [False, False, True, False, True, True, True])
+def _verdict_cell(verdict: str, order: dict[str, int], mark: str = "") -> Cell:
+    return Cell(verdict + mark, order.get(verdict, 5),
+                f"verdict-{verdict}" + (" regression" if verdict == "slower" else ""))
+
+
+def _case_ci(run: RunResults, case_id: str) -> tuple[float, float] | None:
+    case = next((c for c in run.cases if c.id == case_id), None)
+    ci = case.stats.ci95_s if case is not None and case.stats is not None else None
+    return (number(ci[0]), number(ci[1])) if ci else None
+
+
+def _sample_ratio_ci(base: RunResults, new: RunResults,
+                     case_id: str) -> tuple[float, float] | None:
+    """The ratio's interval from the two medians' CIs, conservatively (opposite ends)."""
+    b, n = _case_ci(base, case_id), _case_ci(new, case_id)
+    if not b or not n or None in (*b, *n) or b[0] <= 0 or b[1] <= 0:
+        return None
+    return n[0] / b[1], n[1] / b[0]
+
+
+def _pair_view(comparison: Comparison, base: RunResults, new: RunResults, table_id: str,
+               labels: dict[str, str]) -> PairView:
+    """Case by case, regressions first, each case named by the settings that tell it apart
+    (its id behind the details toggle); each note once, marked in its rows."""
+    from bench.report.compare_terminal import Notes
+
+    replicates = comparison.shift is not None
+    order = REPLICATE_ORDER if replicates else VERDICT_ORDER
+    if replicates:
+        columns = ["case", "verdict", "vs shift (95% CI)", "adjusted p", "base median",
+                   "new median", "new / base", "id"]
+        numeric = [False, False, True, True, True, True, True, False]
+        brief = ["case", "verdict", "vs shift (95% CI)", "base median", "new median"]
+    else:
+        columns = ["case", "verdict", "new / base", "real difference", "base median",
+                   "new median", "p (rank test)", "id"]
+        numeric = [False, False, True, False, True, True, True, False]
+        brief = ["case", "verdict", "new / base", "base median", "new median"]
+    table = Table(table_id, columns, numeric, brief=brief)
+    notes = Notes()
     points = []
-    rows = sorted(comparison.rows, key=lambda r: VERDICT_ORDER.get(r.verdict, 4))
-    for row in rows:
-        verdict, real = str(row.verdict), bool(row.real)
-        css = f"verdict-{verdict}" + (" regression" if verdict == "slower" else "")
-        ratio, p = number(row.ratio), number(row.p_value)
-        base, new = row.base_median_s, row.new_median_s
-        table.rows.append([
-            text_cell(row.id, "wrap"),
-            Cell(verdict, VERDICT_ORDER.get(verdict, 4), css),
-            Cell(DASH if ratio is None else f"{ratio:.3f}", ratio),
-            Cell("yes" if real else "no", "yes" if real else "no"),
-            Cell(fmt_seconds(base), number(base)),
-            Cell(fmt_seconds(new), number(new)),
-            Cell(DASH if p is None else f"{p:.3g}", p),
-        ])
-        points.append({"id": text(row.id), "ratio": ratio, "verdict": verdict,
-                       "real": "yes" if real else "no", "base": fmt_seconds(base),
-                       "new": fmt_seconds(new), "p": DASH if p is None else f"{p:.3g}"})
-    return table, points
+    for row in comparison.rows:  # run order for the chart
+        ratio, rel = number(row.ratio), number(row.relative_ratio)
+        ci = row.relative_ci if rel is not None else (
+            _sample_ratio_ci(base, new, row.id) if ratio is not None else None)
+        value = rel if rel is not None else ratio
+        p = number(row.adjusted_p) if replicates else number(row.p_value)
+        points.append({"label": labels.get(row.id, text(row.id)), "id": text(row.id),
+                       "ratio": value, "lo": ci[0] if ci else None,
+                       "hi": ci[1] if ci else None, "verdict": str(row.verdict),
+                       "ci": f"{ci[0]:.3f}–{ci[1]:.3f}" if ci else DASH,
+                       "base": fmt_seconds(row.base_median_s),
+                       "new": fmt_seconds(row.new_median_s),
+                       "p": DASH if p is None else f"{p:.3g}"})
+    for row in sorted(comparison.rows, key=lambda r: order.get(r.verdict, 5)):
+        verdict, ratio = str(row.verdict), number(row.ratio)
+        mark = notes.mark(row.note)
+        label = text_cell(labels.get(row.id, text(row.id)), "wrap")
+        base_cell = Cell(fmt_seconds(row.base_median_s), number(row.base_median_s))
+        new_cell = Cell(fmt_seconds(row.new_median_s), number(row.new_median_s))
+        ratio_cell = Cell(DASH if ratio is None else f"{ratio:.3f}", ratio)
+        if replicates:
+            rel, p = number(row.relative_ratio), number(row.adjusted_p)
+            shown = (f"{rel:.3f} ({row.relative_ci[0]:.3f}–{row.relative_ci[1]:.3f})"
+                     if rel is not None and row.relative_ci else DASH)
+            cells = [label, _verdict_cell(verdict, order, mark), Cell(shown, rel),
+                     Cell(DASH if p is None else f"{p:.3g}", p), base_cell, new_cell,
+                     ratio_cell]
+        else:
+            real, p = bool(row.real), number(row.p_value)
+            cells = [label, _verdict_cell(verdict, order, mark), ratio_cell,
+                     Cell("yes" if real else "no", "yes" if real else "no"), base_cell,
+                     new_cell, Cell(DASH if p is None else f"{p:.3g}", p)]
+        table.rows.append(cells + [text_cell(row.id, "id")])
+    return PairView(table, notes.marked(), points)
 
 
 def shift_sentence(shift: Shift, threshold: float) -> str:
@@ -300,17 +348,18 @@ def render_comparison(results_list: list[RunResults | Mapping], out_html: Path,
     runs = [as_run(r) for r in results_list]
     out_html = Path(out_html)
     labels = labels or [f"run {i + 1}" for i in range(len(runs))]
+    names = short_labels([c for run in runs for c in run.cases])
     pairs, points = [], []
     for i, new in enumerate(runs[1:], start=1):
         comparison = compare_results(runs[0], new, threshold, correct_shift=not same_rounds)
-        table, pair_points = _comparison_table(comparison, f"compare-table-{i}")
+        view = _pair_view(comparison, runs[0], new, f"compare-table-{i}", names)
         shift_line = None
         if comparison.shift is not None:
-            table = _replicate_table(comparison, f"compare-table-{i}")
             shift_line = (AB_SENTENCE.format(value=comparison.shift.value) if same_rounds
                           else shift_sentence(comparison.shift, threshold))
         verdicts = [str(row.verdict) for row in comparison.rows]
-        regressions = [text(row.id) for row in comparison.rows if row.verdict == "slower"]
+        regressions = [names.get(row.id, text(row.id)) for row in comparison.rows
+                       if row.verdict == "slower"]
         summary = (f"{verdicts.count('slower')} real regression(s), {verdicts.count('faster')} "
                    f"real improvement(s), {verdicts.count('same')} unchanged, "
                    f"{verdicts.count('missing')} in one run only "
@@ -318,11 +367,14 @@ def render_comparison(results_list: list[RunResults | Mapping], out_html: Path,
         if verdicts.count("uncertain"):
             summary = summary[:-1] + f", {verdicts.count('uncertain')} uncertain."
         pairs.append({"title": f"{labels[i]} against {labels[0]}", "summary": summary,
-                      "shift": shift_line,
-                      "regressions": regressions, "table": table,
+                      "shift": shift_line, "notes": view.notes,
+                      "regressions": regressions, "table": view.table,
                       "method": text(comparison.method)})
-        points += [dict(p, pair=f"{labels[i]} / {labels[0]}") for p in pair_points]
-    charts = [c for c in [comparison_chart(points)] if c]
+        many = len(runs) > 2
+        points += [dict(p, pair=f"{labels[i]} / {labels[0]}",
+                        label=f"{p['label']} ({labels[i]})" if many else p["label"])
+                   for p in view.points]
+    charts = [c for c in [comparison_chart(points, threshold)] if c]
     views = _place_charts(charts, out_html, 0)
     table = Table("runs-table", ["run", "created", "suite", "machine", "cases"], [False] * 5)
     for label, run in zip(labels, runs, strict=True):
@@ -333,7 +385,7 @@ def render_comparison(results_list: list[RunResults | Mapping], out_html: Path,
     context = {
         "title": f"rnnbench comparison · {len(runs)} runs",
         "runs": table, "pairs": pairs, "charts": views,
-        "facts": facts_table([run.facts for run in runs], labels, "compare-facts-table"),
+        "facts": facts_side_by_side([run.facts for run in runs], labels),
     }
     return write_atomic(out_html, render_page("comparison.html.j2", context,
                                               uses_charts=bool(views)))
@@ -350,7 +402,7 @@ def render_doctor(doctor_doc: dict, out_html: Path) -> Path:
         "profile": profile_name(dig(doctor_doc, "profile")),
         "expectations": facts_table([dig(doctor_doc, "expectations", default={})], ["expected"],
                                     "expectations-table"),
-        "verdict": doctor_verdict(dig(doctor_doc, "checks")),
+        "verdict": doctor_verdict(dig(doctor_doc, "checks"), facts),
         "facts": facts_table([facts], ["value"]),
         "schema": text(dig(doctor_doc, "schema")),
     }

@@ -10,20 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.report.cases import setting, speed
+from bench.labels import PARAM_ORDER
+from bench.report.cases import fastest, setting, speed
 from bench.report.fields import (
     DASH,
+    fmt_count,
     fmt_interval,
     fmt_seconds,
-    fmt_si,
     number,
     text,
 )
 from bench.results import CaseResult, RunResults
 
-# Parameters in the order a reader scans them; whichever of these vary become columns.
-PARAM_ORDER = ["cell", "dist", "strategy", "model", "impl", "mode", "device", "dtype",
-               "hidden", "batch", "seq_len", "layers", "n", "max_tokens"]
 PARAM_LABELS = {"dist": "distribution", "n": "sequences", "seq_len": "seq len",
                 "max_tokens": "max tokens"}
 
@@ -37,13 +35,37 @@ class Cell:
 
 @dataclass
 class Table:
-    """A sortable table: `numeric[i]` says whether column i sorts as numbers."""
+    """A sortable table: `numeric[i]` says whether column i sorts as numbers.
+
+    `brief`: the columns a reader needs to answer the table's question (the rest sit behind a
+    "details" toggle on a page and are left out of the terminal's summary); None: all.
+    `best`: rows marked as the fastest of their group; `best_note` says what that means.
+    """
 
     id: str
     columns: list[str]
     numeric: list[bool]
     rows: list[list[Cell]] = field(default_factory=list)
     constants: list[tuple[str, str]] = field(default_factory=list)
+    brief: list[str] | None = None
+    best: set[int] = field(default_factory=set)
+    best_note: str = ""
+    # A workload's table of cases: the id of each row's case and how many leading columns are
+    # its parameters (the terminal names a case by its short label instead of those columns).
+    row_ids: list[str] = field(default_factory=list)
+    param_count: int = 0
+    # On a phone, each row becomes a card of labelled lines (a checklist whose fix would
+    # otherwise sit in a column off-screen, stretching every row).
+    stack: bool = False
+
+    def is_detail(self, column: int) -> bool:
+        """Whether column `column` is one of the details behind the toggle."""
+        return self.brief is not None and self.columns[column] not in self.brief
+
+    @property
+    def details(self) -> int:
+        """How many columns are details."""
+        return sum(self.is_detail(i) for i in range(len(self.columns)))
 
 
 def num_cell(value: Any, fmt: Callable[[Any], str]) -> Cell:
@@ -106,11 +128,22 @@ SPEED_COLUMNS = ["tokens/s", "95% CI tokens/s"]
 
 
 def speed_cells(case: CaseResult) -> list[Cell]:
-    """The SPEED_COLUMNS: tokens/s and its interval."""
+    """The SPEED_COLUMNS: tokens/s and its interval, in whole tokens with thousands separators
+    (the unit is the column's)."""
     measured, tokens = speed(case), case.metrics.tokens_per_s
     bounds = measured[1] if measured and tokens else None
-    return [num_cell(tokens, lambda x: fmt_si(x, "tok/s")),
-            Cell(fmt_interval(bounds, fmt_si), bounds[0] if bounds else None)]
+    return [num_cell(tokens, fmt_count),
+            Cell(fmt_interval(bounds, fmt_count), bounds[0] if bounds else None)]
+
+
+def mark_fastest(table: Table, cases: list[CaseResult], groups: list[list[CaseResult]],
+                 note: str) -> None:
+    """Mark the fastest case of each group of `cases` (row i is case i) as a best row."""
+    for group in groups:
+        best = fastest(group)
+        if best is not None and len(group) > 1:
+            table.best.add(next(i for i, c in enumerate(cases) if c is best))
+    table.best_note = note if table.best else ""
 
 
 def failed_table(results: RunResults) -> Table | None:

@@ -400,11 +400,11 @@ def _or_nan(value: float | None) -> float:
 
 
 def headline(case: CaseResult) -> str | None:
-    """Each strategy against padded, ideal and its own limit; padded itself is the baseline,
-    and the limits and the per-call case are only references."""
+    """Each strategy against padded, ideal and its own limit; padded at the default batch size
+    is the baseline, and the limits and the per-call case are only references."""
     m, p = case.metrics, case.params
-    if p["strategy"] not in RUN_STRATEGIES or (p["strategy"] == "padded"
-                                               and p.get("batch") == DEFAULT_BATCH):
+    if p["strategy"] not in (*RUN_STRATEGIES, "ideal") or (p["strategy"] == "padded"
+                                                          and p.get("batch") == DEFAULT_BATCH):
         return None
     parts = [f"{_or_nan(m.tokens_per_s):>10.0f} tok/s"]
     if m.speedup_vs_padded is not None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from bench.compare import Comparison, Row, compare_results, incomplete
+from bench.compare import Comparison, compare_results, incomplete
 from bench.results import ResultsError, RunResults, read_results
 from bench.shift import Shift
 from bench.sides import env_entry, env_labels, env_side
@@ -60,86 +60,87 @@ def _shown(value: object) -> str:
     return printable(value, keep_newlines=False)
 
 
-def _print_table(cmp: Comparison, base: Path | str, new: Path | str) -> None:
-    typer.echo(f"base: {_shown(base)}\nnew:  {_shown(new)}\n")
-    width = max(len(label) for label, _ in FACT_LINES)
-    for label, path in FACT_LINES:
-        typer.echo(f"  {label:<{width}}  {_fact(cmp.base_facts, path):<40}  "
-                   f"{_fact(cmp.new_facts, path)}")
-    typer.echo("")
-    if cmp.shift is not None:
-        _print_replicate_rows(cmp, cmp.shift)
-        return
-    ids = {r.id: _shown(r.id) for r in cmp.rows}
-    id_width = max([len(shown) for shown in ids.values()] + [4])
-    typer.echo(f"{'case':<{id_width}}  {'base ms':>10}  {'new ms':>10}  {'ratio':>7}  "
-               f"{'p':>7}  verdict")
-    for r in cmp.rows:
-        base_ms, new_ms, ratio = _medians(r)
-        p = f"{r.p_value:.3g}" if r.p_value is not None else "-"
-        verdict = r.verdict + (" (real)" if r.real and r.verdict == "same" else "")
-        typer.echo(f"{ids[r.id]:<{id_width}}  {base_ms:>10}  {new_ms:>10}  {ratio:>7}  {p:>7}  "
-                   f"{verdict}{'  ' + r.note if r.note else ''}")
-    counts = {v: sum(r.verdict == v for r in cmp.rows)
-              for v in ("slower", "faster", "same", "missing")}
-    typer.echo(f"\nmethod: {cmp.method}; threshold {cmp.threshold:.1%}")
-    typer.echo(", ".join(f"{n} {v}" for v, n in counts.items()))
+def _facts_lines(cmp: Comparison) -> list[str]:
+    """The machines: one line when they agree; otherwise the facts that differ, side by side,
+    and the ones that agree named once."""
+    values = [(label, _fact(cmp.base_facts, path), _fact(cmp.new_facts, path))
+              for label, path in FACT_LINES]
+    differ = [(label, b, n) for label, b, n in values if b != n]
+    agree = [(label, b) for label, b, n in values if b == n and b != "-"]
+    lines = []
+    if differ:
+        width = max(len(label) for label, _, _ in differ)
+        lines.append("Machines differ in:")
+        lines += [f"  {label:<{width}}  base {b}\n  {'':<{width}}  new  {n}"
+                  for label, b, n in differ]
+    if agree:
+        said = "; ".join(f"{label} {value}" for label, value in agree)
+        lines.append(("Both machines: " if not differ else "Same on both: ") + said)
+    return lines
+
+
+def _print_table(cmp: Comparison, base: Path | str, new: Path | str,
+                 runs: tuple[RunResults, RunResults]) -> None:
+    """The verdict counts first, the two inputs, one table per workload, then each note once
+    and the statistics (bench/report/compare_terminal.py)."""
+    import textwrap
+
+    from rich.console import Console
+
+    from bench.report import compare_terminal as view
+
+    console = Console(highlight=False, soft_wrap=True)
+    # Sentences wrap to a terminal's width; in a pipe or a file each stays one line, for grep.
+    width = console.width if console.is_terminal else None
+
+    def say(text: str = "", style: str = "") -> None:
+        lines = (textwrap.wrap(text, width, subsequent_indent="  ", break_on_hyphens=False)
+                 if width else [text])
+        for line in lines or [""]:
+            console.print(line, style=style or None, markup=False, highlight=False)
+
+    say(view.counts_line(cmp), "bold")
+    say(f"base: {_shown(base)}")
+    say(f"new:  {_shown(new)}")
+    for line in _facts_lines(cmp):
+        for part in line.split("\n"):
+            say(part)
+    say()
+    say(view.ratio_line(cmp) + ".")
+    notes = view.Notes()
+    for group in view.groups(cmp, runs):
+        say()
+        say(view.heading(group), "bold")
+        console.print(view.group_table(group, cmp, notes))
+    if notes.texts:
+        say()
+        say("Notes:")
+        for line in notes.lines():
+            say(line)
+    say()
+    shift = cmp.shift
+    if shift is not None and cmp.same_rounds:
+        lo, hi = shift.ci
+        say(f"A/B in one run: median new/base over {shift.cases} cases {shift.value:.3f} "
+            f"(95% CI {_ratio_ci(lo, hi)}); both sides were measured in the same rounds, so "
+            "no machine drift lies between them and case verdicts are as measured")
+    elif shift is not None:
+        say(shift_sentence(shift, cmp.threshold))
     for device, label, base_s, new_s in cmp.references:
-        typer.echo(f"machine reference on {_shown(device)} ({_shown(label)}, timed in every "
-                   f"round of both runs): base {base_s * 1e3:.4g} ms, new {new_s * 1e3:.4g} ms, "
-                   f"ratio {new_s / base_s:.3f}: the reference ran "
-                   f"{abs(new_s / base_s - 1):.1%} {'slower' if new_s > base_s else 'faster'} "
-                   "in the new run (a hint of the machine's own change, not a correction: "
-                   "cases can move differently)")
+        say(f"machine reference on {_shown(device)} ({_shown(label)}, timed in every round of "
+            f"both runs): base {base_s * 1e3:.4g} ms, new {new_s * 1e3:.4g} ms, ratio "
+            f"{new_s / base_s:.3f}: the reference ran {abs(new_s / base_s - 1):.1%} "
+            f"{'slower' if new_s > base_s else 'faster'} in the new run (a hint of the "
+            "machine's own change, not a correction: cases can move differently)")
     within, matched = cmp.agreement
     if matched:
-        typer.echo(f"agreement: the medians of {within} of {matched} matched cases "
-                   f"({within / matched:.0%}) are within {cmp.threshold:.1%} of each other")
-
-
-def _medians(r: Row) -> tuple[str, str, str]:
-    """A row's base and new medians in ms and their ratio, as the tables print them."""
-    return (f"{r.base_median_s * 1e3:.4g}" if r.base_median_s is not None else "-",
-            f"{r.new_median_s * 1e3:.4g}" if r.new_median_s is not None else "-",
-            f"{r.ratio:.3f}" if r.ratio is not None else "-")
+        say(f"agreement: the medians of {within} of {matched} matched cases "
+            f"({within / matched:.0%}) are within {cmp.threshold:.1%} of each other")
+    say(f"method: {cmp.method}; threshold {cmp.threshold:.1%}")
 
 
 def _ratio_ci(lo: float, hi: float) -> str:
     return f"{lo:.3f}-{hi:.3f}"
-
-
-def _print_replicate_rows(cmp: Comparison, shift: Shift) -> None:
-    """Cases judged on replicates: the ratio relative to the shift with its CI, the
-    Holm-adjusted p, and the shift and the machine's drift on lines of their own."""
-    ids = {r.id: _shown(r.id) for r in cmp.rows}
-    id_width = max([len(shown) for shown in ids.values()] + [4])
-    vs = "vs shift" if shift.corrected else "ratio"
-    typer.echo(f"{'case':<{id_width}}  {'base ms':>10}  {'new ms':>10}  {'ratio':>7}  "
-               f"{vs:>8}  {'95% CI':>11}  {'adj. p':>7}  verdict")
-    for r in cmp.rows:
-        base_ms, new_ms, ratio = _medians(r)
-        rel = f"{r.relative_ratio:.3f}" if r.relative_ratio is not None else "-"
-        ci = _ratio_ci(*r.relative_ci) if r.relative_ci is not None else "-"
-        p = r.adjusted_p if r.adjusted_p is not None else r.p_value
-        p_text = f"{p:.3g}" if p is not None else "-"
-        typer.echo(f"{ids[r.id]:<{id_width}}  {base_ms:>10}  {new_ms:>10}  {ratio:>7}  "
-                   f"{rel:>8}  {ci:>11}  {p_text:>7}  {r.verdict}"
-                   f"{'  ' + r.note if r.note else ''}")
-    counts = {v: sum(r.verdict == v for r in cmp.rows)
-              for v in ("slower", "faster", "uncertain", "same", "missing")}
-    typer.echo(f"\nmethod: {cmp.method}; threshold {cmp.threshold:.1%}")
-    typer.echo(", ".join(f"{n} {v}" for v, n in counts.items()))
-    if cmp.same_rounds:
-        lo, hi = shift.ci
-        typer.echo(f"A/B in one run: median new/base over {shift.cases} cases {shift.value:.3f} "
-                   f"(95% CI {_ratio_ci(lo, hi)}); both sides were measured in the same rounds, "
-                   "so no machine drift lies between them and case verdicts are as measured")
-    else:
-        typer.echo(shift_sentence(shift, cmp.threshold))
-    within, matched = cmp.agreement
-    if matched:
-        typer.echo(f"agreement: the medians of {within} of {matched} matched cases "
-                   f"({within / matched:.0%}) are within {cmp.threshold:.1%} of each other")
 
 
 def shift_sentence(shift: Shift, threshold: float) -> str:
@@ -242,7 +243,7 @@ def compare_command(base: Path, new: Path | None, threshold: str, fail_on_regres
         typer.echo(json.dumps(doc, indent=1, allow_nan=False))
     else:
         _print_table(cmp, base if new is not None else base_name,
-                     new if new is not None else new_name)
+                     new if new is not None else new_name, (base_run, new_run))
     if not fail_on_regression:
         return 0
     gate_problems = [] if allow_incomplete else problems

@@ -71,10 +71,10 @@ def advise_torch_command(root: Path, json_out: bool) -> int:
         for step in answer.steps:
             print(f"  - {printable(step)}")
         if answer.build is None and answer.upgrades:
-            print("\n".join(fix_lines(answer.upgrades, 0, width, "upgrade, in this order")))
+            print("Upgrade, in this order:")
+            print("\n".join(fix_lines(answer.upgrades, 2, width, "run")))
         elif answer.better is not None and answer.better_fixes:
-            print("\n".join(fix_lines(answer.better_fixes, 0, width,
-                                      f"optional: for torch {answer.better.torch}+"
-                                      f"{answer.better.variant}, upgrade {answer.better_after} "
-                                      "first")))
+            print(printable(f"Optional: for torch {answer.better.torch}+{answer.better.variant}, "
+                            f"upgrade {answer.better_after} first:"))
+            print("\n".join(fix_lines(answer.better_fixes, 2, width, "run")))
     return 0 if answer.build is not None else 1

@@ -181,12 +181,14 @@ def _folder_problem(folder: Path) -> str | None:
 
 
 def _warn_if_busy(load: float | None) -> None:
-    if load is not None and load >= 0.5:
+    from provision.checks.readiness import LOAD_LIMIT  # the doctor's limit: one verdict
+
+    if load is not None and load >= LOAD_LIMIT:
         # Other work competing for the cores skews timings (badly so for multi-threaded torch,
         # whose threads wait on each other), so say so where the user sees it.
-        print(f"rnnbench: warning: the machine is busy (load average {load:.1f} on "
-              f"{os.cpu_count()} CPUs); timings will be noisy and slower than on a quiet "
-              "machine", file=sys.stderr)
+        # One line of 80 columns at most; the report repeats it at the top of the page.
+        print(f"rnnbench: warning: busy machine (load {load:.1f}, {os.cpu_count()} CPUs): "
+              "timings noisy and slow", file=sys.stderr)
 
 
 def _export(doc: RunResults, export_format: str, path: Path) -> None:
@@ -201,29 +203,48 @@ def _export(doc: RunResults, export_format: str, path: Path) -> None:
 
 def _print_summary(doc: RunResults, results_path: Path, html: Path | None, wall: float,
                    json_out: bool) -> None:
-    from bench.workloads import headlines
-
     failed = [c.id for c in doc.cases if c.status == "failed"]
     if json_out:
         typer.echo(json.dumps({"results": str(results_path), "report": str(html) if html else None,
                                "status": doc.status, "cases": len(doc.cases),
                                "failed": failed, "wall_s": wall}))
         return
-    for line in headlines(doc.cases):
-        typer.echo(printable(line, False))
-    _print_recommendation(doc)
-    typer.echo(f"\n{len(doc.cases)} cases ({len(failed)} failed) in {wall:.0f} s, {doc.status}")
-    typer.echo(f"results: {printable(results_path, False)}")
+    _print_recommendation(doc)  # the answer first, then the findings and tables behind it
+    for line in _summary_lines(doc):
+        typer.echo(line)
+    typer.echo(f"\n{len(doc.cases):,} cases ({len(failed):,} failed) in {wall:,.0f} s, "
+               f"{printable(doc.status, keep_newlines=False)}")
+    typer.echo(f"results: {printable(results_path, keep_newlines=False)}")
     if html:
-        typer.echo(f"report:  {printable(html, False)}")
+        typer.echo(f"report:  {printable(html, keep_newlines=False)}")
+
+
+def _summary_lines(doc: RunResults) -> list[str]:
+    """The answer first and each workload's table, as in the report (bench/report/terminal.py);
+    the workloads' one-line headlines where the report package cannot be loaded."""
+    try:
+        from bench.report.terminal import run_summary
+    except ImportError:
+        from bench.workloads import headlines
+
+        return [printable(line, keep_newlines=False) for line in headlines(doc.cases)]
+    return run_summary(doc)
 
 
 def _print_recommendation(doc: RunResults) -> None:
     """The run's answer for the lengths measured (bench/recommend.py), where it has one."""
+    import textwrap
+
     from bench.recommend import recommendation_lines
 
     for line in recommendation_lines(doc):
-        typer.echo(printable(line, keep_newlines=False))
+        line = printable(line, keep_newlines=False)
+        if len(line) <= 80 or line.startswith("    "):  # a snippet's code keeps its lines
+            typer.echo(line)
+            continue
+        indent = " " * (len(line) - len(line.lstrip()) + 2)
+        for part in textwrap.wrap(line, 80, subsequent_indent=indent, break_on_hyphens=False):
+            typer.echo(part)
 
 
 def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
@@ -247,7 +268,7 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
     if not the_plan.cases:
         raise UserError("nothing to run: the suite and filters select no case", 2)
 
-    from bench.runner import Progress
+    from bench.progress import Display
     from bench.session import run_session, run_settings, start_session
 
     settings = run_settings(the_plan, threads, seed, data, processes)
@@ -258,7 +279,12 @@ def run_command(suite: str, device: str, cells: str | None, dtype: str | None,
     session = start_session(the_plan, settings, out, ["rnnbench", *sys.argv[1:]], pythons,
                             threads, length_record)
     started = time.perf_counter()
-    doc = run_session(session, Progress(len(the_plan.cases), settings.budget_s))
+    workers = (settings.processes or 1) * max(len(pythons or []), 1)
+    display = Display(the_plan.cases, workers, settings.budget_s)
+    try:
+        doc = run_session(session, display)
+    finally:
+        display.close()
     wall = time.perf_counter() - started
     if doc.status == "failed":  # nowhere to write: no report, no export
         _print_summary(doc, session.results_path, None, wall, json_out)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from rnnkit.data.errors import CorpusError
+from rnnkit.data.files import open_regular
 
 KINDS = ("text", "lengths", "names")
 SPLITS = ("lines", "sentences")
@@ -158,15 +158,7 @@ def _units(path: Path, split: str, limit: int) -> Iterator[str]:
 
 
 def _chunks(path: Path) -> Iterator[bytes]:
-    try:
-        # O_NONBLOCK: opening a FIFO must not wait for a writer before it can be refused.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        raise CorpusError(f"{path}: not a regular file")
+    fd, info = open_regular(path)
     if info.st_size == 0:
         os.close(fd)
         raise CorpusError(f"{path}: empty file")

@@ -246,7 +246,9 @@ def test_one_file_with_two_environments_is_an_ab_comparison(tmp_path: Path) -> N
     write_results(run, path)
     described = subprocess.run([RNNBENCH, "compare", path], capture_output=True, text=True)
     assert described.returncode == 0, described.stderr
-    first, second = described.stdout.splitlines()[:2]
+    lines = described.stdout.splitlines()
+    first = next(line for line in lines if line.startswith("base:"))
+    second = next(line for line in lines if line.startswith("new:"))
     assert "\x1b" not in first and "/venv/a" in first
     assert "threads 2, OMP_NUM_THREADS=2" in second
     refused = subprocess.run([RNNBENCH, "compare", path, "--a", "A", "--b", "C"],

@@ -26,13 +26,19 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "results-0.1.0-quick-train.json"
 
 # What `rnnbench run` printed for FIXTURE before the headlines moved into the workload modules
-# (rnnbench.commands.run._headlines at commit 50488b6), frozen so this outlives that function.
+# (rnnbench.commands.run._headlines at commit 50488b6), frozen so this outlives that function;
+# since issue 23 (batch-size and token-budget sweeps) each batching line names its size.
 FIXTURE_HEADLINES = [
-    "names     lstm inference packed              142044 tok/s  x1.27 vs padded  0.70 of ideal",
-    "names     lstm inference bucketed            196518 tok/s  x1.75 vs padded  0.97 of ideal",
-    "names     lstm inference ideal               203596 tok/s  x1.81 vs padded  1.00 of ideal",
-    "sentences lstm inference bucketed            160789 tok/s  x3.20 vs padded  0.70 of ideal",
-    "sentences lstm inference ideal               228427 tok/s  x4.55 vs padded  1.00 of ideal",
+    "names     lstm inference packed          batch 64             142044 tok/s"
+    "  x1.27 vs padded  0.70 of ideal",
+    "names     lstm inference bucketed        batch 64             196518 tok/s"
+    "  x1.75 vs padded  0.97 of ideal",
+    "names     lstm inference ideal           batch 64             203596 tok/s"
+    "  x1.81 vs padded  1.00 of ideal",
+    "sentences lstm inference bucketed        batch 64             160789 tok/s"
+    "  x3.20 vs padded  0.70 of ideal",
+    "sentences lstm inference ideal           batch 64             228427 tok/s"
+    "  x4.55 vs padded  1.00 of ideal",
     "rnn torch inference h256 b64 cpu/fp32: 435460 tok/s, 114.2 GFLOP/s (68% of matmul peak)",
     "gru torch inference h256 b64 cpu/fp32: 144140 tok/s, 113.4 GFLOP/s (67% of matmul peak)",
     "lstm torch inference h256 b64 cpu/fp32: 132333 tok/s, 138.8 GFLOP/s (82% of matmul peak)",

@@ -182,3 +182,13 @@ def test_fleet_merge_runs_without_ray_and_exits_1_on_a_failing_node(tmp_path):
     view = json.loads(done.stdout)
     assert [n["failed"] for n in view["nodes"]] == [[], ["nvidia.driver"]]
     assert (tmp_path / "f.html").is_file()
+
+
+def test_drift_counts_a_nodes_gpus_per_model():
+    eight = facts(driver={"gpus": [{"name": "NVIDIA H100"}] * 8})
+    mixed = facts(driver={"gpus": [{"name": "NVIDIA H100"}] * 2 + [{"name": "Tesla V100"}]})
+    nodes = [_node(f"n{i:02d}", doctor_doc(eight)) for i in range(3)]
+    nodes.append(_node("n03", doctor_doc(mixed)))
+    [drift] = [d for d in find_drift(nodes) if d.fact == "GPU model"]
+    assert drift.sentence == ("1 of 4 nodes (n03) has 2× NVIDIA H100 + Tesla V100 while 3 have "
+                              "8× NVIDIA H100.")

@@ -181,3 +181,12 @@ def test_unwritable_html_is_a_one_line_error(rnnbench, tmp_path):
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith("rnnbench: error: cannot write")
+
+
+def test_advise_torch_prints_an_upgrade_one_command_a_line(replay):
+    code, text = replay("ubuntu2204-driver-too-old", "--advise-torch", json_out=False)
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("Optional: for torch"))
+    assert code == 0 and lines[at + 1].startswith("  run: ")
+    # the reboot ends the driver's fix; what follows is its own, under its condition
+    assert lines.index("       sudo reboot") < lines.index("  after the reboot:")

@@ -6,6 +6,7 @@ computed from those samples the same way for every case, so a test controls the 
 
 from __future__ import annotations
 
+import math
 import random
 import statistics
 from typing import Any
@@ -15,7 +16,7 @@ from bench.report.cases import speedup as speedup_of
 from bench.report.findings import compute_findings as findings_of
 from bench.report.inputs import as_run
 from bench.report.sentences import Finding
-from bench.results import CaseResult
+from bench.results import CaseResult, CaseStats, RunResults
 
 HOSTILE = "<script>window.__pwned = 1</script>\"'&<b>ünï¢ødé 🚀</b>"
 
@@ -189,3 +190,61 @@ def compute_findings(doc: dict) -> list[Finding]:
 
 def speedup(fast: dict, slow: dict) -> Ratio | None:
     return speedup_of(CaseResult.from_dict(fast), CaseResult.from_dict(slow))
+
+
+# A fleet of twelve nodes with many checks, as a person sees it after `rnnbench fleet merge`:
+# one check fails on two nodes with a fix of two commands in mixed case (its case and lines
+# must survive), the rest pass; eight GPUs a node, one node with four.
+FLEET_FIX = ("sudo dnf install -y akmod-nvidia\n"
+             "sudo grubby --update-kernel=ALL --args=rd.driver.blacklist=nouveau")
+FLEET_CHECKS = 40
+
+
+def fleet_documents() -> dict[str, dict]:
+    documents = {}
+    for i in range(12):
+        gpus = [{"index": g, "name": "NVIDIA H100 80GB HBM3"} for g in range(4 if i == 5 else 8)]
+        node_facts = facts() | {"driver": {"version": "550.54", "gpus": gpus}}
+        node_checks = [{"id": f"check.number-{c:02d}.with-a-long-name", "status": "pass",
+                        "summary": "fine", "detail": "", "fix": ""} for c in range(FLEET_CHECKS)]
+        if i in (3, 9):  # the last check fails: failing columns must come first
+            steps = [{"command": line, "reason": "", "reboot": False}
+                     for line in FLEET_FIX.splitlines()]
+            node_checks[-1] = {"id": node_checks[-1]["id"], "status": "fail",
+                               "summary": "nouveau is loaded", "detail": "lsmod lists nouveau",
+                               "fixes": [{"condition": "", "words": "", "steps": steps}]}
+        documents[f"gpu-node-{i:02d}.example.org"] = {
+            "schema": "rnnbench.doctor/2", "profile": None, "expectations": {},
+            "facts": node_facts, "checks": node_checks, "summary": {}, "exit_code": 0}
+    return documents
+
+
+def replicate_runs() -> tuple[RunResults, RunResults]:
+    """Two runs of eight batching cases with per-process replicates, whose comparison holds
+    every verdict: one case 60% slower, one noisy beyond the threshold (uncertain), one in the
+    base run only, the rest the same."""
+    rng = random.Random(3)
+
+    def run(factors: dict[int, tuple[float, ...]], drop: int | None = None) -> RunResults:
+        cases = []
+        for i in range(8):
+            if i == drop:
+                continue
+            dist, strategy = ("names", "sentences")[i % 2], STRATEGIES[i // 2]
+            replicates = [0.01 * (i + 1) * f * math.exp(rng.gauss(0, 0.02))
+                          for f in factors.get(i, (1.0,) * 6)]
+            stats = CaseStats(median_s=sorted(replicates)[3], samples_s=replicates,
+                              replicates_s=replicates, processes=3,
+                              replicate_process=[k % 3 for k in range(6)])
+            params = {"dist": dist, "cell": "lstm", "strategy": strategy, "batch": 64}
+            case_id = f"batching/cpu/fp32/dist={dist}/cell=lstm/strategy={strategy}/batch=64"
+            cases.append(CaseResult(id=case_id, workload="batching", params=params,
+                                    device="cpu", dtype="fp32", stats=stats))
+        return RunResults(created="2026-11-22T21:00:00+00:00", cases=cases)
+
+    base = run({})
+    new = run({0: (1.6,) * 6, 3: (1.0, 1.5, 1.0, 1.45, 1.0, 1.5)}, drop=7)
+    return base, new
+
+
+STRATEGIES = ("padded", "packed", "bucketed", "ideal")

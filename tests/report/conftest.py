@@ -36,7 +36,20 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     pages["doctor"] = render_doctor(builders.doctor_document(builders.HOSTILE),
                                     root / "doctor.html")
     pages["index"] = update_index(root)
+    pages["fleet"] = _fleet_page(root / "fleet.html")
+    pages["comparison-replicates"] = render_comparison(list(builders.replicate_runs()),
+                                                       root / "comparison-replicates.html")
     return pages
+
+
+def _fleet_page(path: Path) -> Path:
+    from bench.fleet.merge import build_view
+    from bench.fleet.nodes import node_from_document
+    from bench.report.fleet import render_fleet
+
+    nodes = [node_from_document(name, doc, f"{name}.json")
+             for name, doc in builders.fleet_documents().items()]
+    return render_fleet(build_view(nodes), path)
 
 
 TINY_CONFIG = """

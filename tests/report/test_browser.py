@@ -197,3 +197,90 @@ def test_hostile_text_in_a_chart_tooltip_stays_text(browser: object,
         assert visit.page.evaluate("typeof window.__pwned") == "undefined"
     finally:
         visit.close()
+
+
+# Elements (not inside a scroll container) that reach past the viewport's right edge, and
+# scroll containers wider than their box whose hint is not shown.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const scrolls = el => { const s = getComputedStyle(el).overflowX;
+                          return s === 'auto' || s === 'scroll'; };
+  const inScroller = el => { for (let p = el.parentElement; p; p = p.parentElement)
+                               if (scrolls(p)) return true; return false; };
+  const out = [];
+  document.querySelectorAll('main *').forEach(el => {
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.right > width + 1 && !inScroller(el))
+      out.push(el.tagName + '.' + el.className + ' right ' + Math.round(box.right));
+  });
+  document.querySelectorAll('.table-wrap, .chart-body').forEach(el => {
+    if (el.scrollWidth <= el.clientWidth + 1) return;
+    const hint = el.previousElementSibling;
+    const said = hint && hint.classList.contains('scroll-hint')
+                 && getComputedStyle(hint).display !== 'none';
+    if (!said) out.push('silent scroll: ' + el.className + ' ' + (el.id || ''));
+  });
+  return {page: document.documentElement.scrollWidth, width: width, out: out.slice(0, 5)};
+}"""
+PAGE_KINDS = ("run-a", "comparison-replicates", "doctor", "index", "fleet")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_pages_fit_a_laptop_and_a_phone(browser: object, rendered: dict[str, Path],
+                                        width: int) -> None:
+    """No page is wider than the screen; a table wider than its box says that it scrolls.
+    Each page kind's screenshot goes to artifacts/screenshots for a person to look at."""
+    for kind in PAGE_KINDS:
+        visit = Visit(browser, rendered[kind], width)
+        try:
+            found = visit.page.evaluate(OVERFLOW)
+            assert found["page"] <= found["width"] and found["out"] == [], (kind, found)
+            visit.screenshot(f"layout-{kind}-{width}")
+        finally:
+            visit.close()
+
+
+def test_every_comparison_case_has_a_visible_mark(browser: object,
+                                                  rendered: dict[str, Path]) -> None:
+    """Every verdict is drawn (a filled point inside the plot) and a case in one run only is
+    named; the chart shows as many cases as the table."""
+    visit = Visit(browser, rendered["comparison-replicates"])
+    try:
+        verdicts = visit.page.locator(
+            "#compare-table-1 tbody tr td:nth-child(2)").all_inner_texts()
+        assert {v.rstrip("¹²³") for v in verdicts} >= {"slower", "uncertain", "same", "missing"}
+        points = visit.page.evaluate("""() => {
+          const svg = document.querySelector('#chart-0 svg').getBoundingClientRect();
+          const marks = [...document.querySelectorAll('#chart-0 g.mark-symbol path')]
+            .filter(p => !p.closest('.role-legend'));
+          return marks.map(p => {
+            const b = p.getBoundingClientRect();
+            return {fill: p.getAttribute('fill'), inside: b.width > 0 && b.left >= svg.left
+                    && b.right <= svg.right && b.top >= svg.top && b.bottom <= svg.bottom};
+          });
+        }""")
+        missing = visit.page.locator("#chart-0 g.mark-text text", has_text="in one run only")
+        assert len(points) + missing.count() == len(verdicts)
+        assert all(p["inside"] and p["fill"] not in (None, "none", "transparent")
+                   for p in points), points
+    finally:
+        visit.close()
+
+
+def test_fix_text_in_the_fleet_grid_keeps_its_case_and_lines(browser: object,
+                                                             rendered: dict[str, Path]) -> None:
+    visit = Visit(browser, rendered["fleet"])
+    try:
+        headers = visit.page.locator("#fleet-matrix thead th").all_inner_texts()
+        assert headers[1].endswith("39.with-a-long-name")  # the failing check comes first
+        cell = visit.page.locator("#fleet-matrix td.status-fail").first
+        cell.locator("summary").click()
+        fix = cell.locator("pre")
+        assert fix.inner_text() == builders.FLEET_FIX  # rendered text: case and lines kept
+        assert fix.evaluate("e => getComputedStyle(e).textTransform") == "none"
+        visit.page.locator(".table-wrap").first.evaluate("e => { e.scrollLeft = 2000; }")
+        node = visit.page.locator("#fleet-matrix tbody th").first
+        assert node.evaluate("e => e.getBoundingClientRect().left") >= 0  # still in view
+        visit.screenshot("fleet-fix-open-1280")
+    finally:
+        visit.close()

@@ -38,11 +38,30 @@
     });
   });
 
+  // Fit a chart to the width its holder has (a phone): facets fall into fewer columns and
+  // panels narrow, never below a readable width. Labels and legend take about LABELS pixels.
+  var LABELS = 220;
+  function fitSpec(spec, room) {
+    var inner = spec.spec;
+    if (spec.facet && inner && typeof inner.width === "number") {
+      var columns = Math.max(1, Math.min(spec.columns || 1,
+                                         Math.floor(room / (inner.width + LABELS))));
+      spec.columns = columns;
+      if (columns === 1 && inner.width + LABELS > room) {
+        inner.width = Math.max(120, room - LABELS);
+      }
+    } else if (typeof spec.width === "number" && spec.width + LABELS > room) {
+      spec.width = Math.max(120, room - LABELS);
+    }
+    return spec;
+  }
+
   function drawCharts() {
     if (typeof vegaEmbed !== "function") return;
     var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
     document.querySelectorAll("[data-chart]").forEach(function (holder) {
-      var spec = JSON.parse(document.getElementById(holder.getAttribute("data-chart")).textContent);
+      var spec = fitSpec(JSON.parse(document.getElementById(holder.getAttribute("data-chart"))
+                                    .textContent), holder.clientWidth);
       // Chart colours are neutral (they read on screen in both schemes and on paper); only the
       // tooltip follows the scheme.
       // ast: vega evaluates expressions with its interpreter, not Function(), so the page's
@@ -56,6 +75,21 @@
     });
   }
   drawCharts();
+
+  // A table wider than its box says so above it (the hint is hidden otherwise).
+  function markOverflow() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var hint = wrap.previousElementSibling;
+      if (hint && hint.classList.contains("scroll-hint")) {
+        hint.classList.toggle("shown", wrap.scrollWidth > wrap.clientWidth + 1);
+      }
+    });
+  }
+  markOverflow();
+  window.addEventListener("resize", markOverflow);
+  document.querySelectorAll(".show-details").forEach(function (box) {
+    box.addEventListener("change", markOverflow);
+  });
 
   // Collapsed sections would print as one line each; open them for paper.
   window.addEventListener("beforeprint", function () {

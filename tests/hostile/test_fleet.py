@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench.fleet.merge import build_view
 from bench.fleet.nodes import Check, NodeRecord
-from bench.report.fleet import matrix
+from bench.report.fleet import columns, matrix
 
 MACHINE = Path(__file__).resolve().parents[1] / "provision" / "machines" / \
     "fedora29-gtx1050-healthy"
@@ -66,7 +66,7 @@ def test_the_fleet_view_is_linear_in_nodes() -> None:
              for i in range(3000)]
     started = time.process_time()
     view = build_view(nodes)
-    rows = matrix(view, Path("index.html"))
+    rows = matrix(view, Path("index.html"), columns(view))
     spent = time.process_time() - started
     assert len(rows) == 3000 and len(view.drift) == 3000  # a tie: every value a line
     assert spent < 5.0, f"{spent:.1f} s of CPU for 3,000 nodes"

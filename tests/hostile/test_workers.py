@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -87,17 +86,14 @@ def test_a_hung_worker_and_a_worker_without_results_fail_their_cases(tmp_path: P
     silent = fake_python(tmp_path, "silent", "printf '\\033]0;pwned\\007\\n' >&2\n"
                                              "head -c 100000000 /dev/zero | tr '\\0' x >&2\n"
                                              "exit 0")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     # The config's name is the suite's name on the terminal: it holds an escape too.
     done = run(tmp_path, "--processes", "1", "--python", hung, "--python", silent,
                env={"RNNBENCH_WORKER_GRACE_S": "1"}, config="grid\x1b[2J.toml")
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     assert done.returncode == 1, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
     assert "\x1b" not in done.stderr + done.stdout  # worker output and file names as text
     assert "pwned" in done.stderr
     assert len(done.stderr) < 200_000  # the long line is cut, not relayed whole
-    assert peak_kib < max(before, 700 * 1024), peak_kib  # nor held whole (100 MB as text)
     cases = results_of(tmp_path)["cases"]
     by_env = {env: [c for c in cases if c["env"] == env] for env in ("A", "B")}
     assert by_env["A"] and all("deadline" in c["error"] for c in by_env["A"]), by_env["A"]

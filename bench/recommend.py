@@ -148,7 +148,8 @@ def snippet(strategy: str, batch: int | None, budget: int | None, flush: bool,
     if strategy.startswith(("bucketed", "budget")):
         lines += ["lengths = [len(ids) for ids, _ in dataset]",
                   f"sampler = BucketBatchSampler(lengths, {size}, seed=0)",
-                  "loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_padded)",
+                  "loader = DataLoader(dataset, batch_sampler=sampler,",
+                  "                    collate_fn=collate_padded)",
                   "for epoch in range(epochs):",
                   "    sampler.set_epoch(epoch)",
                   "    for ids, lengths, labels in loader:"]
@@ -221,8 +222,11 @@ def summary_line(advice: Advice) -> str:
     ratio = "?" if advice.speedup_vs_padded is None else f"{advice.speedup_vs_padded:.2f}x"
     ci = (f" (95% CI {advice.speedup_ci[0]:.2f}-{advice.speedup_ci[1]:.2f})"
           if advice.speedup_ci else "")
-    limit = ("?" if advice.fraction_of_limit is None
-             else f"{advice.fraction_of_limit:.0%}")
+    # A preset without the limit cases (quick) cannot say how far from it the strategy is.
+    limit = ("its padding-free limit not measured" if advice.fraction_of_limit is None
+             else f"{advice.fraction_of_limit:.0%} of its padding-free limit")
+    peak = ("peak memory not measured" if advice.peak_memory_bytes is None
+            else f"peak memory {_fmt_bytes(advice.peak_memory_bytes)}")
     flush = ""
     if advice.flush_advised:
         flush = (f"; with torch.set_flush_denormal(True): {advice.flush_speedup:.2f}x faster "
@@ -232,7 +236,7 @@ def summary_line(advice: Advice) -> str:
                  "faster: leave torch's default")
     return (f"{advice.mode} on {advice.dist} ({advice.device}): {advice.strategy}, "
             f"{sized(advice)}: {ratio} padded batches of {advice.padded_batch}{ci}, "
-            f"{limit} of its padding-free limit, peak memory {_fmt_bytes(advice.peak_memory_bytes)}"
+            f"{limit}, {peak}"
             f"{flush}")
 
 

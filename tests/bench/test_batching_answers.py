@@ -164,3 +164,15 @@ def test_of_sizes_within_noise_the_one_that_pads_least_is_recommended() -> None:
     far.metrics.padding_efficiency = 0.5
     (advice,) = recommend(RunResults(cases=[_case("padded", 2.0), lean, fat, far]))
     assert advice.max_tokens == 512
+
+
+def test_a_run_without_limit_cases_says_so_and_its_snippet_fits_80_columns() -> None:
+    cases = [_case("padded", 2.0, ci=0.02), _case("bucketed", 1.0, ci=0.02)]
+    doc = RunResults(cases=cases)
+    add_relative_metrics(doc.cases)
+    doc.recommendation = recommend(doc)
+    (advice,) = doc.recommendation
+    assert advice.fraction_of_limit is None
+    text = "\n".join(recommendation_lines(doc))
+    assert "padding-free limit not measured" in text and "?" not in text
+    assert max(len(line) for line in text.splitlines() if "    " in line[:4]) <= 80

@@ -15,6 +15,7 @@ stand for their strategy where both states ran; the measured gain of flushing is
 from __future__ import annotations
 
 from bench import stats
+from bench.report.fields import fmt_bytes
 from bench.results import Advice, CaseResult, RunResults
 from bench.workloads.batching import BUDGETED, DATA, DEFAULT_BATCH, RUN_STRATEGIES
 from rnnkit.data.lengths import LengthSource
@@ -202,16 +203,6 @@ def plain_snippet(strategy: str, batch: int | None, budget: int | None) -> str:
         "pad_sequence([ids for ids, _ in b], batch_first=True))"])
 
 
-def _fmt_bytes(value: int | None) -> str:
-    if value is None:
-        return "?"
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return "?"
-
-
 def sized(advice: Advice) -> str:
     return (f"max_tokens={advice.max_tokens}" if advice.max_tokens
             else f"batch size {advice.batch}")
@@ -226,7 +217,7 @@ def summary_line(advice: Advice) -> str:
     limit = ("its padding-free limit not measured" if advice.fraction_of_limit is None
              else f"{advice.fraction_of_limit:.0%} of its padding-free limit")
     peak = ("peak memory not measured" if advice.peak_memory_bytes is None
-            else f"peak memory {_fmt_bytes(advice.peak_memory_bytes)}")
+            else f"peak memory {fmt_bytes(advice.peak_memory_bytes)}")
     flush = ""
     if advice.flush_advised:
         flush = (f"; with torch.set_flush_denormal(True): {advice.flush_speedup:.2f}x faster "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from bench.recommend import recommend, recommendation_lines
+from bench.recommend import plain_snippet, recommend, recommendation_lines
 from bench.results import CaseMetrics, CaseResult, CaseStats, RunResults
 from bench.suites import PRESETS, DataChoice, plan
 from bench.workloads.batching import (
@@ -16,6 +16,8 @@ from bench.workloads.batching import (
     prune,
     strategy_batches,
 )
+from rnnkit.batching import BucketBatchSampler
+from rnnkit.data.lengths import LengthSource, load_lengths, sample_lengths_of
 from rnnkit.data.synthetic import synthetic_sequences
 
 
@@ -176,3 +178,24 @@ def test_a_run_without_limit_cases_says_so_and_its_snippet_fits_80_columns() -> 
     text = "\n".join(recommendation_lines(doc))
     assert "padding-free limit not measured" in text and "?" not in text
     assert max(len(line) for line in text.splitlines() if "    " in line[:4]) <= 80
+
+
+@pytest.mark.parametrize(("source", "budget"), [("nietzsche", 1024), ("names", 2048)])
+def test_the_plain_budget_snippet_cuts_as_the_sampler_does(source, budget, request) -> None:
+    if source == "nietzsche":
+        spec = LengthSource("text", str(request.getfixturevalue("nietzsche_file")),
+                            "sentences", "words")
+    else:
+        spec = LengthSource("names", str(request.getfixturevalue("names_dir")))
+    lengths = sample_lengths_of(load_lengths(spec).lengths, 2048, 0)
+    code = plain_snippet("budget", None, budget)
+    assert max(len(line) for line in code.splitlines()) <= 80
+    namespace = {"lengths": lengths, "dataset": list(range(len(lengths))), "collate": list}
+    exec(code, namespace)  # the snippet as a user would paste it
+
+    def shapes(batches):
+        return sorted(sorted(lengths[i] for i in b) for b in batches)
+
+    plain = namespace["batches"]
+    assert sorted(i for b in plain for i in b) == list(range(len(lengths)))
+    assert shapes(plain) == shapes(BucketBatchSampler(lengths, max_tokens=budget))

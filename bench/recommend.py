@@ -15,7 +15,7 @@ stand for their strategy where both states ran; the measured gain of flushing is
 from __future__ import annotations
 
 from bench import stats
-from bench.report.fields import fmt_bytes
+from bench.report.fields import fmt_bytes, fmt_fraction_ci
 from bench.results import Advice, CaseResult, RunResults
 from bench.workloads.batching import BUDGETED, DATA, DEFAULT_BATCH, RUN_STRATEGIES
 from rnnkit.batching import default_batch_cost
@@ -121,6 +121,7 @@ def _advice(case: CaseResult, members: list[CaseResult], why: str) -> Advice:
                   speedup_vs_padded=ratio, speedup_ci=interval,
                   padded_batch=int(padded.param("batch")) if padded is not None else None,
                   fraction_of_limit=m.fraction_of_limit,
+                  fraction_of_limit_ci=m.fraction_of_limit_ci,
                   padding_efficiency=m.padding_efficiency,
                   padding_efficiency_seeds=m.padding_efficiency_seeds,
                   peak_memory_bytes=m.peak_memory_bytes, peak_memory_kind=m.peak_memory_kind,
@@ -230,7 +231,8 @@ def summary_line(advice: Advice) -> str:
           if advice.speedup_ci else "")
     # A preset without the limit cases (quick) cannot say how far from it the strategy is.
     limit = ("its padding-free limit not measured" if advice.fraction_of_limit is None
-             else f"{advice.fraction_of_limit:.0%} of its padding-free limit")
+             else f"{fmt_fraction_ci(advice.fraction_of_limit, advice.fraction_of_limit_ci)} "
+             "of its padding-free limit")
     peak = ("peak memory not measured" if advice.peak_memory_bytes is None
             else f"peak memory {fmt_bytes(advice.peak_memory_bytes)}")
     flush = ""

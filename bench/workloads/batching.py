@@ -6,7 +6,8 @@ The same sequences and the same model go through these strategies:
   bucketed         rnnkit's BucketBatchSampler (similar lengths share a batch of `batch`), padded
   bucketed+packed  the bucketed batches, packed
   budget           BucketBatchSampler with a token budget: batches of at most `max_tokens`
-                   padded tokens (as fairseq, ESPnet and Lhotse batch), padded
+                   padded tokens (as fairseq, ESPnet and Lhotse batch), cut where padding plus
+                   a per-call charge is least (rnnkit.batching.budget_cut), padded
   budget+packed    the budget batches, packed
   ideal            random-order batches of `batch`, every sequence at the mean length: a
                    reference at one batch size, not a bound (a token budget can beat it)

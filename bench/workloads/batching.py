@@ -6,7 +6,8 @@ The same sequences and the same model go through these strategies:
   bucketed         rnnkit's BucketBatchSampler (similar lengths share a batch of `batch`), padded
   bucketed+packed  the bucketed batches, packed
   budget           BucketBatchSampler with a token budget: batches of at most `max_tokens`
-                   padded tokens (as fairseq, ESPnet and Lhotse batch), padded
+                   padded tokens (as fairseq, ESPnet and Lhotse batch), cut where padding plus
+                   a per-call charge is least (rnnkit.batching.budget_cut), padded
   budget+packed    the budget batches, packed
   ideal            random-order batches of `batch`, every sequence at the mean length: a
                    reference at one batch size, not a bound (a token budget can beat it)
@@ -33,8 +34,11 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+from bench.relative import paired_fraction
 from bench.report import batching as report
+from bench.report.fields import fmt_fraction_ci
 from bench.results import CaseChecks, CaseMetrics, CaseResult
+from bench.stats import Interval, ratio_interval
 from bench.workloads.base import (
     CELLS,
     VERIFIED_ELSEWHERE,
@@ -392,7 +396,7 @@ def _relate(case: CaseResult, members: list[CaseResult], per_call: float | None)
     if limit is None or limit.param("batch") != case.param("batch") \
             or limit.param("max_tokens") != case.param("max_tokens"):
         return
-    m.fraction_of_limit = m.tokens_per_s / limit.metrics.tokens_per_s
+    m.fraction_of_limit, m.fraction_of_limit_ci = _fraction_of_limit(case, limit)
     if ideal is None or not m.real_tokens or not m.time_per_epoch_s:
         return
     at_limit = m.real_tokens / limit.metrics.tokens_per_s
@@ -401,6 +405,29 @@ def _relate(case: CaseResult, members: list[CaseResult], per_call: float | None)
     m.gap_calls_s = (per_call * ((m.batches or 0) - (ideal.metrics.batches or 0))
                      if per_call is not None else None)
     m.gap_shape_s = at_limit - at_ideal - (m.gap_calls_s or 0.0)
+
+
+def _fraction_of_limit(case: CaseResult, limit: CaseResult
+                       ) -> tuple[float, Interval | None]:
+    """The case's tokens/s over its limit's, with a 95% CI. The two are timed in the same
+    rounds, so the fraction is taken round by round (limit time / case time, bench.relative
+    `paired_fraction`); where the replicates do not pair up, the ratio of the medians with a
+    conservative interval. Times are restated per token: the limit's rounded lengths move its
+    token count by a few."""
+    m, own = case.metrics, limit.metrics
+    ratio = m.tokens_per_s / own.tokens_per_s
+    a, b = limit.stats, case.stats
+    if a is None or b is None or not m.real_tokens or not own.real_tokens:
+        return ratio, None
+    per_token = m.real_tokens / own.real_tokens
+    paired = paired_fraction(a, b)
+    if paired is not None:
+        value, (lo, hi) = paired
+        return value * per_token, (lo * per_token, hi * per_token)
+    if a.ci95_s is None or b.ci95_s is None:
+        return ratio, None
+    lo, hi = ratio_interval(a.ci95_s, b.ci95_s)
+    return ratio, (lo * per_token, hi * per_token)
 
 
 def size_label(params: dict) -> str:
@@ -429,7 +456,8 @@ def headline(case: CaseResult) -> str | None:
     if m.fraction_of_ideal is not None:
         parts.append(f"{m.fraction_of_ideal:.2f} of ideal")
     if m.fraction_of_limit is not None:
-        parts.append(f"{m.fraction_of_limit:.2f} of its limit")
+        parts.append(f"{fmt_fraction_ci(m.fraction_of_limit, m.fraction_of_limit_ci)} of its "
+                     "limit")
     state = f" {p['denormals']}" if p.get("mode") == "training" and p.get("denormals") else ""
     return (f"{p['dist']:<9} {p['cell']} {p['mode']:<9}{state} {p['strategy']:<15} "
             f"{size_label(p):<16} " + "  ".join(parts))

@@ -398,6 +398,9 @@ def _relate(case: CaseResult, members: list[CaseResult], per_call: float | None)
         m.fraction_of_ideal = m.tokens_per_s / ideal.metrics.tokens_per_s
     if name not in RUN_STRATEGIES:
         return
+    # A merged record starts as a copy of one worker's: drop what that worker related it to.
+    m.fraction_of_limit = m.fraction_of_limit_ci = None
+    m.gap_padding_s = m.gap_shape_s = m.gap_calls_s = None
     limit = _sized(members, base_strategy(name) + "-limit", case)
     if limit is None or limit.param("batch") != case.param("batch") \
             or limit.param("max_tokens") != case.param("max_tokens"):

@@ -136,6 +136,9 @@ def test_the_fraction_of_the_limit_is_taken_round_by_round() -> None:
     add_relative_metrics([budget, limit])
     assert m.fraction_of_limit == pytest.approx(1000 / 1.5 / (1010 / 1.35))
     assert m.fraction_of_limit_ci[1] / m.fraction_of_limit_ci[0] > 1.5
+    # A merged record whose limit did not merge keeps no fraction from a worker's own records.
+    add_relative_metrics([budget])
+    assert m.fraction_of_limit is None and m.fraction_of_limit_ci is None
 
 
 def test_recommendation_prefers_a_budget_within_noise_and_reports_flushing() -> None:

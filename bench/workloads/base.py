@@ -18,6 +18,7 @@ import torch
 
 from bench.report.section import ReportPieces
 from bench.results import CaseChecks, CaseMetrics, CaseResult
+from provision import tables
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 CELLS = ("rnn", "gru", "lstm")
@@ -81,14 +82,12 @@ def _capability(device: str) -> tuple[int, int] | None:
 
 
 def native_dtypes(device: str) -> tuple[str, ...]:
-    """The precisions the device computes in natively: fp32 everywhere; on a GPU fp16 from
-    compute capability 5.3 and bf16 from 8.0 (Ampere). `torch.cuda.is_bf16_supported()` is not
-    asked: it also says yes where bf16 is only emulated (Pascal, Turing)."""
+    """The precisions the device computes in natively: fp32 everywhere; on a GPU those its
+    compute capability runs natively (provision.tables.native_precisions: fp16 from 5.3, bf16
+    from 8.0; never `torch.cuda.is_bf16_supported()`, which counts emulation)."""
     if not device.startswith("cuda"):
         return ("fp32",)
-    capability = _capability(device) or (8, 0)
-    return (("fp32",) + (("bf16",) if capability >= (8, 0) else ())
-            + (("fp16",) if capability >= (5, 3) else ()))
+    return tables.native_precisions(_capability(device) or (8, 0))
 
 
 def fast_half(device: str) -> bool:

@@ -16,7 +16,6 @@ from typing import NamedTuple, TypeVar
 
 import torch
 
-from bench.report.section import ReportPieces
 from bench.results import CaseChecks, CaseMetrics, CaseResult
 from provision import tables
 
@@ -140,7 +139,9 @@ class Workload:
     in_config: a `[[name]]` table of a suite or config file; False for helper workloads.
     requires_data: planned only when --data is given.
     headline(case): the line `rnnbench run` prints for an ok results case, or None.
-    report: its pieces of the run report.
+    report: the module of bench/report/ that holds its pieces of the run report (`PIECES`),
+        by name: the report imports it (bench/report/pieces.py), the workload never does, so
+        a worker process does not load the page renderers.
     """
 
     name: str
@@ -157,7 +158,7 @@ class Workload:
     in_config: bool = True
     requires_data: bool = False
     headline: Callable[[CaseResult], str | None] | None = None
-    report: ReportPieces | None = None
+    report: str | None = None
 
     def check(self, params: dict) -> None:
         """Raise ValueError (one line) unless `params` is a case this workload accepts."""

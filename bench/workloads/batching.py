@@ -38,7 +38,6 @@ import torch
 import torch.nn.functional as F
 
 from bench.relative import paired_fraction
-from bench.report import batching as report
 from bench.report.fields import fmt_fraction_ci
 from bench.results import CaseChecks, CaseMetrics, CaseResult
 from bench.stats import Interval, ratio_interval
@@ -507,5 +506,5 @@ WORKLOAD = Workload(
     cell_key="cell",
     after_cases=add_relative_metrics,
     headline=headline,
-    report=report.PIECES,
+    report="batching",
 )

@@ -18,7 +18,6 @@ import torch
 from torch import nn
 
 from bench.flops import rnn_step_flops
-from bench.report import kernels as report
 from bench.results import CaseChecks, CaseMetrics, CaseResult
 from bench.workloads.base import (
     CELLS,
@@ -140,5 +139,5 @@ WORKLOAD = Workload(
     cell_key="cell",
     needs=needs,
     headline=headline,
-    report=report.PIECES,
+    report="kernels",
 )

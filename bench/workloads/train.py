@@ -11,7 +11,6 @@ rnnkit's CharClassifier (rnn/gru/lstm) under padded, packed and bucketed batchin
 
 from __future__ import annotations
 
-from bench.report import train as report
 from bench.results import CaseChecks, CaseMetrics
 from bench.workloads.base import (
     Prepared,
@@ -92,5 +91,5 @@ WORKLOAD = Workload(
     default_dtypes=fp32_only,
     cell_key="model",
     requires_data=True,
-    report=report.PIECES,
+    report="train",
 )

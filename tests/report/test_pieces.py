@@ -3,6 +3,7 @@ results file never imports torch (bench/report/pieces.py)."""
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,20 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "results-0.1.0-quic
 def test_the_report_sections_follow_the_registry_and_are_the_workloads_own() -> None:
     declared = [(w.name, w.report) for w in workloads.REGISTRY.values() if w.report is not None]
     assert [name for name, _ in declared] == list(REPORTS)
-    assert declared == report_pieces()
+    modules = [(name, importlib.import_module(f"bench.report.{module}").PIECES)
+               for name, module in declared]
+    assert modules == report_pieces()
+
+
+def test_a_worker_process_loads_no_page_renderer() -> None:
+    # The workloads name their report modules instead of importing them: jinja2 and altair
+    # (about 0.3 s) stay out of every worker's start-up.
+    code = ("import sys, bench.worker, bench.runner, bench.workloads\n"
+            "print(sorted(m for m in ('altair', 'jinja2', 'bench.report.pages') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.strip() == "[]", out.stderr[-2000:]
 
 
 def test_rendering_a_results_file_imports_no_torch(tmp_path: Path) -> None:

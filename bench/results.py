@@ -416,8 +416,9 @@ class RunSettings(_Record):
     load_average_1min_at_end: float | None = None
     extra: dict = field(default_factory=dict)
 
-    # Present only where CUDA is; every other setting is written, null when unknown.
-    _omit: typing.ClassVar[frozenset[str]] = frozenset({"cudnn_version", "processes"})
+    # Present only where CUDA is (cudnn_version), in worker runs (processes) and in files written
+    # since the drift allowance (drift); every other setting is written, null when unknown.
+    _omit: typing.ClassVar[frozenset[str]] = frozenset({"cudnn_version", "processes", "drift"})
 
 
 @dataclass

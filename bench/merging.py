@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import statistics
 
+from bench.relative import paired_fraction
 from bench.results import CaseMetrics, CaseResult, CaseStats, Reference
 from bench.stats import (
     clustered_median_ci,
@@ -175,21 +176,6 @@ def _apply_ceiling(case: CaseResult, ceiling: CaseResult | None) -> None:
                                  if kernel.ci95_s and ceil.ci95_s else None)
         return
     m.ceiling_fraction, m.ceiling_fraction_ci = fraction
-
-
-def paired_fraction(ceiling: CaseStats, kernel: CaseStats
-                    ) -> tuple[float, tuple[float, float]] | None:
-    """The kernel's fraction of its ceiling round by round (ceiling time / kernel time in each
-    round both were timed in): its median and CI over those paired replicates. Pairing removes
-    what a round's machine state does to both; None when the replicates do not pair up."""
-    a, b = ceiling.replicates_s, kernel.replicates_s
-    if not a or not b or len(a) != len(b) or ceiling.replicate_process != kernel.replicate_process:
-        return None
-    ratios = [c / k for c, k in zip(a, b, strict=True) if k > 0]
-    if len(ratios) != len(a):
-        return None
-    owners = kernel.replicate_process or [0] * len(ratios)
-    return median(ratios), clustered_median_ci(ratios, owners)
 
 
 def merge_references(parts: list[tuple[int, str | None, Reference]]) -> list[Reference]:

@@ -15,9 +15,10 @@ stand for their strategy where both states ran; the measured gain of flushing is
 from __future__ import annotations
 
 from bench import stats
-from bench.report.fields import fmt_bytes
+from bench.report.fields import fmt_bytes, fmt_fraction_ci
 from bench.results import Advice, CaseResult, RunResults
 from bench.workloads.batching import BUDGETED, DATA, DEFAULT_BATCH, RUN_STRATEGIES
+from rnnkit.batching import default_batch_cost
 from rnnkit.data.lengths import LengthSource
 
 PREFERENCE = ("budget", "bucketed", "bucketed+packed", "budget+packed", "packed", "padded")
@@ -120,6 +121,7 @@ def _advice(case: CaseResult, members: list[CaseResult], why: str) -> Advice:
                   speedup_vs_padded=ratio, speedup_ci=interval,
                   padded_batch=int(padded.param("batch")) if padded is not None else None,
                   fraction_of_limit=m.fraction_of_limit,
+                  fraction_of_limit_ci=m.fraction_of_limit_ci,
                   padding_efficiency=m.padding_efficiency,
                   padding_efficiency_seeds=m.padding_efficiency_seeds,
                   peak_memory_bytes=m.peak_memory_bytes, peak_memory_kind=m.peak_memory_kind,
@@ -171,21 +173,7 @@ def snippet(strategy: str, batch: int | None, budget: int | None, flush: bool,
 def plain_snippet(strategy: str, batch: int | None, budget: int | None) -> str:
     """The same batches in plain PyTorch and Python, without rnnkit."""
     if strategy.startswith("budget"):
-        return "\n".join([
-            "import random",
-            "from torch.utils.data import DataLoader",
-            "",
-            "order = sorted(range(len(lengths)), key=lengths.__getitem__)",
-            "batches, batch = [], []",
-            "for i in order:  # longest last: a batch holds at most "
-            f"{budget} padded tokens",
-            f"    if batch and (len(batch) + 1) * lengths[i] > {budget}:",
-            "        batches.append(batch)",
-            "        batch = []",
-            "    batch.append(i)",
-            "batches.append(batch)",
-            "random.shuffle(batches)  # again each epoch",
-            "loader = DataLoader(dataset, batch_sampler=batches, collate_fn=collate)"])
+        return plain_budget_snippet(int(budget or 0))
     if strategy.startswith("bucketed"):
         return "\n".join([
             "import random",
@@ -203,6 +191,34 @@ def plain_snippet(strategy: str, batch: int | None, budget: int | None) -> str:
         "pad_sequence([ids for ids, _ in b], batch_first=True))"])
 
 
+def plain_budget_snippet(budget: int) -> str:
+    """rnnkit's token-budget cut (rnnkit.batching.budget_cut) in plain Python: the batches of
+    the sorted lengths with the fewest padded tokens plus a call's cost per batch. The same
+    batches as BucketBatchSampler(lengths, max_tokens=budget): ties go to the first start."""
+    cost = default_batch_cost(budget)
+    return "\n".join([
+        "import random",
+        "from torch.utils.data import DataLoader",
+        "",
+        f"# Sorted by length, cut where padded tokens + {cost} per batch (a call's cost)",
+        f"# are fewest; no batch over {budget} padded tokens (size * longest length).",
+        "order = sorted(range(len(lengths)), key=lengths.__getitem__)",
+        "n = len(order)",
+        "best, start = [0] + [float(\"inf\")] * n, [0] * (n + 1)",
+        "for j in range(1, n + 1):",
+        "    longest = lengths[order[j - 1]]",
+        f"    for i in range(max(0, j - max(1, {budget} // longest)), j):",
+        f"        cost = best[i] + (j - i) * longest + {cost}",
+        "        if cost < best[j]:",
+        "            best[j], start[j] = cost, i",
+        "batches, j = [], n",
+        "while j:",
+        "    batches.append(order[start[j]:j])",
+        "    j = start[j]",
+        "random.shuffle(batches)  # again each epoch",
+        "loader = DataLoader(dataset, batch_sampler=batches, collate_fn=collate)"])
+
+
 def sized(advice: Advice) -> str:
     return (f"max_tokens={advice.max_tokens}" if advice.max_tokens
             else f"batch size {advice.batch}")
@@ -215,7 +231,8 @@ def summary_line(advice: Advice) -> str:
           if advice.speedup_ci else "")
     # A preset without the limit cases (quick) cannot say how far from it the strategy is.
     limit = ("its padding-free limit not measured" if advice.fraction_of_limit is None
-             else f"{advice.fraction_of_limit:.0%} of its padding-free limit")
+             else f"{fmt_fraction_ci(advice.fraction_of_limit, advice.fraction_of_limit_ci)} "
+             "of its padding-free limit")
     peak = ("peak memory not measured" if advice.peak_memory_bytes is None
             else f"peak memory {fmt_bytes(advice.peak_memory_bytes)}")
     flush = ""

@@ -1,4 +1,5 @@
-"""A case's replicates and the test of its change relative to the whole-run shift.
+"""A case's replicates and the test of its change relative to the whole-run shift; and one
+case's fraction of another, paired round by round (`paired_fraction`).
 
 The unit of replication is a replicate median: one per visit of a fresh worker process
 (`CaseStats.replicates_s`, written by `rnnbench run --processes K`). Raw samples of one process
@@ -21,7 +22,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench.results import CaseStats
-from bench.stats import Interval, mann_whitney_u, median, median_abs_deviation
+from bench.stats import (
+    Interval,
+    clustered_median_ci,
+    mann_whitney_u,
+    median,
+    median_abs_deviation,
+)
 
 MIN_REPLICATES = 2  # per side: fewer give no variance, and the case falls back to its samples
 Z95 = 1.959963984540054
@@ -124,3 +131,19 @@ def processes_needed(test: CaseTest, threshold: float, base: Replicates,
         return None
     per_process = min(len(base.values) / base.processes, len(new.values) / new.processes)
     return max(1, math.ceil(needed / max(per_process, 1.0)))
+
+
+def paired_fraction(reference: CaseStats, case: CaseStats
+                    ) -> tuple[float, tuple[float, float]] | None:
+    """The case's fraction of a reference round by round (reference time / case time in each
+    round both were timed in; a kernel's of its GEMM ceiling, a batching strategy's of its
+    padding-free limit): its median and CI over those paired replicates. Pairing removes what
+    a round's machine state does to both; None when the replicates do not pair up."""
+    a, b = reference.replicates_s, case.replicates_s
+    if not a or not b or len(a) != len(b) or reference.replicate_process != case.replicate_process:
+        return None
+    ratios = [r / c for r, c in zip(a, b, strict=True) if c > 0]
+    if len(ratios) != len(a):
+        return None
+    owners = case.replicate_process or [0] * len(ratios)
+    return median(ratios), clustered_median_ci(ratios, owners)

@@ -201,9 +201,11 @@ class CaseMetrics(_Record):
     batches: int | None = None
     speedup_vs_padded: float | None = None
     fraction_of_ideal: float | None = None
-    # Batching: the case's rate over its own batches with the padding removed, and its gap to
-    # ideal (seconds per epoch) split into padding, batch shape and per-call cost.
+    # Batching: the case's rate over its own batches with the padding removed (with a 95% CI
+    # over the rounds both were timed in), and its gap to ideal (seconds per epoch) split into
+    # padding, batch shape and per-call cost.
     fraction_of_limit: float | None = None
+    fraction_of_limit_ci: tuple[float, float] | None = None
     gap_padding_s: float | None = None
     gap_shape_s: float | None = None
     gap_calls_s: float | None = None
@@ -375,6 +377,7 @@ class Advice(_Record):
     speedup_ci: tuple[float, float] | None = None
     padded_batch: int | None = None
     fraction_of_limit: float | None = None
+    fraction_of_limit_ci: tuple[float, float] | None = None
     padding_efficiency: float | None = None
     padding_efficiency_seeds: tuple[float, float] | None = None
     peak_memory_bytes: int | None = None

@@ -33,6 +33,7 @@ from bench.stats import max_min_spread, median
 from bench.suites import Case
 from bench.timer import Timer
 from bench.workloads import Prepared, after_cases, build
+from bench.workloads.base import SKIP_VERIFY
 
 
 def present_devices() -> list[str]:
@@ -134,7 +135,7 @@ def _reason(exc: BaseException) -> str:
 
 def run_cases(cases: list[Case], doc: RunResults, path: Path, seed: int, budget_s: float,
               target: float, progress: Progress | None = None,
-              rounds: int = MIN_ROUNDS) -> RunResults:
+              rounds: int = MIN_ROUNDS, verify: bool = True) -> RunResults:
     """Run every case, rewriting `path` as rounds finish; on Ctrl-C mark the run interrupted
     and stop, keeping what was measured so far.
 
@@ -142,10 +143,12 @@ def run_cases(cases: list[Case], doc: RunResults, path: Path, seed: int, budget_
     interleaved rounds (bench/rounds.py): one sampling path for every workload, so that no
     case's numbers describe only the few seconds in which it happened to run.
 
+    `verify`: False in a worker whose variants another worker of the run already verified.
+
     Returns the run; its status is "complete" or "interrupted", or "failed" (with `doc.error`)
     when `path` could not be written: the run stops there, as there is nowhere to keep results.
     """
-    context: dict = {}
+    context: dict = {} if verify else {SKIP_VERIFY: True}
     doc.status = "running"
     try:
         try:

@@ -129,6 +129,16 @@ def _name(process: int, env: Environment, schedule: Schedule) -> str:
     return f"worker {process + 1}/{schedule.processes}{side}"
 
 
+def worker_job(job: dict, process: int, env: Environment) -> dict:
+    """The job one worker reads. Only each environment's first worker verifies that a
+    workload's variants compute the same function: every worker builds them from the same seed,
+    data and code, so the later ones would repeat the same check with the same result (about 3 s
+    each in the quick suite). A variant that disagrees fails its case in the first worker, and a
+    case one worker failed is failed in the merged run (`_merged_case`)."""
+    return job | {"process": process, "env": env.label, "parent": os.getpid(),
+                  "verify": process == 0}
+
+
 def worker_environ() -> dict[str, str]:
     """This environment, with this checkout of bench importable from any interpreter."""
     root = str(Path(bench.__file__).resolve().parents[1])
@@ -145,8 +155,7 @@ def _run_worker(job: dict, process: int, env: Environment, schedule: Schedule,
     sweep_stale_folders()
     with tempfile.TemporaryDirectory(prefix=f"{FOLDER_PREFIX}{os.getpid()}-") as folder:
         job_path, out_path = Path(folder) / "job.json", Path(folder) / "out.json"
-        job_path.write_text(json.dumps(job | {"process": process, "env": env.label,
-                                              "parent": os.getpid()}), encoding="utf-8")
+        job_path.write_text(json.dumps(worker_job(job, process, env)), encoding="utf-8")
         try:
             proc = subprocess.Popen(worker_argv(env.python, str(job_path), str(out_path)),
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -234,7 +243,7 @@ def _merge(doc: RunResults, cases: list[Case], outcomes: list[WorkerOutcome],
 
 
 def _merged_case(case: Case, outcomes: list[WorkerOutcome], env: Environment,
-                 schedule: Schedule, drift: float) -> CaseResult | None:
+                 schedule: Schedule, drift: float = 0.0) -> CaseResult | None:
     ok: list[tuple[int, CaseResult]] = []
     for outcome in outcomes:
         record = _find(outcome.doc, case.id)

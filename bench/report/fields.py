@@ -105,6 +105,14 @@ def fmt_interval(bounds: tuple[float, float] | None, fmt: Callable[[Any], str]) 
     return DASH if bounds is None else f"{fmt(bounds[0])} – {fmt(bounds[1])}"
 
 
+def fmt_fraction_ci(value: Any, ci: tuple[float, float] | None) -> str:
+    """'0.98 [0.96, 1.00]': a fraction with its 95% CI (alone without one)."""
+    x = number(value)
+    if x is None:
+        return DASH
+    return f"{x:.2f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
+
+
 def fmt_when(value: Any) -> str:
     """An ISO timestamp as '2026-11-22 21:00 UTC' (other zones keep their offset)."""
     if not isinstance(value, str) or not value:

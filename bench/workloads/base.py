@@ -38,6 +38,17 @@ class Prepared:
     timing: dict = field(default_factory=dict)  # Timer options this workload needs fixed
 
 
+# A run's `context` key that tells workloads their variants were verified by another process of
+# the run (bench/workers.py: only each environment's first worker verifies).
+SKIP_VERIFY = "skip_verify"
+VERIFIED_ELSEWHERE = "verified by the first worker of this run"
+
+
+def verifies(context: Mapping | None) -> bool:
+    """Whether a workload checks its variants against each other before timing this case."""
+    return not (context or {}).get(SKIP_VERIFY, False)
+
+
 def autocast_for(device: str, dtype: str) -> AbstractContextManager:
     """fp32 runs as is; bf16/fp16 run under autocast, as mixed-precision training does."""
     if dtype == "fp32":

@@ -6,7 +6,8 @@ The same sequences and the same model go through these strategies:
   bucketed         rnnkit's BucketBatchSampler (similar lengths share a batch of `batch`), padded
   bucketed+packed  the bucketed batches, packed
   budget           BucketBatchSampler with a token budget: batches of at most `max_tokens`
-                   padded tokens (as fairseq, ESPnet and Lhotse batch), padded
+                   padded tokens (as fairseq, ESPnet and Lhotse batch), cut where padding plus
+                   a per-call charge is least (rnnkit.batching.budget_cut), padded
   budget+packed    the budget batches, packed
   ideal            random-order batches of `batch`, every sequence at the mean length: a
                    reference at one batch size, not a bound (a token budget can beat it)
@@ -33,16 +34,21 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+from bench.relative import paired_fraction
 from bench.report import batching as report
+from bench.report.fields import fmt_fraction_ci
 from bench.results import CaseChecks, CaseMetrics, CaseResult
+from bench.stats import Interval, ratio_interval
 from bench.workloads.base import (
     CELLS,
+    VERIFIED_ELSEWHERE,
     Prepared,
     VerificationError,
     Workload,
     autocast_for,
     check_whole_numbers,
     fp32_only,
+    verifies,
 )
 from rnnkit.batching import BucketBatchSampler, pad_batch, padding_efficiency
 from rnnkit.data.lengths import LengthSource, load_lengths, sample_lengths_of
@@ -61,6 +67,7 @@ SEEDS_FOR_SPREAD = 5  # seeds over which a case's padding efficiency is given as
 VOCAB_SIZE = 60  # about the size of the names alphabet plus padding and unknown
 N_CLASSES = 18  # the names corpus has 18 languages
 EMBED_DIM = 32
+LEARNING_RATE = 0.01  # plain SGD in training mode
 # Largest allowed difference between two strategies' per-sequence final states.
 TOLERANCE = {"fp32": 1e-4, "fp16": 1e-2, "bf16": 5e-2}
 
@@ -255,6 +262,16 @@ def _with_denormals(step: Callable[[], None], flush: bool) -> Callable[[], None]
     return flushed
 
 
+@torch.no_grad()
+def _sgd_step(params: list[torch.nn.Parameter], lr: float) -> None:
+    """p -= lr * grad over all parameters in one foreach call: the update torch.optim.SGD makes
+    without momentum (its default on a GPU is this same foreach path). Written out because
+    constructing any torch.optim optimizer imports torch._dynamo, about 1 s of every worker's
+    start-up, for what is one fused add."""
+    grads = [p.grad for p in params if p.grad is not None]
+    torch._foreach_add_([p for p in params if p.grad is not None], grads, alpha=-lr)
+
+
 def build_batching(params: dict, device: str, dtype: str, seed: int,
                    context: dict | None = None) -> Prepared:
     strategy, mode = params["strategy"], params["mode"]
@@ -266,7 +283,10 @@ def build_batching(params: dict, device: str, dtype: str, seed: int,
                            hidden_size=int(params["hidden"]), embed_dim=EMBED_DIM,
                            num_layers=int(params.get("layers", 1))).to(device)
     run_seqs, batches = _plan(strategy, seqs, batch_size, seed, max_tokens)
-    checks = _verify(model, run_seqs, strategy, batches, batch_size, seed, device, dtype)
+    if verifies(context):
+        checks = _verify(model, run_seqs, strategy, batches, batch_size, seed, device, dtype)
+    else:
+        checks = CaseChecks(verified=None, why=VERIFIED_ELSEWHERE)
 
     packed = strategy.endswith("+packed") or strategy == "packed"
     labels = torch.randint(0, N_CLASSES, (len(run_seqs),),
@@ -290,15 +310,16 @@ def build_batching(params: dict, device: str, dtype: str, seed: int,
                 for ids, lengths, _ in prepared:
                     model(ids, lengths, packed=packed)
     elif mode == "training":
-        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+        weights = list(model.parameters())
 
         def step() -> None:
             for ids, lengths, y in prepared:
-                optimizer.zero_grad(set_to_none=True)
+                for w in weights:
+                    w.grad = None
                 with autocast_for(device, dtype):
                     loss = F.cross_entropy(model(ids, lengths, packed=packed), y)
                 loss.backward()
-                optimizer.step()
+                _sgd_step(weights, LEARNING_RATE)
     else:
         raise ValueError(f"unknown mode {mode!r} (inference or training)")
 
@@ -371,11 +392,14 @@ def _relate(case: CaseResult, members: list[CaseResult], per_call: float | None)
         m.fraction_of_ideal = m.tokens_per_s / ideal.metrics.tokens_per_s
     if name not in RUN_STRATEGIES:
         return
+    # A merged record starts as a copy of one worker's: drop what that worker related it to.
+    m.fraction_of_limit = m.fraction_of_limit_ci = None
+    m.gap_padding_s = m.gap_shape_s = m.gap_calls_s = None
     limit = _sized(members, base_strategy(name) + "-limit", case)
     if limit is None or limit.param("batch") != case.param("batch") \
             or limit.param("max_tokens") != case.param("max_tokens"):
         return
-    m.fraction_of_limit = m.tokens_per_s / limit.metrics.tokens_per_s
+    m.fraction_of_limit, m.fraction_of_limit_ci = _fraction_of_limit(case, limit)
     if ideal is None or not m.real_tokens or not m.time_per_epoch_s:
         return
     at_limit = m.real_tokens / limit.metrics.tokens_per_s
@@ -384,6 +408,29 @@ def _relate(case: CaseResult, members: list[CaseResult], per_call: float | None)
     m.gap_calls_s = (per_call * ((m.batches or 0) - (ideal.metrics.batches or 0))
                      if per_call is not None else None)
     m.gap_shape_s = at_limit - at_ideal - (m.gap_calls_s or 0.0)
+
+
+def _fraction_of_limit(case: CaseResult, limit: CaseResult
+                       ) -> tuple[float, Interval | None]:
+    """The case's tokens/s over its limit's, with a 95% CI. The two are timed in the same
+    rounds, so the fraction is taken round by round (limit time / case time, bench.relative
+    `paired_fraction`); where the replicates do not pair up, the ratio of the medians with a
+    conservative interval. Times are restated per token: the limit's rounded lengths move its
+    token count by a few."""
+    m, own = case.metrics, limit.metrics
+    ratio = m.tokens_per_s / own.tokens_per_s
+    a, b = limit.stats, case.stats
+    if a is None or b is None or not m.real_tokens or not own.real_tokens:
+        return ratio, None
+    per_token = m.real_tokens / own.real_tokens
+    paired = paired_fraction(a, b)
+    if paired is not None:
+        value, (lo, hi) = paired
+        return value * per_token, (lo * per_token, hi * per_token)
+    if a.ci95_s is None or b.ci95_s is None:
+        return ratio, None
+    lo, hi = ratio_interval(a.ci95_s, b.ci95_s)
+    return ratio, (lo * per_token, hi * per_token)
 
 
 def size_label(params: dict) -> str:
@@ -412,7 +459,8 @@ def headline(case: CaseResult) -> str | None:
     if m.fraction_of_ideal is not None:
         parts.append(f"{m.fraction_of_ideal:.2f} of ideal")
     if m.fraction_of_limit is not None:
-        parts.append(f"{m.fraction_of_limit:.2f} of its limit")
+        parts.append(f"{fmt_fraction_ci(m.fraction_of_limit, m.fraction_of_limit_ci)} of its "
+                     "limit")
     state = f" {p['denormals']}" if p.get("mode") == "training" and p.get("denormals") else ""
     return (f"{p['dist']:<9} {p['cell']} {p['mode']:<9}{state} {p['strategy']:<15} "
             f"{size_label(p):<16} " + "  ".join(parts))

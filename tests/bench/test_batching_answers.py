@@ -5,17 +5,20 @@ from __future__ import annotations
 import pytest
 import torch
 
-from bench.recommend import recommend, recommendation_lines
+from bench.recommend import plain_snippet, recommend, recommendation_lines, summary_line
 from bench.results import CaseMetrics, CaseResult, CaseStats, RunResults
 from bench.suites import PRESETS, DataChoice, plan
 from bench.workloads.batching import (
     _plan,
     add_relative_metrics,
     build_batching,
+    headline,
     limit_lengths,
     prune,
     strategy_batches,
 )
+from rnnkit.batching import BucketBatchSampler
+from rnnkit.data.lengths import LengthSource, load_lengths, sample_lengths_of
 from rnnkit.data.synthetic import synthetic_sequences
 
 
@@ -99,12 +102,43 @@ def test_the_gap_to_ideal_splits_into_padding_shape_and_calls() -> None:
     add_relative_metrics(cases)
     budget = cases[4].metrics
     assert budget.fraction_of_limit == pytest.approx(1.4 / 1.5)
+    # No replicates to pair: the ratio of the medians, with an interval from their CIs.
+    lo, hi = budget.fraction_of_limit_ci
+    assert lo == pytest.approx(1.4 * 0.99 / (1.5 * 1.01)) and lo < 1.4 / 1.5 < hi
     assert budget.speedup_vs_padded == pytest.approx(2.0 / 1.5)
     assert budget.gap_padding_s == pytest.approx(0.1)
     assert budget.gap_calls_s == pytest.approx(0.001 * 20)
     total = budget.gap_padding_s + budget.gap_shape_s + budget.gap_calls_s
     assert total == pytest.approx(1.5 - 1.0)
     assert cases[0].metrics.gap_padding_s == pytest.approx(0.8)
+
+
+def test_the_fraction_of_the_limit_is_taken_round_by_round() -> None:
+    # Rounds 2, 4 and 6 ran on a busier machine: both cases slowed alike. Paired, the fraction
+    # is 0.9 in every round; the medians' CIs alone would give a far wider interval.
+    rounds = [1.0, 2.0, 1.1, 2.1, 1.0, 2.0]
+    budget = _case("budget", 1.5, tokens=1000, ci=0.3, max_tokens=1024)
+    limit = _case("budget-limit", 1.35, tokens=1010, ci=0.3, max_tokens=1024)
+    for case, scale in ((budget, 1.0), (limit, 0.9)):
+        case.stats.replicates_s = [scale * r for r in rounds]
+        case.stats.replicate_process = [0, 0, 0, 1, 1, 1]
+    add_relative_metrics([_case("padded", 2.0), budget, limit])
+    per_token = 1000 / 1010  # the limit's rounded lengths hold a few more tokens
+    m = budget.metrics
+    assert m.fraction_of_limit == pytest.approx(0.9 * per_token)
+    assert m.fraction_of_limit_ci == pytest.approx((0.9 * per_token, 0.9 * per_token))
+    assert "0.89 [0.89, 0.89] of its limit" in headline(budget)
+    (advice,) = recommend(RunResults(cases=[_case("padded", 2.0), budget, limit]))
+    assert advice.fraction_of_limit_ci == m.fraction_of_limit_ci
+    assert "0.89 [0.89, 0.89] of its padding-free limit" in summary_line(advice)
+    # Replicates that do not pair up (another round count): the ratio of the medians.
+    limit.stats.replicates_s = limit.stats.replicates_s[:5]
+    add_relative_metrics([budget, limit])
+    assert m.fraction_of_limit == pytest.approx(1000 / 1.5 / (1010 / 1.35))
+    assert m.fraction_of_limit_ci[1] / m.fraction_of_limit_ci[0] > 1.5
+    # A merged record whose limit did not merge keeps no fraction from a worker's own records.
+    add_relative_metrics([budget])
+    assert m.fraction_of_limit is None and m.fraction_of_limit_ci is None
 
 
 def test_recommendation_prefers_a_budget_within_noise_and_reports_flushing() -> None:
@@ -176,3 +210,24 @@ def test_a_run_without_limit_cases_says_so_and_its_snippet_fits_80_columns() -> 
     text = "\n".join(recommendation_lines(doc))
     assert "padding-free limit not measured" in text and "?" not in text
     assert max(len(line) for line in text.splitlines() if "    " in line[:4]) <= 80
+
+
+@pytest.mark.parametrize(("source", "budget"), [("nietzsche", 1024), ("names", 2048)])
+def test_the_plain_budget_snippet_cuts_as_the_sampler_does(source, budget, request) -> None:
+    if source == "nietzsche":
+        spec = LengthSource("text", str(request.getfixturevalue("nietzsche_file")),
+                            "sentences", "words")
+    else:
+        spec = LengthSource("names", str(request.getfixturevalue("names_dir")))
+    lengths = sample_lengths_of(load_lengths(spec).lengths, 2048, 0)
+    code = plain_snippet("budget", None, budget)
+    assert max(len(line) for line in code.splitlines()) <= 80
+    namespace = {"lengths": lengths, "dataset": list(range(len(lengths))), "collate": list}
+    exec(code, namespace)  # the snippet as a user would paste it
+
+    def shapes(batches):
+        return sorted(sorted(lengths[i] for i in b) for b in batches)
+
+    plain = namespace["batches"]
+    assert sorted(i for b in plain for i in b) == list(range(len(lengths)))
+    assert shapes(plain) == shapes(BucketBatchSampler(lengths, max_tokens=budget))

@@ -13,7 +13,8 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from bench.merging import merge_stats, paired_fraction
+from bench.merging import merge_stats
+from bench.relative import paired_fraction
 from bench.results import CaseResult, CaseStats, RunResults
 from bench.stats import clustered_median_ci, median, median_ci, t_975, with_drift
 from bench.workloads.ceiling import build_ceiling, ceiling_params

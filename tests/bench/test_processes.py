@@ -17,9 +17,11 @@ from pathlib import Path
 import pytest
 
 from bench.merging import DEFAULT_DRIFT, merge_stats, replicates_of
-from bench.results import CaseStats, load_results
+from bench.results import CaseChecks, CaseResult, CaseStats, RunResults, load_results
 from bench.stats import clustered_median_ci, median, with_drift
-from bench.suites import SuiteError, load_config
+from bench.suites import Case, SuiteError, load_config
+from bench.workers import Environment, Schedule, WorkerOutcome, _merged_case, worker_job
+from bench.workloads.base import VERIFIED_ELSEWHERE
 
 RNNBENCH = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "rnnbench"
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
@@ -99,6 +101,36 @@ def test_every_case_has_replicates_from_both_processes(two_processes) -> None:
         assert stats["ci95_s"] == list(with_drift(stats["median_s"], within, DEFAULT_DRIFT))
         assert stats["median_s"] == median(stats["replicates_s"])
         assert stats["n"] == len(stats["samples_s"])
+
+
+def test_the_merged_batching_cases_carry_the_first_workers_verification(two_processes) -> None:
+    batching = [c for c in two_processes["cases"] if c["workload"] == "batching"]
+    assert len(batching) == 2
+    for case in batching:  # worker 2 skipped the check; the merged record is worker 1's
+        assert case["checks"]["verified"] is True, case["checks"]
+        assert case["checks"]["max_abs_diff"] <= case["checks"]["tolerance"]
+
+
+def test_only_each_environments_first_worker_verifies() -> None:
+    one = Environment(None, sys.executable)
+    assert [worker_job({}, k, one)["verify"] for k in range(3)] == [True, False, False]
+    a, b = Environment("A", sys.executable), Environment("B", sys.executable)
+    order = [(k, env) for k in range(2) for env in (a, b)]  # A0, B0, A1, B1
+    assert [worker_job({}, k, env)["verify"] for k, env in order] == [True, True, False, False]
+
+
+def test_a_variant_that_fails_verification_in_the_first_worker_fails_the_merged_run() -> None:
+    case = Case("t", "batching", {"strategy": "bucketed"}, "cpu", "fp32")
+    env, schedule = Environment(None, sys.executable), Schedule.split(2, 4, 1.0)
+    failed = CaseResult(case.id, workload="batching", status="failed",
+                        error="VerificationError: bucketed differs from padded random batches")
+    unchecked = CaseResult(case.id, workload="batching", status="ok",
+                           stats=CaseStats(median_s=1.0, samples_s=[1.0, 1.0]),
+                           checks=CaseChecks(verified=None, why=VERIFIED_ELSEWHERE))
+    outcomes = [WorkerOutcome(0, env, RunResults(cases=[failed]), None),
+                WorkerOutcome(1, env, RunResults(cases=[unchecked]), None)]
+    merged = _merged_case(case, outcomes, env, schedule)
+    assert merged.status == "failed" and "differs from padded" in merged.error
 
 
 def test_references_and_peaks_come_from_every_process(two_processes) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -10,9 +12,11 @@ import torch
 from bench.flops import matmul_flops, rnn_flops_per_token
 from bench.results import CaseMetrics, CaseResult
 from bench.workloads import VerificationError
+from bench.workloads.base import SKIP_VERIFY, VERIFIED_ELSEWHERE
 from bench.workloads.batching import (
     STRATEGIES,
     _plan,
+    _sgd_step,
     _verify,
     add_relative_metrics,
     build_batching,
@@ -59,6 +63,39 @@ def test_every_strategy_is_verified_before_timing(strategy: str) -> None:
         assert metrics["padding_efficiency"] == 1.0
     else:
         assert 0 < metrics["padding_efficiency"] < 1
+
+
+def test_a_worker_told_another_verified_skips_the_check_and_says_so() -> None:
+    params = {"dist": "names", "cell": "lstm", "strategy": "bucketed", "mode": "inference",
+              "batch": 8, "hidden": 16, "n": 40}
+    skipped = build_batching(params, "cpu", "fp32", seed=1, context={SKIP_VERIFY: True})
+    assert skipped.checks.verified is None and skipped.checks.why == VERIFIED_ELSEWHERE
+    assert build_batching(params, "cpu", "fp32", seed=1, context={}).checks.verified is True
+
+
+def test_the_training_update_is_torch_sgd_without_torch_optim() -> None:
+    torch.manual_seed(0)
+    ours, theirs = torch.nn.Linear(4, 3), torch.nn.Linear(4, 3)
+    theirs.load_state_dict(ours.state_dict())
+    x = torch.randn(5, 4)
+    for model in (ours, theirs):
+        model(x).square().sum().backward()
+    _sgd_step(list(ours.parameters()), 0.1)
+    torch.optim.SGD(theirs.parameters(), lr=0.1).step()
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        assert torch.equal(a, b)
+    assert not torch.equal(ours.weight, ours.weight + 0.1 * ours.weight.grad)  # it moved
+
+
+def test_a_training_case_never_imports_torch_dynamo() -> None:
+    # torch.optim imports torch._dynamo (about a second of each worker's start-up).
+    code = ("import sys\nfrom bench.workloads.batching import build_batching\n"
+            "build_batching({'dist': 'names', 'cell': 'lstm', 'strategy': 'padded', "
+            "'mode': 'training', 'batch': 8, 'hidden': 8, 'n': 16}, 'cpu', 'fp32', 0).step()\n"
+            "print('torch._dynamo' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.strip() == "False", out.stderr[-2000:]
 
 
 def test_variants_that_disagree_fail_loudly() -> None:

@@ -168,6 +168,20 @@ def cuda_knows(cuda: str | None, capability: str) -> bool:
     return not (cuda and first and version_tuple(cuda) < version_tuple(first))
 
 
+# The precisions a GPU computes in natively, by compute capability: fp16 arithmetic from 5.3
+# (Tegra X1; Maxwell desktop parts have none), bf16 from 8.0 (Ampere). Not
+# torch.cuda.is_bf16_supported(), which by default also says yes where bf16 is only emulated:
+# it answers True for major >= 8, and below that whenever a bf16 tensor can be created (torch
+# 2.13's torch/cuda/__init__.py; `including_emulation=False` keeps only the major >= 8 test).
+FP16_FROM, BF16_FROM = (5, 3), (8, 0)
+
+
+def native_precisions(capability: tuple[int, int]) -> tuple[str, ...]:
+    """fp32, and the half precisions a GPU of this compute capability runs natively."""
+    return (("fp32",) + (("bf16",) if capability >= BF16_FROM else ())
+            + (("fp16",) if capability >= FP16_FROM else ()))
+
+
 # The last NVIDIA driver branch per GPU generation: (the first compute capability past the
 # generation, its last branch, the generation). GPUs of 7.5 (Turing) and newer have no limit yet.
 # Sources:

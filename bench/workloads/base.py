@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import torch
 
 from bench.report.section import ReportPieces
 from bench.results import CaseChecks, CaseMetrics, CaseResult
+from provision import tables
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 CELLS = ("rnn", "gru", "lstm")
+ModuleOrTensor = TypeVar("ModuleOrTensor", torch.nn.Module, torch.Tensor)
 
 
 class VerificationError(Exception):
@@ -49,11 +50,12 @@ def verifies(context: Mapping | None) -> bool:
     return not (context or {}).get(SKIP_VERIFY, False)
 
 
-def autocast_for(device: str, dtype: str) -> AbstractContextManager:
-    """fp32 runs as is; bf16/fp16 run under autocast, as mixed-precision training does."""
-    if dtype == "fp32":
-        return nullcontext()
-    return torch.autocast(device_type=device.split(":")[0], dtype=DTYPES[dtype])
+def in_precision(value: ModuleOrTensor, device: str, dtype: str) -> ModuleOrTensor:
+    """A module (its floating-point parameters and buffers) or a float tensor on `device` in
+    the case's precision: what a case labelled bf16 or fp16 computes in. Not autocast, which
+    runs cuDNN's RNNs in fp16 when asked for bf16, so a "bf16" case would be an fp16 one.
+    Integer tensors (ids, lengths) are moved with `.to(device)` instead: they keep their type."""
+    return value.to(device=device, dtype=DTYPES[dtype])
 
 
 def tf32_capable(device: str) -> bool:
@@ -80,14 +82,12 @@ def _capability(device: str) -> tuple[int, int] | None:
 
 
 def native_dtypes(device: str) -> tuple[str, ...]:
-    """The precisions the device computes in natively: fp32 everywhere; on a GPU fp16 from
-    compute capability 5.3 and bf16 from 8.0 (Ampere). `torch.cuda.is_bf16_supported()` is not
-    asked: it also says yes where bf16 is only emulated (Pascal, Turing)."""
+    """The precisions the device computes in natively: fp32 everywhere; on a GPU those its
+    compute capability runs natively (provision.tables.native_precisions: fp16 from 5.3, bf16
+    from 8.0; never `torch.cuda.is_bf16_supported()`, which counts emulation)."""
     if not device.startswith("cuda"):
         return ("fp32",)
-    capability = _capability(device) or (8, 0)
-    return (("fp32",) + (("bf16",) if capability >= (8, 0) else ())
-            + (("fp16",) if capability >= (5, 3) else ()))
+    return tables.native_precisions(_capability(device) or (8, 0))
 
 
 def fast_half(device: str) -> bool:

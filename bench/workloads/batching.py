@@ -20,6 +20,9 @@ The sequences come from a named synthetic distribution (`dist`) or, with dist = 
 the user's lengths (`source`, a rnnkit.data.lengths.LengthSource spec), sampled to `n`.
 `denormals` = "flush" runs the step under torch.set_flush_denormal(True): gradients through
 long sequences become denormal numbers, on which a CPU's backward pass can crawl.
+The model's weights (embedding, recurrent layers, head) are in the case's precision, so a bf16 case
+computes in bf16 (no autocast, which runs cuDNN's RNNs in fp16 when asked for bf16); training
+takes the loss in fp32 and updates the weights in their own precision with plain SGD.
 The padded tensors are built before timing, as a DataLoader's workers would; packing happens
 inside the model call and is timed, because it is part of what the packed strategy costs.
 """
@@ -45,9 +48,9 @@ from bench.workloads.base import (
     Prepared,
     VerificationError,
     Workload,
-    autocast_for,
     check_whole_numbers,
     fp32_only,
+    in_precision,
     verifies,
 )
 from rnnkit.batching import BucketBatchSampler, pad_batch, padding_efficiency
@@ -158,7 +161,7 @@ def _final_states(model: CharClassifier, seqs: list[torch.Tensor], batches: list
                   packed: bool, device: str, dtype: str) -> torch.Tensor:
     """Per-sequence final states [n, H] in the sequences' own order, whatever the batching."""
     out = torch.empty(len(seqs), model.head.in_features)
-    with torch.inference_mode(), autocast_for(device, dtype):
+    with torch.inference_mode():
         for batch in batches:
             ids, lengths = pad_batch([seqs[i] for i in batch])
             out[batch] = model.final_state(ids.to(device), lengths, packed=packed).float().cpu()
@@ -281,7 +284,10 @@ def build_batching(params: dict, device: str, dtype: str, seed: int,
     torch.manual_seed(seed)
     model = CharClassifier(VOCAB_SIZE, N_CLASSES, cell=params["cell"],
                            hidden_size=int(params["hidden"]), embed_dim=EMBED_DIM,
-                           num_layers=int(params.get("layers", 1))).to(device)
+                           num_layers=int(params.get("layers", 1)))
+    # Every weight in the case's precision (the embedding's too, so the RNN's input is in it as
+    # well); the ids stay integers.
+    model = in_precision(model, device, dtype)
     run_seqs, batches = _plan(strategy, seqs, batch_size, seed, max_tokens)
     if verifies(context):
         checks = _verify(model, run_seqs, strategy, batches, batch_size, seed, device, dtype)
@@ -306,7 +312,7 @@ def build_batching(params: dict, device: str, dtype: str, seed: int,
 
     if mode == "inference":
         def step() -> None:
-            with torch.inference_mode(), autocast_for(device, dtype):
+            with torch.inference_mode():
                 for ids, lengths, _ in prepared:
                     model(ids, lengths, packed=packed)
     elif mode == "training":
@@ -316,8 +322,8 @@ def build_batching(params: dict, device: str, dtype: str, seed: int,
             for ids, lengths, y in prepared:
                 for w in weights:
                     w.grad = None
-                with autocast_for(device, dtype):
-                    loss = F.cross_entropy(model(ids, lengths, packed=packed), y)
+                # The loss in fp32, as mixed-precision training computes it.
+                loss = F.cross_entropy(model(ids, lengths, packed=packed).float(), y)
                 loss.backward()
                 _sgd_step(weights, LEARNING_RATE)
     else:

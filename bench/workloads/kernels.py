@@ -22,10 +22,10 @@ from bench.report import kernels as report
 from bench.results import CaseChecks, CaseMetrics, CaseResult
 from bench.workloads.base import (
     CELLS,
-    DTYPES,
     NeededCase,
     Prepared,
     Workload,
+    in_precision,
     tf32_capable,
     whole_numbers,
 )
@@ -74,10 +74,8 @@ def build_kernel(params: dict, device: str, dtype: str, seed: int, context: dict
         rnn = LoopRNN(cell, input_size, hidden, layers)
     else:
         raise ValueError(f"unknown impl {impl!r} (torch or loop)")
-    # Weights and input in the case's precision, not autocast: autocast runs cuDNN's RNNs in
-    # fp16 when asked for bf16, so a "bf16" case would have been an fp16 one.
-    rnn = rnn.to(device=device, dtype=DTYPES[dtype])
-    x = torch.randn(batch, seq_len, input_size).to(device=device, dtype=DTYPES[dtype])
+    rnn = in_precision(rnn, device, dtype)
+    x = in_precision(torch.randn(batch, seq_len, input_size), device, dtype)
 
     if mode == "inference":
         def step() -> None:

@@ -7,6 +7,7 @@ Sizes are small and every step reads the clock against a budget, so the whole ru
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from provision import tables
@@ -33,10 +34,33 @@ def run_gpu_work() -> GpuWorkFacts:
     return GpuWorkFacts(ran=True, results=results)
 
 
+@dataclass(frozen=True)
+class GpuDescription:
+    """What the probe asks torch about a GPU before it computes anything on it."""
+
+    index: int
+    name: str
+    capability: tuple[int, int]
+
+
+def describe(torch: Any, index: int) -> GpuDescription:
+    """The thin layer between this probe and torch: the GPU's name and compute capability."""
+    major, minor = torch.cuda.get_device_capability(index)
+    return GpuDescription(index, torch.cuda.get_device_name(index), (int(major), int(minor)))
+
+
+def half_dtype(gpu: GpuDescription) -> str:
+    """The half precision to time on this GPU: bf16 where it is native (compute capability 8.0
+    and later), else fp16. `torch.cuda.is_bf16_supported()` also says yes on Pascal and Turing,
+    which only emulate bf16: their "half" figure would have been an emulation's."""
+    return "bfloat16" if "bf16" in tables.native_precisions(gpu.capability) else "float16"
+
+
 def _one_gpu(torch: Any, index: int) -> GpuWorkResult:
     started = time.perf_counter()
     device = torch.device("cuda", index)
-    name = torch.cuda.get_device_name(index)
+    gpu = describe(torch, index)
+    name = gpu.name
     result = GpuWorkResult(index=index, name=name)
     previous_tf32 = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -47,9 +71,8 @@ def _one_gpu(torch: Any, index: int) -> GpuWorkResult:
             result.lstm_max_abs_err, result.lstm_ok = lstm_agreement(torch, device)
             result.h2d_gb_s, result.d2h_gb_s, result.d2d_gb_s = copy_bandwidth(torch, device)
             result.fp32_tflops = matmul_tflops(torch, device, torch.float32)
-            half = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-            result.half_dtype = str(half).removeprefix("torch.")
-            result.half_tflops = matmul_tflops(torch, device, half)
+            result.half_dtype = half_dtype(gpu)
+            result.half_tflops = matmul_tflops(torch, device, getattr(torch, result.half_dtype))
     finally:
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = previous_tf32
     peaks = tables.lookup_by_name(tables.NOMINAL_PEAK_TFLOPS, name)

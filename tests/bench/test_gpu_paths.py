@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch.nn.modules.module import register_module_forward_pre_hook
+from torch.nn.utils.rnn import PackedSequence
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from bench.runner import _prepare_entry
@@ -47,6 +49,43 @@ def test_a_bf16_kernel_case_computes_in_bf16_not_under_autocast(impl: str) -> No
     assert seen.seen and all(dtypes == {torch.bfloat16} for dtypes in seen.seen.values())
 
 
+class _RnnInputs:
+    """The dtypes of every recurrent module's parameters and input, as the step calls it
+    (a global forward pre-hook: the workload keeps its model to itself)."""
+
+    def __init__(self) -> None:
+        self.params: set[torch.dtype] = set()
+        self.inputs: set[torch.dtype] = set()
+        self.handle = None
+
+    def hook(self, module: torch.nn.Module, args: tuple) -> None:
+        if isinstance(module, torch.nn.RNNBase):
+            self.params |= {p.dtype for p in module.parameters()}
+            x = args[0]
+            self.inputs.add((x.data if isinstance(x, PackedSequence) else x).dtype)
+
+    def __enter__(self) -> _RnnInputs:
+        self.handle = register_module_forward_pre_hook(self.hook)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.remove()
+
+
+@pytest.mark.parametrize("mode", ["inference", "training"])
+@pytest.mark.parametrize("strategy", ["padded", "bucketed+packed"])
+def test_a_bf16_batching_case_runs_its_model_in_bf16(mode: str, strategy: str) -> None:
+    prepared = build_batching(dict(BATCHING, strategy=strategy, mode=mode), "cpu", "bf16", 0, {})
+    with _RnnInputs() as seen, _Dtypes() as ops:
+        prepared.step()
+    assert seen.params == {torch.bfloat16} and seen.inputs == {torch.bfloat16}
+    # The embedding, the recurrent layer and the head all compute in bf16 (the loss alone is
+    # taken in fp32, after the model).
+    model_ops = {k: v for k, v in ops.seen.items() if "lstm" in k or k.startswith(("mm", "addmm"))}
+    assert model_ops and all(dtypes == {torch.bfloat16} for dtypes in model_ops.values()), \
+        ops.seen
+
+
 def test_a_sorted_batch_packs_without_a_sorting_index() -> None:
     x = torch.randn(3, 4, 2)
     assert pack(x, torch.tensor([4, 3, 1])).sorted_indices is None  # nothing to copy
@@ -81,6 +120,21 @@ def test_a_batching_step_on_cuda_never_waits_for_the_gpu(strategy: str) -> None:
         prepared.step()
     finally:
         torch.cuda.set_sync_debug_mode("default")
+
+
+@gpu
+@pytest.mark.parametrize("dtype", ["fp16", "bf16"])
+@pytest.mark.parametrize("strategy", ["padded", "packed"])
+def test_a_batching_case_runs_cudnn_in_its_own_precision(dtype: str, strategy: str) -> None:
+    if dtype == "bf16" and torch.cuda.get_device_capability()[0] < 8:
+        pytest.skip("bf16 is not native before compute capability 8.0")
+    want = {"fp16": torch.float16, "bf16": torch.bfloat16}[dtype]
+    prepared = build_batching(dict(BATCHING, strategy=strategy), "cuda", dtype, 0, {})
+    assert prepared.checks.verified, prepared.checks
+    with _Dtypes() as seen:
+        prepared.step()
+    rnn_ops = {k: v for k, v in seen.seen.items() if "rnn" in k or "lstm" in k}
+    assert rnn_ops and all(dtypes == {want} for dtypes in rnn_ops.values()), seen.seen
 
 
 @gpu

@@ -174,11 +174,13 @@ class CaseStats(_Record):
     # How median and CI were computed (over which replicates, what the CI leaves out); absent
     # in files written before every case was sampled in rounds.
     ci_method: str | None = None
+    # The run-to-run drift (relative sd) the CI was widened for; absent when none was.
+    drift: float | None = None
     extra: dict = field(default_factory=dict)
 
     _omit: typing.ClassVar[frozenset[str]] = frozenset({
         "schedule", "visits", "samples_per_visit", "replicates_s", "replicate_process",
-        "processes", "ci_method"})
+        "processes", "ci_method", "drift"})
 
     @property
     def usable(self) -> bool:
@@ -406,6 +408,8 @@ class RunSettings(_Record):
     budget_s: float | None = None
     target: float | None = None
     rounds: int | None = None
+    # The run-to-run drift (relative sd) every case's CI allows for (`drift` setting).
+    drift: float | None = None
     # Worker processes per environment (`--processes`); absent for runs in one process.
     processes: int | None = None
     seed: int | None = None
@@ -415,8 +419,9 @@ class RunSettings(_Record):
     load_average_1min_at_end: float | None = None
     extra: dict = field(default_factory=dict)
 
-    # Present only where CUDA is; every other setting is written, null when unknown.
-    _omit: typing.ClassVar[frozenset[str]] = frozenset({"cudnn_version", "processes"})
+    # Present only where CUDA is (cudnn_version), in worker runs (processes) and in files written
+    # since the drift allowance (drift); every other setting is written, null when unknown.
+    _omit: typing.ClassVar[frozenset[str]] = frozenset({"cudnn_version", "processes", "drift"})
 
 
 @dataclass

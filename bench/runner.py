@@ -101,11 +101,12 @@ def _build(case: Case, record: CaseResult, seed: int, budget_s: float, target: f
     return prepared, Timer(prepared.step, device=case.device, label=case.id, **options)
 
 
-def _record_measurement(record: CaseResult, slot: Slot, prepared: Prepared) -> None:
+def _record_measurement(record: CaseResult, slot: Slot, prepared: Prepared,
+                        drift: float) -> None:
     """The case's stats over its replicates (one per round) and its metrics at that median."""
     own = slot.measurement.to_record(schedule="interleaved", visits=slot.visits,
                                      samples_per_visit=list(slot.samples_per_visit))
-    record.stats = merge_stats([(0, own)], blocks=slot.visits, processes=1)
+    record.stats = merge_stats([(0, own)], blocks=slot.visits, processes=1, drift=drift)
     record.metrics = prepared.metrics(record.stats.median_s)
 
 
@@ -223,6 +224,7 @@ def _run_rounds(cases: list[Case], doc: RunResults, path: Path, seed: int, budge
                 target: float, context: dict, progress: Progress | None, rounds: int) -> None:
     """Build and warm up every case, then sample them all in rounds."""
     entries: list[_Entry] = []
+    drift = doc.settings.drift or 0.0
     try:
         for index, case in enumerate(cases, 1):
             if progress:
@@ -239,19 +241,19 @@ def _run_rounds(cases: list[Case], doc: RunResults, path: Path, seed: int, budge
 
         def after_round(number: int, sampling: list[Slot], seconds_left: float) -> None:
             doc.references = [_reference_record(d, slot) for d, slot in references.items()]
-            _publish(doc, path, *_refresh(entries))
+            _publish(doc, path, *_refresh(entries, drift))
             if progress:
                 cases_sampling = sum(1 for e in entries if e.slot in sampling)
                 progress.round(number, cases_sampling, len(entries), seconds_left)
 
         sample_in_rounds([e.slot for e in entries] + list(references.values()), seed, rounds,
                          after_round)
-        _publish(doc, path, *_refresh(entries))
+        _publish(doc, path, *_refresh(entries, drift))
         if progress:
             for entry in entries:
                 progress.finish(entry.record)
     except KeyboardInterrupt:
-        _publish(doc, path, *_refresh(entries))  # keep every sample taken so far
+        _publish(doc, path, *_refresh(entries, drift))  # keep every sample taken so far
         raise
     finally:
         entries.clear()
@@ -344,8 +346,10 @@ def _trim_heap() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
-def _refresh(entries: list[_Entry]) -> list[CaseResult]:
-    """Bring each entry's record up to date with its samples; return the records that have any."""
+def _refresh(entries: list[_Entry], drift: float) -> list[CaseResult]:
+    """Bring each entry's record up to date with its samples; return the records that have any.
+    `drift`: the run's allowance for drift between runs (a worker's records get theirs when the
+    parent merges them)."""
     ready = []
     for entry in entries:
         if entry.slot.error is not None:
@@ -353,7 +357,7 @@ def _refresh(entries: list[_Entry]) -> list[CaseResult]:
                 _record_failure(entry.record, entry.slot.error)
             ready.append(entry.record)
         elif entry.slot.measurement.n:
-            _record_measurement(entry.record, entry.slot, entry.prepared)
+            _record_measurement(entry.record, entry.slot, entry.prepared, drift)
             _add_memory(entry.record.metrics, entry.memory)
             ready.append(entry.record)
     return ready

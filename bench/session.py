@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench import __version__
+from bench.merging import DEFAULT_DRIFT
 from bench.progress import Display, RunProgress
 from bench.recommend import recommend
 from bench.results import CaseSettings, DataLengths, RunResults, RunSettings, write_results
@@ -46,6 +47,7 @@ def run_settings(plan: Plan, threads: int | None, seed: int, data: Path | None,
     settings.budget_s = float(options.get("budget_s", 1.0))
     settings.target = float(options.get("target", DEFAULT_TARGET))
     settings.rounds = int(options.get("rounds", MIN_ROUNDS))
+    settings.drift = float(options.get("drift", DEFAULT_DRIFT))
     settings.processes = int(processes or options.get("processes", 1))
     settings.seed, settings.suite = seed, plan.name
     settings.data = str(data) if data else None

@@ -88,13 +88,16 @@ _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 
          2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
 
 
+Z_975 = 1.959964  # the 0.975 quantile of the standard normal
+
+
 def t_975(df: int) -> float:
     """The 0.975 quantile of Student's t with `df` degrees of freedom (>= 1)."""
     if df < 1:
         raise ValueError("t needs at least one degree of freedom")
     if df <= len(_T975):
         return _T975[df - 1]
-    return 1.959964 + 2.4 / df  # within 0.003 of the exact value beyond 30
+    return Z_975 + 2.4 / df  # within 0.003 of the exact value beyond 30
 
 
 def clustered_median_ci(values: Sequence[float], clusters: Sequence[int]) -> Interval:
@@ -120,6 +123,24 @@ def clustered_median_ci(values: Sequence[float], clusters: Sequence[int]) -> Int
     half = t_975(k - 1) * sd / math.sqrt(k)
     center = median(values)
     return min(lo, center * math.exp(-half)), max(hi, center * math.exp(half))
+
+
+def with_drift(center: float, interval: Interval, drift_sd: float) -> Interval:
+    """`interval` around `center`, widened for drift between runs: each end moves out, in log
+    space, to the root sum of squares of its own distance and 1.96 * `drift_sd`.
+
+    A run's interval holds only what varies inside that run. The whole machine also moves
+    between runs (a laptop's temperature, a cloud host's neighbours): on this project's machine
+    every case of a run shifted together by 1-5% from one minute to the next, which no run can
+    see in itself. `drift_sd` is that shift's relative standard deviation, an allowance the
+    run's settings carry (`scripts/ci_coverage.py` measures it for a machine).
+    """
+    lo, hi = interval
+    if drift_sd <= 0 or center <= 0 or lo <= 0 or hi <= 0:
+        return interval
+    room = Z_975 * drift_sd
+    return (center * math.exp(-math.hypot(math.log(center / lo), room)),
+            center * math.exp(math.hypot(math.log(hi / center), room)))
 
 
 def relative_half_width(center: float, interval: Interval) -> float:

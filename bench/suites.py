@@ -204,6 +204,9 @@ SETTINGS = {
                 lambda v: _is_int(v) and 1 <= v <= thread_limit()),
     "rounds": (f"a whole number >= {MIN_SAMPLES}", lambda v: _is_int(v) and v >= MIN_SAMPLES),
     "cudnn_benchmark": ("true or false", lambda v: isinstance(v, bool)),
+    # Run-to-run drift of the machine (relative sd) that every case's CI allows for.
+    "drift": ("a fraction from 0 to 0.5, e.g. 0.015 (0 for none)",
+              lambda v: _is_number(v) and 0 <= v <= 0.5),
     "processes": (f"a whole number from 1 to {MAX_PROCESSES}",
                   lambda v: _is_int(v) and 1 <= v <= MAX_PROCESSES),
 }

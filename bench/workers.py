@@ -227,7 +227,8 @@ def _merge(doc: RunResults, cases: list[Case], outcomes: list[WorkerOutcome],
     merged: list[CaseResult] = []
     for env in envs:
         mine = [o for o in outcomes if o.env is env]
-        records = [_merged_case(case, mine, env, schedule) for case in cases]
+        records = [_merged_case(case, mine, env, schedule, doc.settings.drift or 0.0)
+                   for case in cases]
         side = [r for r in records if r is not None]
         after_cases(side)  # relative metrics within one environment only
         apply_peaks(side)
@@ -242,7 +243,7 @@ def _merge(doc: RunResults, cases: list[Case], outcomes: list[WorkerOutcome],
 
 
 def _merged_case(case: Case, outcomes: list[WorkerOutcome], env: Environment,
-                 schedule: Schedule) -> CaseResult | None:
+                 schedule: Schedule, drift: float = 0.0) -> CaseResult | None:
     ok: list[tuple[int, CaseResult]] = []
     for outcome in outcomes:
         record = _find(outcome.doc, case.id)
@@ -255,7 +256,7 @@ def _merged_case(case: Case, outcomes: list[WorkerOutcome], env: Environment,
             return _failed(case, env, f"{outcome.failure} before returning this case{last}")
     if not ok:
         return None
-    merged = merge_case(ok, schedule.rounds, schedule.processes)
+    merged = merge_case(ok, schedule.rounds, schedule.processes, drift)
     merged.env = env.label
     return merged
 

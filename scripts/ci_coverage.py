@@ -8,6 +8,8 @@ script runs it `--repeats` times back to back, then, for each case, takes the me
 runs' medians as the value repeated runs settle on and counts the runs whose CI holds it. A
 case whose CI is honest holds it in about 95% of runs; the target is at least 90%. The machine's
 1-minute load average is printed with every run, because other work on it moves the numbers.
+It also prints the machine's drift between runs (how far whole runs moved together), the value
+a config's `[settings] drift` takes so that every CI allows for it.
 `--from DIR` recounts the results files already under DIR without running anything.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -58,6 +61,25 @@ def coverage(runs: list[RunResults]) -> list[Coverage]:
     return out
 
 
+def run_drift(runs: list[RunResults]) -> float | None:
+    """The machine's drift between runs, as the `drift` setting takes it: the standard deviation
+    over runs of each run's shared shift (the mean, over the cases every run measured, of the
+    log of its median over the settled value). A shift that moves every case of a run together
+    is the machine's state that minute, which no run sees in itself. None with under 3 runs."""
+    found: dict[str, list[float]] = {}
+    for run in runs:
+        for case in run.cases:
+            if case.ok and case.stats is not None and case.stats.median_s:
+                found.setdefault(case.id, []).append(case.stats.median_s)
+    common = [case_id for case_id, seen in found.items() if len(seen) == len(runs)]
+    if len(runs) < 3 or not common:
+        return None
+    settled = {case_id: statistics.median(found[case_id]) for case_id in common}
+    shifts = [statistics.fmean(math.log(found[case_id][i] / settled[case_id])
+                               for case_id in common) for i in range(len(runs))]
+    return statistics.stdev(shifts)
+
+
 def _load() -> str:
     try:
         return f"{os.getloadavg()[0]:.2f}"
@@ -94,16 +116,21 @@ def main() -> None:
             paths.append(run_once(args.out / f"r{i:02d}", args.run_args))
             print(f"run {i + 1}/{args.repeats}: load average {before} -> {_load()}",
                   file=sys.stderr, flush=True)
-    table = coverage([read_results(p) for p in paths])
+    runs = [read_results(p) for p in paths]
+    table = coverage(runs)
+    drift = run_drift(runs)
     held, total = sum(c.held for c in table), sum(c.runs for c in table)
     if args.json:
-        print(json.dumps({"held": held, "pairs": total, "runs": len(paths),
+        print(json.dumps({"held": held, "pairs": total, "runs": len(paths), "drift": drift,
                           "cases": [vars(c) for c in table]}, indent=2))
         return
     for c in table:
         print(f"{c.held:>3}/{c.runs:<3} CI ±{c.median_half_width:6.1%}  {c.case_id}")
     print(f"coverage: {held} of {total} (case, run) pairs "
           f"({held / max(total, 1):.0%}) over {len(paths)} runs")
+    if drift is not None:
+        print(f"drift between runs (every case of a run moving together): {drift:.2%} sd; "
+              "a config's [settings] drift = <that fraction> makes each CI allow for it")
 
 
 if __name__ == "__main__":

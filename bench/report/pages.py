@@ -140,13 +140,26 @@ def method_notes(results: RunResults) -> list[str]:
 
 def _ci_scope_notes(measured: list) -> list[str]:
     """What the intervals leave out, where a run cannot see it (bench/merging.py `ci_method`)."""
+    notes = []
     alone = [c for c in measured if c.stats.ci_method and "not in this CI" in c.stats.ci_method]
-    if not alone:
-        return []
-    return [f"{len(alone)} case(s) were timed in one process only: their intervals hold the "
-            "round-to-round noise but not the variation between processes and runs, so they "
-            "are narrower than an interval that holds across runs. Run with --processes 3 or "
-            "more for intervals that do."]
+    if alone:
+        notes.append(f"{len(alone)} case(s) were timed in one process only: their intervals "
+                     "hold the round-to-round noise but not the variation between processes, "
+                     "so they are narrower than an interval that holds across runs. Run with "
+                     "--processes 3 or more for intervals that do.")
+    drifts = sorted({c.stats.drift for c in measured if c.stats.drift})
+    if drifts:
+        amount = " to ".join(f"{d:.1%}" for d in {drifts[0]: 0, drifts[-1]: 0})
+        notes.append(f"Every interval of a time allows for the machine drifting between runs by "
+                     f"{amount} "
+                     "(sd), which no run can see in itself; ratios within this run (speed-ups, "
+                     "fractions of a ceiling or limit) are paired round by round and need no "
+                     "such allowance. Measure your machine's drift with scripts/ci_coverage.py "
+                     "and set it as `drift` in a config's [settings].")
+    elif measured and all(c.stats.ci_method for c in measured):
+        notes.append("The intervals allow for no drift of the machine between runs (drift = 0): "
+                     "a later run may settle outside them.")
+    return notes
 
 
 def _rounds_notes(results: RunResults) -> list[str]:

@@ -16,7 +16,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from bench.merging import merge_stats
 from bench.relative import paired_fraction
 from bench.results import CaseResult, CaseStats, RunResults
-from bench.stats import clustered_median_ci, median_ci, t_975
+from bench.stats import clustered_median_ci, median, median_ci, t_975, with_drift
 from bench.workloads.ceiling import build_ceiling, ceiling_params
 from bench.workloads.kernels import build_kernel
 
@@ -67,6 +67,50 @@ def test_an_interval_that_ignores_the_processes_does_not_cover() -> None:
     # independent when processes differ more than rounds do.
     covered = coverage_of(lambda v, _: median_ci(v), 3, 4, process_sd=0.08, round_sd=0.02)
     assert covered < 0.85  # about 1 - 2 / 2**3 = 75%: the range of three process offsets
+
+
+def drifting_coverage(drift_allowance: float, run_sd: float, processes: int = 3,
+                      rounds: int = 4, seed: int = 11) -> float:
+    """Coverage when every run as a whole is shifted (the machine's state that minute) on top
+    of process and round noise: the run's own spread cannot show that shift."""
+    rng = random.Random(seed)
+    held = 0
+    for _ in range(RUNS):
+        values, owners = simulated_run(rng, processes, rounds, process_sd=0.02, round_sd=0.04)
+        shift = math.exp(rng.gauss(0.0, run_sd))
+        values = [v * shift for v in values]
+        lo, hi = with_drift(median(values), clustered_median_ci(values, owners), drift_allowance)
+        held += lo <= TRUE_MEDIAN <= hi
+    return held / RUNS
+
+
+@pytest.mark.parametrize(("processes", "rounds"), [(1, 6), (3, 4)])
+def test_a_drift_allowance_of_the_true_run_to_run_sd_restores_coverage(
+        processes: int, rounds: int) -> None:
+    # Shapes and sizes as measured on this project's machine: rounds 4% apart, processes 2%,
+    # whole runs 2.5%.
+    assert drifting_coverage(0.0, run_sd=0.025, processes=processes, rounds=rounds) < 0.90
+    assert drifting_coverage(0.025, run_sd=0.025, processes=processes, rounds=rounds) >= 0.90
+
+
+def test_drift_widens_each_end_in_quadrature_in_log_space() -> None:
+    lo, hi = with_drift(1.0, (0.97, 1.05), 0.015)
+    assert math.log(1.0 / lo) == pytest.approx(math.hypot(math.log(1 / 0.97), 1.959964 * 0.015))
+    assert math.log(hi) == pytest.approx(math.hypot(math.log(1.05), 1.959964 * 0.015))
+    assert with_drift(1.0, (0.97, 1.05), 0.0) == (0.97, 1.05)
+
+
+def test_the_target_is_judged_on_the_runs_own_interval_not_the_drift() -> None:
+    # Twelve rounds 0.5% apart meet a 2% target; a 1.5% drift allowance (+-2.9%) must not
+    # make the sampling look as if it failed, though the CI it reports includes it.
+    one = CaseStats(samples_s=[1.0 + 0.005 * (i % 3) for i in range(12)], target=0.02,
+                    schedule="interleaved", samples_per_visit=[1] * 12)
+    plain = merge_stats([(0, one)], blocks=12, processes=1)
+    drifting = merge_stats([(0, one)], blocks=12, processes=1, drift=0.015)
+    assert plain.target_met is drifting.target_met is True
+    assert drifting.ci95_s[0] < plain.ci95_s[0] and drifting.ci95_s[1] > plain.ci95_s[1]
+    assert drifting.drift == 0.015 and plain.drift is None
+    assert "1.5%" in drifting.ci_method and "no allowance" in plain.ci_method
 
 
 def test_t_quantiles_match_scipy() -> None:
@@ -150,3 +194,16 @@ def test_a_fused_backward_counts_the_input_and_initial_state_gradients() -> None
         fused.step()
     assert counter.get_total_flops() == fused.metrics(1.0).flops_per_step
     assert torch.get_default_dtype() == torch.float32
+
+
+def test_the_coverage_script_measures_the_drift_that_moves_whole_runs() -> None:
+    # Three runs shifted as a whole by x0.98, x1.00 and x1.02 (each case alike): the drift is
+    # the sd of those log shifts, whatever the cases' own sizes.
+    shifts = [0.98, 1.00, 1.02]
+    runs = [_run(("a", 1.0 * k, 0.9, 1.1), ("b", 5.0 * k, 4.9, 5.1)) for k in shifts]
+    logs = [math.log(k) for k in shifts]
+    mean = sum(logs) / 3
+    expected = math.sqrt(sum((v - mean) ** 2 for v in logs) / 2)
+    assert _script().run_drift(runs) == pytest.approx(expected)
+    assert _script().run_drift(runs[:2]) is None
+

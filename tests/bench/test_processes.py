@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.merging import merge_stats, replicates_of
+from bench.merging import DEFAULT_DRIFT, merge_stats, replicates_of
 from bench.results import CaseChecks, CaseResult, CaseStats, RunResults, load_results
-from bench.stats import clustered_median_ci, median
+from bench.stats import clustered_median_ci, median, with_drift
 from bench.suites import Case, SuiteError, load_config
 from bench.workers import Environment, Schedule, WorkerOutcome, _merged_case, worker_job
 from bench.workloads.base import VERIFIED_ELSEWHERE
@@ -95,9 +95,10 @@ def test_every_case_has_replicates_from_both_processes(two_processes) -> None:
         assert stats["schedule"] == "interleaved"
         assert len(stats["replicates_s"]) == 6
         # The CI and the median are those of the replicates, not of the raw samples, the CI
-        # widened to the spread between the two processes.
-        assert stats["ci95_s"] == list(clustered_median_ci(stats["replicates_s"],
-                                                           stats["replicate_process"]))
+        # widened to the spread between the two processes and for the run's drift allowance.
+        assert stats["drift"] == doc["settings"]["drift"] == DEFAULT_DRIFT
+        within = clustered_median_ci(stats["replicates_s"], stats["replicate_process"])
+        assert stats["ci95_s"] == list(with_drift(stats["median_s"], within, DEFAULT_DRIFT))
         assert stats["median_s"] == median(stats["replicates_s"])
         assert stats["n"] == len(stats["samples_s"])
 

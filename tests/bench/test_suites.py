@@ -85,6 +85,8 @@ def test_config_file(tmp_path: Path) -> None:
     ("[settings]\nrounds = 3\n", "rounds = 3 must be a whole number >= 6"),
     ("[settings]\ncudnn_benchmark = 1\n", "cudnn_benchmark = 1 must be true or false"),
     ("[settings]\nbudget = 3\n", "unknown setting 'budget'"),
+    ("[settings]\ndrift = -0.01\n", "drift = -0.01 must be a fraction from 0 to 0.5"),
+    ("[settings]\ndrift = 'low'\n", "drift = 'low' must be"),
     ("settings = 3\n", "[settings] must be a table"),
 ])
 def test_bad_configs(tmp_path: Path, text: str, message: str) -> None:

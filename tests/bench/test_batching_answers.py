@@ -64,7 +64,8 @@ def test_presets_plan_each_case_once_with_training_and_budgets() -> None:
     assert ("training", "budget-limit") in strategies and ("inference", "calls") in strategies
     states = {c.params["denormals"] for c in batching.cases if c.params["mode"] == "training"}
     assert states == {"flush", "keep"}
-    assert PRESETS["batching"]["settings"]["processes"] == 1
+    # Replicates from three processes: one process that lands badly moves every round alike.
+    assert PRESETS["batching"]["settings"]["processes"] == 3
 
 
 def test_the_users_lengths_replace_the_synthetic_ones() -> None:

@@ -204,9 +204,11 @@ def test_a_signal_is_handled_like_ctrl_c(tmp_path, signum):
     config = tmp_path / "slow.toml"
     config.write_text(KERNELS_CONFIG.format(budget=2.0), encoding="utf-8")
     out = tmp_path / "out"
+    # The child starts with the signal at its default, as from a terminal, even when pytest
+    # itself runs under nohup (whose ignored SIGHUP rnnbench rightly keeps: the next test).
     child = subprocess.Popen([RNNBENCH, "run", "--config", str(config), "--device", "cpu",
                               "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+                             text=True, preexec_fn=lambda: signal.signal(signum, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while _results_file(out) is None and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -47,14 +47,14 @@ def short_labels(cases: Iterable[Any]) -> dict[str, str]:
     by_workload: dict[str, list[Any]] = {}
     for case in cases:
         by_workload.setdefault(str(case.workload), []).append(case)
+    several_devices = len({(c.device, c.dtype) for c in cases}) > 1
     labels = {}
     for workload, group in by_workload.items():
         keys = _telling(group)
         for case in group:
             words = [str(case.params[k]) if not _numeric(case.params[k]) else
                      f"{k}={case.params[k]}" for k in keys if k in case.params]
-            devices = {(c.device, c.dtype) for c in cases}
-            if len(devices) > 1:
+            if several_devices:
                 words.append(f"{case.device}/{case.dtype}")
             labels[case.id] = printable(" ".join([workload, *words]), keep_newlines=False)
     taken: dict[str, int] = {}

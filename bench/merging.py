@@ -16,14 +16,13 @@ from __future__ import annotations
 import dataclasses
 import statistics
 
-from bench.relative import paired_fraction
+from bench.relative import fraction_with_ci
 from bench.results import CaseMetrics, CaseResult, CaseStats, Reference
 from bench.stats import (
     clustered_median_ci,
     iqr,
     max_min_spread,
     median,
-    ratio_interval,
     relative_half_width,
     with_drift,
 )
@@ -168,14 +167,9 @@ def _apply_ceiling(case: CaseResult, ceiling: CaseResult | None) -> None:
         m.ceiling_flops_per_s = m.ceiling_fraction = m.ceiling_fraction_ci = None
         return
     m.ceiling_flops_per_s = rate
-    fraction = paired_fraction(ceiling.stats, case.stats)
-    if fraction is None:  # no replicates to pair: the ratio of the medians, a conservative CI
-        m.ceiling_fraction = m.flops_per_s / rate
-        kernel, ceil = case.stats, ceiling.stats
-        m.ceiling_fraction_ci = (ratio_interval(ceil.ci95_s, kernel.ci95_s)
-                                 if kernel.ci95_s and ceil.ci95_s else None)
-        return
-    m.ceiling_fraction, m.ceiling_fraction_ci = fraction
+    fraction, m.ceiling_fraction_ci = fraction_with_ci(ceiling.stats, case.stats)
+    # No replicates to pair: the ratio of the rates.
+    m.ceiling_fraction = fraction if fraction is not None else m.flops_per_s / rate
 
 
 def merge_references(parts: list[tuple[int, str | None, Reference]]) -> list[Reference]:

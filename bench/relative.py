@@ -23,15 +23,16 @@ from dataclasses import dataclass
 
 from bench.results import CaseStats
 from bench.stats import (
+    Z_975,
     Interval,
     clustered_median_ci,
     mann_whitney_u,
     median,
     median_abs_deviation,
+    ratio_interval,
 )
 
 MIN_REPLICATES = 2  # per side: fewer give no variance, and the case falls back to its samples
-Z95 = 1.959963984540054
 
 
 @dataclass
@@ -76,7 +77,7 @@ def _hodges_lehmann(x: Sequence[float], y: Sequence[float]) -> tuple[float, Inte
     Mann-Whitney null distribution); (min, max) when the samples are too small for that."""
     diffs = sorted(b - a for a in x for b in y)
     m, n, total = len(x), len(y), len(diffs)
-    k = math.floor(total / 2.0 - Z95 * math.sqrt(m * n * (m + n + 1) / 12.0) - 0.5)
+    k = math.floor(total / 2.0 - Z_975 * math.sqrt(m * n * (m + n + 1) / 12.0) - 0.5)
     lo, hi = (diffs[k], diffs[total - 1 - k]) if k >= 0 else (diffs[0], diffs[-1])
     return median(diffs), (lo, hi)
 
@@ -87,7 +88,7 @@ def shift_corrected_test(base: Sequence[float], new: Sequence[float], log_shift:
     x = [math.log(v) for v in base]
     y = [math.log(v) - log_shift for v in new]
     estimate, (lo, hi) = _hodges_lehmann(x, y)
-    margin = Z95 * shift_log_se
+    margin = Z_975 * shift_log_se
     # Significant only if it is so wherever the shift lies within its CI.
     p = max(mann_whitney_u(x, [v + d for v in y])[1] for d in {-margin, 0.0, margin})
     sd = math.sqrt((_robust_sd(x) ** 2 + _robust_sd(y) ** 2) / 2.0)
@@ -115,10 +116,10 @@ def replicates_needed(test: CaseTest, threshold: float, alpha: float = 0.05) -> 
     (the shift's own uncertainty is already larger than that distance) or the change is within
     the threshold."""
     margin = abs(math.log(test.relative)) - math.log1p(threshold)
-    room = margin ** 2 - (Z95 * test.shift_log_se) ** 2
+    room = margin ** 2 - (Z_975 * test.shift_log_se) ** 2
     if margin <= 0 or room <= 0:
         return None
-    spread = math.ceil(math.pi / 3.0 * 2.0 * (Z95 * test.log_sd) ** 2 / room)
+    spread = math.ceil(math.pi / 3.0 * 2.0 * (Z_975 * test.log_sd) ** 2 / room)
     return max(fewest_for_rank_test(alpha), spread)
 
 
@@ -147,3 +148,16 @@ def paired_fraction(reference: CaseStats, case: CaseStats
         return None
     owners = case.replicate_process or [0] * len(ratios)
     return median(ratios), clustered_median_ci(ratios, owners)
+
+
+def fraction_with_ci(reference: CaseStats, case: CaseStats
+                     ) -> tuple[float | None, Interval | None]:
+    """`paired_fraction` where the replicates pair up; else no value (the caller states the
+    ratio of the medians in its own units) and a conservative CI from the two cases' own
+    (`ratio_interval`), None when either has none."""
+    paired = paired_fraction(reference, case)
+    if paired is not None:
+        return paired
+    if reference.ci95_s is None or case.ci95_s is None:
+        return None, None
+    return None, ratio_interval(reference.ci95_s, case.ci95_s)

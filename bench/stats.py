@@ -88,7 +88,7 @@ _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 
          2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
 
 
-Z_975 = 1.959964  # the 0.975 quantile of the standard normal
+Z_975 = 1.959963984540054  # the 0.975 quantile of the standard normal
 
 
 def t_975(df: int) -> float:

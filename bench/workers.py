@@ -104,6 +104,7 @@ def run_in_workers(cases: list[Case], doc: RunResults, path: Path, seed: int, bu
     outcomes: list[WorkerOutcome] = []
     progress = progress or Display(cases, processes * len(envs), budget_s, live=False)
     doc.status = "running"
+    sweep_stale_folders()
     try:
         try:
             _write(doc, path)
@@ -152,7 +153,6 @@ def _run_worker(job: dict, process: int, env: Environment, schedule: Schedule,
     name = _name(process, env, schedule)
     progress.worker(name, f"{env.python}: {len(job['cases'])} cases, {schedule.rounds} "
                     f"rounds, {schedule.budget_s:.3g} s of sampling per case")
-    sweep_stale_folders()
     with tempfile.TemporaryDirectory(prefix=f"{FOLDER_PREFIX}{os.getpid()}-") as folder:
         job_path, out_path = Path(folder) / "job.json", Path(folder) / "out.json"
         job_path.write_text(json.dumps(worker_job(job, process, env)), encoding="utf-8")
@@ -206,7 +206,8 @@ def _outcome(job: dict, process: int, env: Environment, name: str, code: int,
         how = f"killed by signal {-code}" if code < 0 else f"exited with code {code}"
         failure = f"{name} {how}"
     else:
-        missing = [c for c in job["cases"] if _find(returned, Case(**c).id) is None]
+        got = {c.id for c in returned.cases} if returned is not None else set()
+        missing = [c for c in job["cases"] if Case(**c).id not in got]
         failure = (f"{name} exited without returning {len(missing)} of {len(job['cases'])} "
                    "cases" if missing else None)
     return WorkerOutcome(process, env, returned, failure, relayed.last_line)

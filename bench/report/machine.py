@@ -10,10 +10,15 @@ from typing import Any
 from bench.report.fields import dig, text
 
 
+def _gpu_name(facts: Any) -> Any:
+    """The first GPU's name as the driver, else the PCI bus, else torch gives it."""
+    return (dig(facts, "driver", "gpus", 0, "name") or dig(facts, "pci_gpus", 0, "name")
+            or dig(facts, "torch", "devices", 0, "name"))
+
+
 def machine_line(facts: Any) -> str:
     """'GeForce GTX 1050 · driver 410.73 · CUDA 10.0 · torch 1.0.0 · Intel i7 (8 threads)'."""
-    gpu = (dig(facts, "driver", "gpus", 0, "name") or dig(facts, "pci_gpus", 0, "name")
-           or dig(facts, "torch", "devices", 0, "name"))
+    gpu = _gpu_name(facts)
     parts = [str(gpu) if gpu else "no NVIDIA GPU"]
     if dig(facts, "driver", "version"):
         parts.append(f"driver {dig(facts, 'driver', 'version')}")
@@ -47,8 +52,7 @@ class Verdict:
 
 def has_gpu(facts: Any) -> bool:
     """Whether the facts name any GPU (the driver's, the PCI bus's or torch's)."""
-    return bool(dig(facts, "driver", "gpus", 0, "name") or dig(facts, "pci_gpus", 0, "name")
-                or dig(facts, "torch", "devices", 0, "name"))
+    return bool(_gpu_name(facts))
 
 
 def doctor_verdict(checks: Any, facts: Any = None) -> Verdict:

@@ -149,7 +149,8 @@ def _ci_scope_notes(measured: list) -> list[str]:
                      "--processes 3 or more for intervals that do.")
     drifts = sorted({c.stats.drift for c in measured if c.stats.drift})
     if drifts:
-        amount = " to ".join(f"{d:.1%}" for d in {drifts[0]: 0, drifts[-1]: 0})
+        low, high = f"{drifts[0]:.1%}", f"{drifts[-1]:.1%}"
+        amount = low if low == high else f"{low} to {high}"
         notes.append(f"Every interval of a time allows for the machine drifting between runs by "
                      f"{amount} "
                      "(sd), which no run can see in itself; ratios within this run (speed-ups, "

@@ -76,8 +76,9 @@ def table_lines(table: Table, width: int = WIDTH,
         return buffer.getvalue()
 
     # Two spaces between columns where the table fits so, one where two would cut a column.
-    natural = max(len(line.rstrip()) for line in render(1, 1000).splitlines())
-    text = render(1 if natural <= width else 0, width)
+    wide = render(1, 1000)
+    natural = max(len(line.rstrip()) for line in wide.splitlines())
+    text = wide if natural <= width else render(0, width)
     lines = [line.rstrip() for line in text.splitlines()]
     if constants:
         said = "; ".join(f"{_shown(k)} {_shown(v)}" for k, v in constants)

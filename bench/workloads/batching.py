@@ -37,10 +37,10 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from bench.relative import paired_fraction
+from bench.relative import fraction_with_ci
 from bench.report.fields import fmt_fraction_ci
 from bench.results import CaseChecks, CaseMetrics, CaseResult
-from bench.stats import Interval, ratio_interval
+from bench.stats import Interval
 from bench.workloads.base import (
     CELLS,
     VERIFIED_ELSEWHERE,
@@ -428,14 +428,9 @@ def _fraction_of_limit(case: CaseResult, limit: CaseResult
     if a is None or b is None or not m.real_tokens or not own.real_tokens:
         return ratio, None
     per_token = m.real_tokens / own.real_tokens
-    paired = paired_fraction(a, b)
-    if paired is not None:
-        value, (lo, hi) = paired
-        return value * per_token, (lo * per_token, hi * per_token)
-    if a.ci95_s is None or b.ci95_s is None:
-        return ratio, None
-    lo, hi = ratio_interval(a.ci95_s, b.ci95_s)
-    return ratio, (lo * per_token, hi * per_token)
+    value, ci = fraction_with_ci(a, b)
+    per_token_ci = (ci[0] * per_token, ci[1] * per_token) if ci is not None else None
+    return (value * per_token if value is not None else ratio), per_token_ci
 
 
 def size_label(params: dict) -> str:

@@ -220,14 +220,9 @@ def _print_summary(doc: RunResults, results_path: Path, html: Path | None, wall:
 
 
 def _summary_lines(doc: RunResults) -> list[str]:
-    """The answer first and each workload's table, as in the report (bench/report/terminal.py);
-    the workloads' one-line headlines where the report package cannot be loaded."""
-    try:
-        from bench.report.terminal import run_summary
-    except ImportError:
-        from bench.workloads import headlines
+    """The answer first and each workload's table, as in the report (bench/report/terminal.py)."""
+    from bench.report.terminal import run_summary
 
-        return [printable(line, keep_newlines=False) for line in headlines(doc.cases)]
     return run_summary(doc)
 
 
